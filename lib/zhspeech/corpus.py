@@ -1,0 +1,394 @@
+"""Reading documents and corpora.
+
+``load_document`` turns a file (.txt in any common Chinese encoding, .docx, .pdf with
+a text layer, .md) into a :class:`Document`; ``load_corpus`` does so for a folder or a
+manifest CSV and returns a :class:`Corpus` whose ``documents`` table has the columns
+
+    doc_id, title, date, issuer, level, genre, path, chars, sha256, encoding, format
+
+``path`` is shown relative to the project (or the shared corpus), never as an absolute
+path of this machine. ``chars`` counts the code points of the raw text.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .errors import DocumentError, EmptyCorpusError, UnsupportedFormatError, ZhspeechError
+
+SUPPORTED = (".txt", ".md", ".docx", ".pdf")
+META_FIELDS = ("title", "date", "issuer", "level", "genre")
+DOCUMENT_COLUMNS = ["doc_id", *META_FIELDS, "path", "chars", "sha256", "encoding", "format"]
+# Files that describe a corpus folder rather than belong to it.
+NOT_TEXTS = re.compile(r"^(readme|sources|license|licence|changelog)(\.|$)", re.I)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+_SENTENCE_END = "。！？!?；;：:…”’」』）)"
+
+
+@dataclass
+class Document:
+    """One text as read from disk: ``raw`` is exactly what the file says."""
+
+    doc_id: str
+    raw: str
+    meta: dict = field(default_factory=dict)
+    path: Path | None = None
+    encoding: str = "utf-8"
+    format: str = "txt"
+    sha256: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.meta.get("title", "")
+
+    def record(self) -> dict:
+        row = {"doc_id": self.doc_id}
+        row.update({k: self.meta.get(k, "") for k in META_FIELDS})
+        row.update(path=paths.display(self.path) if self.path else "", chars=len(self.raw),
+                   sha256=self.sha256, encoding=self.encoding, format=self.format)
+        return row
+
+
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
+    """Decode bytes as UTF-8 (BOM optional), UTF-16, GB18030 or Big5; return text, encoding."""
+    if not data.strip():
+        raise DocumentError(path, "empty file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8", path), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16", path), "utf-16"
+    if b"\x00" in data:
+        # UTF-16 without BOM has NULs in every ASCII character; anything else is binary.
+        for enc in ("utf-16-le", "utf-16-be"):
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            if _looks_like_text(text):
+                return text, enc
+        raise DocumentError(path, "binary file (contains NUL bytes), not a text document")
+    try:
+        text = data.decode("utf-8")
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        text, encoding = _decode_legacy(data, path)
+    if not _looks_like_text(text):
+        raise DocumentError(path, f"binary or garbled content (decoded as {encoding} but mostly control characters)")
+    return text, encoding
+
+
+def _strict(data: bytes, encoding: str, path: Path) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DocumentError(path, f"undecodable bytes at offset {exc.start} for {encoding}") from None
+
+
+def _decode_legacy(data: bytes, path: Path) -> tuple[str, str]:
+    candidates = {}
+    for enc in ("gb18030", "big5"):
+        try:
+            candidates[enc] = data.decode(enc)
+        except UnicodeDecodeError:
+            pass
+    if not candidates:
+        raise DocumentError(path, "undecodable bytes: not UTF-8, UTF-16, GB18030/GBK or Big5")
+    if len(candidates) == 1:
+        return next(iter(candidates.items()))[::-1]
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(candidates)).best()
+    enc = "gb18030" if best is None else best.encoding.replace("_", "")
+    enc = "big5" if enc.startswith("big5") else "gb18030"
+    return candidates[enc], enc
+
+
+def _looks_like_text(text: str) -> bool:
+    if not text:
+        return False
+    bad = sum(1 for ch in text[:20000] if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn")
+              and ch not in "\n\r\t\f")
+    return bad / min(len(text), 20000) < 0.02
+
+
+def _front_matter(text: str, path: Path) -> tuple[dict, str]:
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}, text
+    import yaml
+
+    try:
+        meta = yaml.safe_load(m.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise DocumentError(path, f"malformed YAML front matter: {str(exc).splitlines()[0]}") from None
+    if not isinstance(meta, dict):
+        raise DocumentError(path, "YAML front matter must be a mapping of field: value")
+    return {k: str(v) for k, v in meta.items() if v is not None}, text[m.end():]
+
+
+def _read_docx(path: Path) -> str:
+    import docx
+
+    try:
+        document = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises several unrelated types for bad zips
+        raise DocumentError(path, f"not a readable .docx ({type(exc).__name__})") from None
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def _read_pdf(path: Path) -> str:
+    import logging
+
+    import pdfplumber
+
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            pages = [page.extract_text() or "" for page in pdf.pages]
+    except Exception as exc:  # pdfminer raises many types for damaged files
+        raise DocumentError(path, f"not a readable PDF ({type(exc).__name__})") from None
+    lines = [ln.strip() for page in pages for ln in page.splitlines()]
+    if not any(lines):
+        raise DocumentError(path, "PDF has no text layer (a scan?); run OCR first")
+    return rejoin_lines(lines)
+
+
+def rejoin_lines(lines: list[str]) -> str:
+    """Join lines that a PDF broke inside a paragraph.
+
+    A line continues onto the next one unless it ends with sentence-final punctuation
+    or is short enough to be a heading (under 60% of the typical line length).
+    """
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return ""
+    typical = sorted(len(ln) for ln in lines)[len(lines) * 3 // 4]
+    out = [lines[0]]
+    for ln in lines[1:]:
+        prev = out[-1]
+        ends = prev[-1] in _SENTENCE_END
+        short = len(prev.splitlines()[-1]) < 0.6 * typical
+        if ends or short:
+            out.append(ln)
+        else:
+            out[-1] = prev + ln
+    return "\n".join(out)
+
+
+def _read_markdown(text: str) -> str:
+    return re.sub(r"(?m)^#{1,6}[ \t]+", "", text)
+
+
+def load_document(path, *, doc_id: str | None = None, meta: dict | None = None) -> Document:
+    """Read one file into a :class:`Document`.
+
+    Args:
+        path: a .txt (UTF-8 with or without BOM, UTF-16, GB18030/GBK or Big5), .md,
+            .docx or .pdf (with a text layer) file.
+        doc_id: identifier to use; defaults to the file name without extension.
+        meta: metadata (title, date, issuer, level, genre) that overrides what is
+            found in YAML front matter or inferred (title = first non-empty line).
+
+    Raises:
+        UnsupportedFormatError: the extension is not one of .txt .md .docx .pdf.
+        DocumentError: the file is missing, empty, binary, undecodable, or a PDF
+            without a text layer.
+
+    Example:
+        >>> doc = load_document(paths.sample_speech())
+        >>> doc.encoding
+        'utf-8'
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise UnsupportedFormatError(path, f"unsupported file type {suffix or '(none)'}; "
+                                           f"zhspeech reads {', '.join(SUPPORTED)}")
+    if not path.is_file():
+        raise DocumentError(path, "no such file")
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise DocumentError(path, "empty file")
+    encoding, found = "utf-8", {}
+    if suffix == ".docx":
+        raw = _read_docx(path)
+    elif suffix == ".pdf":
+        raw = _read_pdf(path)
+    else:
+        raw, encoding = _decode(data, path)
+        found, raw = _front_matter(raw, path)
+        if suffix == ".md":
+            raw = _read_markdown(raw)
+    if not raw.strip():
+        raise DocumentError(path, "no text in file")
+    info = {k: v for k, v in found.items() if k in META_FIELDS}
+    info.update({k: v for k, v in (meta or {}).items() if v not in (None, "") and not _isnan(v)})
+    if not info.get("title"):
+        info["title"] = infer_title(raw)
+    return Document(doc_id=doc_id or _slug(path.stem), raw=raw, meta=info, path=path,
+                    encoding=encoding, format=suffix.lstrip("."), sha256=digest)
+
+
+def _isnan(value) -> bool:
+    return isinstance(value, float) and value != value
+
+
+def infer_title(raw: str) -> str:
+    """The first line that is not boilerplate-looking filler (first non-empty line)."""
+    for line in raw.splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
+
+
+def _slug(stem: str) -> str:
+    slug = re.sub(r"\s+", "-", stem.strip())
+    return slug or "doc"
+
+
+@dataclass
+class Corpus:
+    """Documents read from a folder or manifest, with a ``documents`` table and, when
+    loaded with ``errors="collect"``, a ``problems`` table (path, error, cause)."""
+
+    docs: dict[str, Document]
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["path", "error", "cause"]))
+    source: str = ""
+
+    @property
+    def documents(self) -> pd.DataFrame:
+        return pd.DataFrame([d.record() for d in self.docs.values()], columns=DOCUMENT_COLUMNS)
+
+    def __iter__(self):
+        return iter(self.docs.values())
+
+    def __len__(self) -> int:
+        return len(self.docs)
+
+    def __getitem__(self, doc_id: str) -> Document:
+        return self.docs[doc_id]
+
+
+def _read_manifest(path: Path) -> dict[str, dict]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DocumentError(path, f"unreadable manifest ({exc})") from None
+    if rows and "id" not in rows[0] and "doc_id" not in rows[0]:
+        raise DocumentError(path, "manifest needs an 'id' (or 'doc_id') column")
+    out = {}
+    for row in rows:
+        key = (row.get("id") or row.get("doc_id") or "").strip()
+        if key:
+            out[key] = row
+    return out
+
+
+def load_corpus(source, *, errors: str = "raise", recursive: bool = False) -> Corpus:
+    """Read every supported file of a folder, or the files a manifest CSV lists.
+
+    Metadata comes from the manifest (columns id, title, date, issuer, level, genre and
+    optionally path), else from YAML front matter, else it is inferred (title = first
+    line). A folder's own ``manifest.csv`` is used when present. Files named README,
+    SOURCES, LICENSE or CHANGELOG describe a folder and are not read as texts.
+
+    Args:
+        source: a folder, or a manifest CSV whose rows name files by ``path`` or by
+            ``id`` (``<id>.txt`` etc. next to the manifest).
+        errors: ``"raise"`` stops at the first bad file; ``"collect"`` loads the good
+            files and lists the others in ``Corpus.problems``.
+        recursive: also read sub-folders.
+
+    Raises:
+        EmptyCorpusError: no readable text was found.
+    """
+    if errors not in ("raise", "collect"):
+        raise ValueError("errors must be 'raise' or 'collect'")
+    source = Path(source)
+    if not source.exists():
+        raise EmptyCorpusError(source, "no such file or folder")
+    manifest: dict[str, dict] = {}
+    if source.is_file() and source.suffix.lower() == ".csv":
+        manifest = _read_manifest(source)
+        folder = source.parent
+        files = []
+        for key, row in manifest.items():
+            rel = (row.get("path") or "").strip()
+            if rel:
+                files.append(folder / rel)
+            else:
+                hits = sorted(p for p in folder.glob(f"{glob_escape(key)}.*") if p.suffix.lower() in SUPPORTED)
+                files.append(hits[0] if hits else folder / f"{key}.txt")
+    elif source.is_file():
+        files = [source]
+    else:
+        folder = source
+        if (folder / "manifest.csv").is_file():
+            manifest = _read_manifest(folder / "manifest.csv")
+        pattern = "**/*" if recursive else "*"
+        files = sorted(p for p in folder.glob(pattern)
+                       if p.is_file() and p.suffix.lower() in SUPPORTED and not NOT_TEXTS.match(p.name))
+    by_path = {}
+    for key, row in manifest.items():
+        by_path[key] = row
+    docs: dict[str, Document] = {}
+    problems = []
+    for path in files:
+        key = _slug(path.stem)
+        row = by_path.get(key) or by_path.get(path.stem) or {}
+        doc_id = key
+        n = 2
+        while doc_id in docs:
+            doc_id = f"{key}-{n}"
+            n += 1
+        try:
+            doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
+        except ZhspeechError as exc:
+            if errors == "raise":
+                raise
+            problems.append({"path": paths.display(path), "error": type(exc).__name__, "cause": exc.cause})
+            continue
+        docs[doc_id] = doc
+    if not docs:
+        what = "; ".join(f"{p['path']}: {p['cause']}" for p in problems[:3])
+        raise EmptyCorpusError(source, "no readable texts" + (f" ({what})" if what else
+                                                              f" (looked for {', '.join(SUPPORTED)})"))
+    return Corpus(docs=docs, problems=pd.DataFrame(problems, columns=["path", "error", "cause"]),
+                  source=paths.display(source))
+
+
+def glob_escape(text: str) -> str:
+    return re.sub(r"([*?\[])", r"[\1]", text)
+
+
+def load_shared_corpus(which: str = "all", *, required: bool = False) -> Corpus | None:
+    """The comparable corpus of ../shared/corpus: ``"texts"``, ``"speeches"`` or ``"all"``.
+
+    Returns None when the folder is absent, unless ``required``.
+    """
+    base = paths.corpus_dir()
+    parts = {"texts": ["texts"], "speeches": ["speeches"], "all": ["texts", "speeches"]}[which]
+    if not (base / parts[0]).is_dir():
+        if required:
+            raise EmptyCorpusError(base, "comparable corpus folder not found; set ZHSPEECH_CORPUS_DIR")
+        return None
+    docs = {}
+    for part in parts:
+        manifest = base / ("manifest.csv" if part == "texts" else f"{part}/manifest.csv")
+        corpus = load_corpus(base / part)
+        meta = _read_manifest(manifest) if manifest.is_file() else {}
+        for doc in corpus:
+            for k in META_FIELDS:
+                if meta.get(doc.doc_id, {}).get(k):
+                    doc.meta[k] = meta[doc.doc_id][k]
+            docs[doc.doc_id] = doc
+    return Corpus(docs=docs, source="corpus")

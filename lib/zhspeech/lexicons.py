@@ -1,0 +1,271 @@
+"""Loading and validating the reviewed data files of ``data/lexicons/``.
+
+Every loader takes a path (default: the bundled file), checks it line by line and
+raises :class:`~zhspeech.errors.LexiconError` naming the file and line or key that is
+wrong. Nothing malformed is silently ignored. ``file_hash`` feeds the cache keys.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import paths
+from .errors import LexiconError
+
+
+def _path(path, default: str) -> Path:
+    return Path(path) if path is not None else paths.lexicon(default)
+
+
+def read_text(path: Path) -> str:
+    """Read a lexicon as UTF-8, accepting a BOM and CRLF line endings."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LexiconError(path, "no such file") from None
+    except OSError as exc:
+        raise LexiconError(path, f"cannot read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise LexiconError(f"{path}:{line}", "not UTF-8 text") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def file_hash(path) -> str:
+    """sha256 of a file's bytes (first 16 hex digits), for cache keys and provenance."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+
+
+def load_yaml(path: Path):
+    import yaml
+
+    text = read_text(path)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LexiconError(where, f"malformed YAML ({problem})") from None
+
+
+_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+
+
+@dataclass(frozen=True)
+class UserDict:
+    """Domain dictionary entries: (word, freq, tag) with freq None meaning 'let the
+    segmenter choose a frequency that keeps the word whole'."""
+
+    entries: tuple
+    path: str
+    digest: str
+
+    @property
+    def words(self) -> list[str]:
+        return [w for w, _, _ in self.entries]
+
+
+@lru_cache(maxsize=16)
+def _load_userdict(path: str, mtime: float) -> UserDict:
+    p = Path(path)
+    seen = {}
+    entries = []
+    for n, line in enumerate(read_text(p).split("\n"), start=1):
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        fields = body.split()
+        word = fields[0]
+        if not _HAN.match(word):
+            raise LexiconError(f"{p}:{n}", f"word {word!r} must be Chinese characters only")
+        if len(fields) > 3:
+            raise LexiconError(f"{p}:{n}", f"expected 'word [freq] [tag]', got {len(fields)} fields")
+        freq, tag = None, None
+        for extra in fields[1:]:
+            if extra.isdigit() and freq is None and tag is None:
+                freq = int(extra)
+            elif re.fullmatch(r"[a-z]{1,4}", extra) and tag is None:
+                tag = extra
+            else:
+                raise LexiconError(f"{p}:{n}", f"malformed field {extra!r} (frequency must be a "
+                                                 "whole number, tag a part-of-speech code)")
+        if word in seen:
+            raise LexiconError(f"{p}:{n}", f"duplicate word {word!r} (first on line {seen[word]})")
+        seen[word] = n
+        entries.append((word, freq, tag))
+    return UserDict(tuple(entries), str(p), file_hash(p))
+
+
+def load_userdict(path=None) -> UserDict:
+    """The domain user dictionary: one ``word [freq] [tag]`` per line, # comments."""
+    p = _path(path, "userdict.txt")
+    if not p.is_file():
+        raise LexiconError(p, "no such file")
+    return _load_userdict(str(p.resolve()), p.stat().st_mtime)
+
+
+@lru_cache(maxsize=16)
+def _load_wordlist(path: str, mtime: float) -> frozenset:
+    p = Path(path)
+    words = set()
+    for n, line in enumerate(read_text(p).split("\n"), start=1):
+        body = line.strip()
+        if not body or body.startswith("#"):
+            continue
+        if " " in body:
+            raise LexiconError(f"{p}:{n}", f"one entry per line expected, got {body!r}")
+        words.add(body)
+    return frozenset(words)
+
+
+def load_stopwords(path=None) -> frozenset:
+    """Stopwords: one per line; lines starting with # are comments."""
+    p = _path(path, "stopwords.txt")
+    if not p.is_file():
+        raise LexiconError(p, "no such file")
+    return _load_wordlist(str(p.resolve()), p.stat().st_mtime)
+
+
+@dataclass(frozen=True)
+class Correction:
+    wrong: str
+    right: str
+    context: str
+    note: str
+    line: int
+
+    def pattern(self) -> str:
+        """The regular expression that finds this error where its context allows.
+
+        ``context`` is either empty (the wrong form anywhere), a regular expression in
+        which ``@`` stands for the wrong form (``(?<=领导)@``), or a literal string that
+        contains the wrong form (``领导班于``), in which case only that occurrence counts.
+        """
+        wrong = re.escape(self.wrong)
+        if not self.context:
+            return wrong
+        if "@" in self.context:
+            return self.context.replace("@", wrong)
+        i = self.context.find(self.wrong)
+        before, after = self.context[:i], self.context[i + len(self.wrong):]
+        return (f"(?<={re.escape(before)})" if before else "") + wrong + \
+               (f"(?={re.escape(after)})" if after else "")
+
+
+@lru_cache(maxsize=16)
+def _load_corrections(path: str, mtime: float) -> tuple:
+    p = Path(path)
+    text = read_text(p)
+    rows = []
+    seen = {}
+    reader = csv.reader(io.StringIO(text), delimiter="\t")
+    for n, fields in enumerate(reader, start=1):
+        if not fields or not "".join(fields).strip() or fields[0].startswith("#"):
+            continue
+        if n == 1 and fields[0].strip() == "wrong":
+            continue
+        if len(fields) < 2 or len(fields) > 4:
+            raise LexiconError(f"{p}:{n}", f"expected wrong<TAB>right<TAB>context<TAB>note, got {len(fields)} fields")
+        wrong, right = fields[0].strip(), fields[1].strip()
+        context = fields[2].strip() if len(fields) > 2 else ""
+        note = fields[3].strip() if len(fields) > 3 else ""
+        if not wrong or not right:
+            raise LexiconError(f"{p}:{n}", "empty wrong or right form")
+        if wrong == right:
+            raise LexiconError(f"{p}:{n}", f"wrong and right forms are the same ({wrong!r})")
+        if context and "@" not in context and wrong not in context:
+            raise LexiconError(f"{p}:{n}", f"context {context!r} must contain the wrong form {wrong!r} or '@'")
+        corr = Correction(wrong, right, context, note, n)
+        try:
+            re.compile(corr.pattern())
+        except re.error as exc:
+            raise LexiconError(f"{p}:{n}", f"bad context pattern ({exc})") from None
+        key = (wrong, context)
+        if key in seen:
+            raise LexiconError(f"{p}:{n}", f"duplicate rule for {wrong!r} (first on line {seen[key]})")
+        seen[key] = n
+        rows.append(corr)
+    return tuple(rows)
+
+
+def load_corrections(path=None) -> tuple:
+    """Typo/OCR corrections: TSV with columns wrong, right, context, note."""
+    p = _path(path, "corrections.tsv")
+    if not p.is_file():
+        raise LexiconError(p, "no such file")
+    return _load_corrections(str(p.resolve()), p.stat().st_mtime)
+
+
+def _compile(p, where, pattern):
+    try:
+        return re.compile(pattern)
+    except (re.error, TypeError) as exc:
+        raise LexiconError(f"{p}", f"{where}: bad pattern {pattern!r} ({exc})") from None
+
+
+@lru_cache(maxsize=16)
+def _load_boilerplate(path: str, mtime: float) -> dict:
+    p = Path(path)
+    data = load_yaml(p)
+    if not isinstance(data, dict) or "line_rules" not in data:
+        raise LexiconError(p, "expected a mapping with a 'line_rules' list")
+    rules = []
+    names = set()
+    for i, rule in enumerate(data["line_rules"] or []):
+        if not isinstance(rule, dict) or not rule.get("name") or not rule.get("pattern"):
+            raise LexiconError(p, f"line_rules[{i}] needs 'name' and 'pattern'")
+        if rule["name"] in names:
+            raise LexiconError(p, f"line_rules[{i}]: duplicate rule name {rule['name']!r}")
+        names.add(rule["name"])
+        where = rule.get("where", "anywhere")
+        if where not in ("head", "anywhere"):
+            raise LexiconError(p, f"rule {rule['name']!r}: 'where' must be head or anywhere")
+        rules.append({"name": str(rule["name"]), "regex": _compile(p, f"rule {rule['name']!r}", rule["pattern"]),
+                      "where": where, "max_chars": int(rule.get("max_chars", 80)),
+                      "note": str(rule.get("note", ""))})
+    repeated = data.get("repeated_lines") or {}
+    return {"rules": tuple(rules), "head_window": int(data.get("head_window", 15)),
+            "head_block": bool(data.get("head_block", True)),
+            "repeated": {"min_repeats": int(repeated.get("min_repeats", 3)),
+                         "min_docs": int(repeated.get("min_docs", 2)),
+                         "max_chars": int(repeated.get("max_chars", 40))}}
+
+
+def load_boilerplate(path=None) -> dict:
+    """Boilerplate rules (YAML): named line patterns, the head window and the settings
+    for lines repeated across documents."""
+    p = _path(path, "boilerplate.yaml")
+    if not p.is_file():
+        raise LexiconError(p, "no such file")
+    return _load_boilerplate(str(p.resolve()), p.stat().st_mtime)
+
+
+@lru_cache(maxsize=16)
+def _load_redactions(path: str, mtime: float) -> tuple:
+    p = Path(path)
+    data = load_yaml(p)
+    if not isinstance(data, dict) or not isinstance(data.get("patterns"), list):
+        raise LexiconError(p, "expected a mapping with a 'patterns' list")
+    out = []
+    for i, item in enumerate(data["patterns"]):
+        if not isinstance(item, dict) or not item.get("kind") or not item.get("pattern"):
+            raise LexiconError(p, f"patterns[{i}] needs 'kind' and 'pattern'")
+        _compile(p, f"patterns[{i}]", item["pattern"])
+        out.append((str(item["kind"]), str(item["pattern"])))
+    return tuple(out)
+
+
+def load_redactions(path=None) -> tuple:
+    """Redaction placeholder patterns: (kind, regex) pairs, tried in file order."""
+    p = _path(path, "redactions.yaml")
+    if not p.is_file():
+        raise LexiconError(p, "no such file")
+    return _load_redactions(str(p.resolve()), p.stat().st_mtime)

@@ -1,0 +1,75 @@
+"""Where things live: the project root, data folders, the shared comparable corpus and
+the cache. Environment variables override each (ZHSPEECH_DATA, ZHSPEECH_CORPUS_DIR,
+ZHSPEECH_CACHE), so notebooks never depend on the working directory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_HERE = Path(__file__).resolve()
+
+
+def project_root() -> Path:
+    """The repository root (the folder holding ``data/`` and ``notebooks/``)."""
+    return _HERE.parents[2]
+
+
+def data_dir() -> Path:
+    """The data folder: ``$ZHSPEECH_DATA`` or ``<root>/data``."""
+    env = os.environ.get("ZHSPEECH_DATA")
+    return Path(env) if env else project_root() / "data"
+
+
+def raw_dir() -> Path:
+    return data_dir() / "raw"
+
+
+def lexicon_dir() -> Path:
+    return data_dir() / "lexicons"
+
+
+def lexicon(name: str) -> Path:
+    """Path of a bundled lexicon file such as ``themes.yaml``."""
+    return lexicon_dir() / name
+
+
+def reference_dir() -> Path:
+    return data_dir() / "reference"
+
+
+def notebooks_dir() -> Path:
+    return project_root() / "notebooks"
+
+
+def sample_speech() -> Path:
+    """The sample speech as received (data/raw/)."""
+    return raw_dir() / "000_20ad1a32e8f79341.txt"
+
+
+def corpus_dir() -> Path:
+    """The comparable corpus: ``$ZHSPEECH_CORPUS_DIR`` or ``../shared/corpus``.
+
+    It holds ``texts/`` (official reports) and ``speeches/`` (published speeches),
+    each with a ``manifest.csv``. The folder may be absent on a user's machine.
+    """
+    env = os.environ.get("ZHSPEECH_CORPUS_DIR")
+    return Path(env) if env else project_root().parent / "shared" / "corpus"
+
+
+def cache_dir() -> Path:
+    """Segmentation cache: ``$ZHSPEECH_CACHE`` or ``<root>/.cache/zhspeech``."""
+    env = os.environ.get("ZHSPEECH_CACHE")
+    path = Path(env) if env else project_root() / ".cache" / "zhspeech"
+    return path
+
+
+def display(path) -> str:
+    """A path as shown to people: relative to the project root when inside it, so that
+    notebook outputs and reports never show this machine's absolute paths."""
+    p = Path(path).resolve()
+    for base, prefix in ((project_root(), ""), (corpus_dir().resolve(), "corpus/")):
+        try:
+            return prefix + str(p.relative_to(base))
+        except ValueError:
+            continue
+    return p.name
