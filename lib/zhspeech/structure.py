@@ -1,0 +1,663 @@
+"""The document tree of a 讲话 or 报告, read from its numbering.
+
+``parse_structure(text)`` returns the sections table (DESIGN.md): title, salutation,
+opening, parts (一、 / 第一部分), subparts (（一）, standalone or opening a paragraph),
+items (1. / （1） / 一是… / 一要… / 第一，… / 首先…其次), closing, and ``body`` for
+text without structure. Sections tile the cleaned text exactly: every character
+belongs to exactly one leaf, and each parent spans its children.
+
+Announced counts (“抓好五项工作：”, “我再强调六个方面工作：”, “几点要求：”) are linked to
+the enumeration that follows them; ``declared_items`` is set on the section that
+holds that enumeration and compared with ``items``. Irregularities (numbering that
+jumps, duplicate labels, counts that disagree, announcements with no enumeration)
+are written to the ``warnings`` column, never raised. The enumerations themselves
+are in ``sections.attrs["enumerations"]``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+SECTION_COLUMNS = ["doc_id", "section_id", "parent_id", "level", "kind", "label", "ordinal", "heading",
+                   "start", "end", "chars", "hanzi", "sentences", "declared_items", "items",
+                   "share", "position", "top_id", "is_leaf", "warnings"]
+ENUM_COLUMNS = ["doc_id", "parent_id", "family", "first", "last", "items", "declared_items",
+                "announcement", "start"]
+KINDS = ("title", "salutation", "opening", "part", "subpart", "item", "closing", "body")
+
+_CN = "一二三四五六七八九十"
+_NUM = f"[{_CN}]{{1,3}}"
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_DIGITS["两"] = 2
+_CLAUSE_START = set("。；！？：:;!?，,\n“")
+
+_PART = re.compile(rf"(?P<n>{_NUM})、|第(?P<n2>{_NUM})部分[、，：:\s]?")
+_SUBPART = re.compile(rf"（(?P<n>{_NUM})）|\((?P<n2>{_NUM})\)")
+_FAMILIES = {
+    "shi": re.compile(rf"(?P<n>{_NUM})是"),
+    "yao": re.compile(rf"(?P<n>{_NUM})要"),
+    "di": re.compile(rf"第(?P<n>{_NUM})[，、,：:]"),
+    "seq": re.compile(r"(?P<w>首先|其次|再次|最后)[，,、：:]"),
+    "paren": re.compile(r"[（(](?P<d>\d{1,2})[）)]"),
+    "point": re.compile(r"(?P<d>\d{1,2})[.．、](?!\d)"),
+}
+# Families read at the start of a paragraph only, or anywhere at a clause start.
+_LINE_FAMILIES = ("point", "paren", "di", "shi", "yao", "seq")
+_INLINE_FAMILIES = ("shi", "yao", "di", "paren", "seq")
+_SEQ = {"首先": 1, "其次": 2, "再次": 3}
+
+_ANNOUNCE_BODY = (r"(?P<n>[一二三四五六七八九十两几]{1,3}|\d{1,2})(?P<unit>个方面|方面|项|个|点|条|件)"
+                  r"(?P<what>[\u4e00-\u9fff]{0,6}?)")
+# A count followed by a colon announces a list; before a chain a full stop does too
+# (“着力把握好三点。一是…”).
+_ANNOUNCE = re.compile(_ANNOUNCE_BODY + "[：:]")
+_ANNOUNCE_LINK = re.compile(_ANNOUNCE_BODY + "[：:。]")
+_MAX_GAP = 2000  # characters allowed between two markers of one inline chain
+_SALUTE = r"(?:同志们、朋友们|女士们、先生们|同志们|各位代表|各位委员|各位同志)"
+_SALUTATION_LINE = re.compile(rf"{_SALUTE}[：:！!，,]?")
+_CLOSING_START = re.compile(rf"{_SALUTE}[，,！!：:]")
+_FINALLY = re.compile(r"最后[，,、](?:[^。]{0,30}?)(?:要求|强调|讲|提|说)")
+_SENT_END = "。！？!?"
+_TRAIL = " \n\t”’」』）)"
+
+
+def cn_number(text: str) -> int | None:
+    """Value of a Chinese numeral up to 九十九 (一 → 1, 十二 → 12, 二十 → 20)."""
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    if text in _SEQ:
+        return _SEQ[text]
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        if "十" in ones:
+            return None
+        t = _DIGITS.get(tens, None) if tens else 1
+        o = _DIGITS.get(ones, None) if ones else 0
+        return None if t is None or o is None else t * 10 + o
+    if len(text) == 1:
+        return _DIGITS.get(text)
+    return None
+
+
+@dataclass
+class _Node:
+    kind: str
+    start: int
+    end: int
+    label: str = ""
+    ordinal: float = np.nan
+    heading: str = ""
+    children: list = field(default_factory=list)
+    declared: float = np.nan
+    announcement: str = ""
+    warnings: list = field(default_factory=list)
+    chains: int = 0
+
+
+@dataclass
+class _Marker:
+    start: int          # where the item begins (the marker)
+    body: int           # where the text after the marker begins
+    ordinal: int
+    label: str
+    family: str
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.enums: list[dict] = []
+        # Paragraph spans, each including its newline.
+        self.paras = []
+        pos = 0
+        for line in text.split("\n"):
+            end = min(pos + len(line) + 1, len(text))
+            if end > pos:
+                self.paras.append((pos, end))
+            pos += len(line) + 1
+        self.para_starts = [s for s, _ in self.paras]
+
+    # -- helpers --------------------------------------------------------------------
+    def paras_in(self, s: int, e: int):
+        """Paragraphs that overlap [s, e)."""
+        import bisect
+
+        k = max(bisect.bisect_right(self.para_starts, s) - 1, 0)
+        while k < len(self.paras) and self.paras[k][0] < e:
+            if self.paras[k][1] > s:
+                yield self.paras[k]
+            k += 1
+
+    def line(self, i: int) -> str:
+        s, e = self.paras[i]
+        return self.text[s:e].rstrip("\n")
+
+    def para_end(self, pos: int) -> int:
+        i = self.text.find("\n", pos)
+        return len(self.text) if i < 0 else i + 1
+
+    def heading_at(self, pos: int, limit: int) -> str:
+        """Text from ``pos`` to the first 。！？； or the end of the line."""
+        stop = self.para_end(pos)
+        stop = min(stop, limit)
+        chunk = self.text[pos:stop].rstrip("\n")
+        m = re.search(r"[。！？；!?;：:]", chunk)
+        head = chunk[:m.start()] if m else chunk
+        return head.strip()[:80]
+
+    def clause_start(self, pos: int, lo: int) -> bool:
+        if pos <= lo or pos == 0:
+            return True
+        prev = self.text[pos - 1]
+        if prev == " ":
+            prev = self.text[pos - 2] if pos >= 2 else "\n"
+        return prev in _CLAUSE_START
+
+    # -- document level --------------------------------------------------------------
+    def parse(self) -> list[_Node]:
+        n = len(self.paras)
+        if n == 0:
+            return []
+        nodes: list[_Node] = []
+        i = 0
+        if n >= 2 and self._title_like(self.line(0)):
+            j = 1
+            while j < min(n - 1, 6) and self._byline_like(self.line(j)):
+                j += 1
+            nodes.append(_Node("title", 0, self.paras[j - 1][1], label="", heading=self.line(0).strip()))
+            i = j
+        if i < n - 1 and _SALUTATION_LINE.fullmatch(self.line(i).strip()):
+            nodes.append(_Node("salutation", self.paras[i][0], self.paras[i][1], heading=self.line(i).strip()))
+            i += 1
+        if i >= n:
+            return nodes
+        closing_at = self._closing_start(i)
+        body_start = self.paras[i][0]
+        body_end = self.paras[closing_at][0] if closing_at is not None else len(self.text)
+        nodes.extend(self._top_level(body_start, body_end, i, closing_at))
+        if closing_at is not None:
+            nodes.append(_Node("closing", self.paras[closing_at][0], len(self.text), label="",
+                               heading=self.heading_at(self.paras[closing_at][0], len(self.text))))
+        return nodes
+
+    def _title_like(self, line: str) -> bool:
+        s = line.strip()
+        return (0 < len(s) <= 80 and not re.search(r"[。；，,;！？!?：:]", s)
+                and not _PART.match(s) and not _SALUTATION_LINE.fullmatch(s))
+
+    def _byline_like(self, line: str) -> bool:
+        s = line.strip()
+        if not s or len(s) > 60 or _SALUTATION_LINE.fullmatch(s) or _PART.match(s):
+            return False
+        if s.startswith(("——", "—", "（", "(", "※")):
+            return True
+        return not re.search(r"[。；，,;！？!?：:]", s) and len(s) <= 40
+
+    def _closing_start(self, first: int) -> int | None:
+        n = len(self.paras)
+        k = n - 1
+        if k <= first:
+            return None
+        start = None
+        while k > first and _CLOSING_START.match(self.line(k)):
+            start = k
+            k -= 1
+        if start is None and k - 1 > first and _SALUTATION_LINE.fullmatch(self.line(n - 2).strip()):
+            start = n - 2
+        return start
+
+    def _top_level(self, s: int, e: int, first_para: int, closing_at) -> list[_Node]:
+        parts = self._line_markers(s, e, "part")
+        if parts:
+            nodes = []
+            if parts[0].start > s:
+                nodes.append(_Node("opening", s, parts[0].start))
+            tail = self._finally_paragraph(parts[-1].start, e)
+            bounds = [m.start for m in parts] + [tail if tail is not None else e]
+            for k, m in enumerate(parts):
+                nodes.append(_Node("part", m.start, bounds[k + 1], label=m.label, ordinal=m.ordinal,
+                                   heading=self.heading_at(m.body, bounds[k + 1])))
+            self._check_numbering(nodes, "part")
+            if tail is not None:
+                nodes.append(_Node("body", tail, e, label="最后", heading=self.heading_at(tail, e)))
+            self._link_announcement([n for n in nodes if n.kind == "part"], s, "", "part")
+            for node in nodes:
+                self._fill(node, stage=1)
+            return nodes
+        node = _Node("body", s, e)
+        self._fill(node, stage=1, top=True)
+        if node.children and node.children[0].kind == "body" and len(node.children) > 1:
+            # Text before the first top-level structure is the opening.
+            opening = node.children[0]
+            rest = node.children[1:]
+            if any(c.kind in ("subpart", "item") for c in rest) and self._line_level(rest):
+                opening.kind = "opening"
+                return [opening, *rest]
+        return [node] if not node.children or not self._line_level(node.children) else node.children
+
+    def _line_level(self, nodes) -> bool:
+        return any(c.kind in ("subpart", "item") and c.start in self._para_start_set for c in nodes)
+
+    @property
+    def _para_start_set(self):
+        if not hasattr(self, "_pss"):
+            self._pss = set(self.para_starts)
+        return self._pss
+
+    def _finally_paragraph(self, after: int, e: int) -> int | None:
+        """A closing '最后，…要求' paragraph after the last part is not part of it."""
+        for ps, pe in self.paras_in(after, e):
+            if ps <= after or ps >= e:
+                continue
+            if _FINALLY.match(self.text, ps):
+                return ps
+        return None
+
+    # -- markers --------------------------------------------------------------------
+    def _line_markers(self, s: int, e: int, what: str) -> list[_Marker]:
+        regex = _PART if what == "part" else _SUBPART
+        out = []
+        for ps, pe in self.paras_in(s, e):
+            if ps < s or ps >= e:
+                continue
+            m = regex.match(self.text, ps)
+            if m:
+                num = m.group("n") or m.group("n2")
+                val = cn_number(num)
+                if val is None:
+                    continue
+                label = num if what == "part" else f"（{num}）"
+                out.append(_Marker(ps, m.end(), val, label, what))
+        return out
+
+    def _family_candidates(self, family: str, s: int, e: int, line_start: bool) -> list[_Marker]:
+        regex = _FAMILIES[family]
+        out = []
+        if line_start:
+            for ps, _pe in self.paras_in(s, e):
+                if s <= ps < e:
+                    m = regex.match(self.text, ps)
+                    if m and m.end() <= e:
+                        out.append(self._marker(m, family))
+            return [m for m in out if m is not None]
+        for m in regex.finditer(self.text, s, e):
+            if self.clause_start(m.start(), s):
+                mk = self._marker(m, family)
+                if mk is not None:
+                    out.append(mk)
+        return out
+
+    def _marker(self, m, family) -> _Marker | None:
+        if family == "seq":
+            word = m.group("w")
+            val = _SEQ.get(word, -1)  # 最后 continues any chain
+            return _Marker(m.start(), m.end(), val, word, family)
+        num = m.groupdict().get("n") or m.groupdict().get("d")
+        val = cn_number(num)
+        if val is None:
+            return None
+        return _Marker(m.start(), m.end(), val, m.group().rstrip("，、,：:."), family)
+
+    @staticmethod
+    def _chains(cands: list[_Marker], max_gap: int | None = None) -> list[list[_Marker]]:
+        chains, cur = [], []
+        for c in cands:
+            if c.ordinal == 1:
+                if len(cur) >= 2:
+                    chains.append(cur)
+                cur = [c]
+            elif cur and max_gap is not None and c.start - cur[-1].start > max_gap:
+                if len(cur) >= 2:
+                    chains.append(cur)
+                cur = []
+            elif cur and (c.ordinal == cur[-1].ordinal + 1 or (c.ordinal == -1 and cur[-1].ordinal >= 2)):
+                cur.append(c)
+                if c.ordinal == -1:
+                    chains.append(cur)
+                    cur = []
+        if len(cur) >= 2:
+            chains.append(cur)
+        return chains
+
+    # -- filling a node with children --------------------------------------------------
+    def _fill(self, node: _Node, stage: int, top: bool = False, exclude=()):
+        """Find the children of ``node`` (subparts, line items, inline items)."""
+        s, e = node.start, node.end
+        body_from = s
+        if node.kind in ("part", "subpart"):
+            body_from = s
+        if stage <= 1:
+            subs = self._line_markers(s, e, "subpart")
+            subs = [m for m in subs if m.start > s or node.kind != "subpart"]
+            if len(subs) >= 1 and any(m.ordinal == 1 for m in subs):
+                subs = subs[next(k for k, m in enumerate(subs) if m.ordinal == 1):]
+                children = []
+                if subs[0].start > s:
+                    children.append(_Node("body", s, subs[0].start))
+                bounds = [m.start for m in subs] + [e]
+                for k, m in enumerate(subs):
+                    children.append(_Node("subpart", m.start, bounds[k + 1], label=m.label, ordinal=m.ordinal,
+                                          heading=self.heading_at(m.body, bounds[k + 1])))
+                self._check_numbering(children, "subpart", node)
+                self._link_announcement([c for c in children if c.kind == "subpart"], s, node, "subpart")
+                node.children = children
+                for c in children:
+                    self._fill(c, stage=2)
+                return
+        if stage <= 2:
+            children, pos = [], s
+            chain = self._best_chain(s, e, _LINE_FAMILIES, True, exclude)
+            while chain:
+                after_last = self.para_end(chain[-1].start)
+                nxt = self._best_chain(after_last, e, _LINE_FAMILIES, True, exclude) if after_last < e else None
+                paras = [self.para_start_index(m.start) for m in chain]
+                one_each = all(b == a + 1 for a, b in zip(paras, paras[1:]))
+                if one_each:
+                    last_end = min(after_last, e)
+                else:
+                    last_end = nxt[0].start if nxt else e
+                if chain[0].start > pos:
+                    children.append(_Node("body", pos, chain[0].start))
+                bounds = [m.start for m in chain] + [last_end]
+                for k, m in enumerate(chain):
+                    children.append(_Node("item", m.start, bounds[k + 1], label=m.label,
+                                          ordinal=m.ordinal if m.ordinal > 0 else len(chain),
+                                          heading=self.heading_at(m.body, bounds[k + 1])))
+                self._register_chain(node, chain, s)
+                pos = last_end
+                chain = nxt if nxt and nxt[0].start >= pos else None
+            if children:
+                if pos < e:
+                    children.append(_Node("body", pos, e))
+                node.children = children
+                for c in children:
+                    if c.kind == "item":
+                        self._fill(c, stage=3, exclude=(*exclude, self._family_of(c)))
+                    else:
+                        self._fill_inline(c, exclude)
+                return
+        self._fill_inline(node, exclude)
+
+    def para_start_index(self, pos: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.para_starts, pos) - 1
+
+    @staticmethod
+    def _family_of(node: _Node) -> str:
+        for fam, regex in _FAMILIES.items():
+            if regex.fullmatch(node.label + ("，" if fam in ("di", "seq") else "")) or \
+                    (fam in ("point",) and regex.fullmatch(node.label + ".")):
+                return fam
+        return ""
+
+    def _best_chain(self, s, e, families, line_start, exclude):
+        best = None
+        for fam in families:
+            if fam in exclude:
+                continue
+            chains = self._chains(self._family_candidates(fam, s, e, line_start))
+            if chains:
+                c = max(chains, key=len) if line_start else chains[0]
+                if best is None or c[0].start < best[0].start:
+                    best = c
+        return best
+
+    def _fill_inline(self, node: _Node, exclude=()):
+        """Inline enumerations: markers at clause starts with consecutive ordinals. An
+        item runs to the next marker of its chain (possibly in a later paragraph, for
+        texts whose line breaks are not paragraphs); the last item ends with its
+        paragraph."""
+        s, e = node.start, node.end
+        chains = []
+        for fam in _INLINE_FAMILIES:
+            if fam not in exclude:
+                chains.extend(self._chains(self._family_candidates(fam, s, e, False), _MAX_GAP))
+        if not chains:
+            return
+        chains.sort(key=lambda c: c[0].start)
+        children, pos = [], s
+        for chain in chains:
+            if chain[0].start < pos:
+                continue  # inside an item of an earlier chain: found when that item is filled
+            last_end = min(self.para_end(chain[-1].start), e)
+            if chain[0].start > pos:
+                children.append(_Node("body", pos, chain[0].start))
+            bounds = [m.start for m in chain] + [last_end]
+            items = [_Node("item", m.start, bounds[k + 1], label=m.label,
+                           ordinal=m.ordinal if m.ordinal > 0 else len(chain),
+                           heading=self.heading_at(m.body, bounds[k + 1]))
+                     for k, m in enumerate(chain)]
+            self._register_chain(node, chain, s)
+            for item in items:
+                self._fill_inline(item, exclude=(*exclude, chain[0].family))
+            children.extend(items)
+            pos = last_end
+        if pos < e:
+            children.append(_Node("body", pos, e))
+        node.children = children
+
+    # -- announced counts -------------------------------------------------------------
+    def _announcement_before(self, pos: int, lo: int):
+        """The count phrase ending right before ``pos`` (only spaces, newlines or an
+        opening quote between its colon and the first marker)."""
+        window = self.text[max(lo, pos - 60):pos]
+        best = None
+        for m in _ANNOUNCE_LINK.finditer(window):
+            if window[m.end():].strip(" \n“\"") == "":
+                best = m
+        return best
+
+    def _register_chain(self, owner: _Node, chain: list[_Marker], lo: int):
+        ann = self._announcement_before(chain[0].start, lo)
+        declared = np.nan
+        phrase = ""
+        if ann is not None:
+            phrase = ann.group().rstrip("：:")
+            val = cn_number(ann.group("n"))
+            declared = float(val) if val is not None else np.nan
+        self.enums.append({"parent": owner, "family": chain[0].family, "first": chain[0].label,
+                           "last": chain[-1].label, "items": len(chain), "declared_items": declared,
+                           "announcement": phrase, "start": chain[0].start})
+        owner.chains += 1
+        if ann is not None:
+            if np.isnan(owner.declared) and not owner.announcement:
+                owner.declared, owner.announcement = declared, phrase
+            if not np.isnan(declared) and declared != len(chain):
+                owner.warnings.append(f"announced {phrase} ({int(declared)}) but found {len(chain)} items "
+                                      f"({chain[0].label}…{chain[-1].label})")
+
+    def _link_announcement(self, heads: list[_Node], lo: int, owner, family: str):
+        if not heads:
+            return
+        ann = self._announcement_before(heads[0].start, lo)
+        declared = np.nan
+        phrase = ""
+        if ann is not None:
+            phrase = ann.group().rstrip("：:")
+            val = cn_number(ann.group("n"))
+            declared = float(val) if val is not None else np.nan
+        self.enums.append({"parent": owner or None, "family": family, "first": heads[0].label,
+                           "last": heads[-1].label, "items": len(heads), "declared_items": declared,
+                           "announcement": phrase, "start": heads[0].start})
+        if ann is not None and not np.isnan(declared) and declared != len(heads):
+            target = owner if isinstance(owner, _Node) else heads[0]
+            target.warnings.append(f"announced {phrase} ({int(declared)}) but found {len(heads)} {family}s")
+        if isinstance(owner, _Node) and ann is not None and np.isnan(owner.declared):
+            owner.declared, owner.announcement = declared, phrase
+
+    def _check_numbering(self, nodes: list[_Node], kind: str, owner: _Node | None = None):
+        seen = {}
+        prev = None
+        for node in nodes:
+            if node.kind != kind:
+                continue
+            if node.ordinal in seen:
+                node.warnings.append(f"duplicate label {node.label}")
+            elif prev is not None and node.ordinal != prev + 1:
+                node.warnings.append(f"numbering jumps from {_label_of(prev, kind)} to {node.label}")
+            elif prev is None and node.ordinal != 1:
+                node.warnings.append(f"numbering starts at {node.label}")
+            seen[node.ordinal] = True
+            prev = node.ordinal
+
+
+def _label_of(value, kind) -> str:
+    digits = "一二三四五六七八九十"
+    v = int(value)
+    if v <= 10:
+        s = digits[v - 1]
+    elif v < 20:
+        s = "十" + (digits[v - 11] if v > 10 else "")
+    else:
+        s = digits[v // 10 - 1] + "十" + (digits[v % 10 - 1] if v % 10 else "")
+    return s if kind == "part" else f"（{s}）"
+
+
+class _Counter:
+    """Prefix sums for hanzi and sentence ends, so each section is measured in O(1)."""
+
+    def __init__(self, text: str):
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) if text else np.zeros(0, np.uint32)
+        han = (((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
+               | ((codes >= 0x20000) & (codes <= 0x2FFFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF)))
+        self.han = np.concatenate([[0], np.cumsum(han)])
+        ender = np.isin(codes, np.array([ord(c) for c in _SENT_END], dtype=np.uint32))
+        nxt = np.concatenate([ender[1:], [False]])
+        run_end = ender & ~nxt
+        self.ends = np.concatenate([[0], np.cumsum(run_end)])
+        self.text = text
+
+    def hanzi(self, s: int, e: int) -> int:
+        return int(self.han[e] - self.han[s])
+
+    def sentences(self, s: int, e: int) -> int:
+        n = int(self.ends[e] - self.ends[s])
+        tail = self.text[max(s, e - 12):e].rstrip(_TRAIL)
+        if tail and tail[-1] not in _SENT_END and e > s:
+            # Text after the last sentence end (a heading, an unfinished sentence).
+            chunk = self.text[s:e].rstrip(_TRAIL)
+            if chunk and chunk[-1] not in _SENT_END:
+                n += 1
+        return n
+
+
+def parse_structure(text: str, doc_id: str = "") -> pd.DataFrame:
+    """The sections table of a cleaned text.
+
+    Args:
+        text: the cleaned text (one paragraph per line).
+        doc_id: written into the table.
+
+    Returns:
+        One row per section, in document order (parents before children), with the
+        DESIGN.md columns plus ``share`` (chars / document chars), ``position``
+        (start / document chars), ``top_id`` (top-level ancestor), ``is_leaf`` and
+        ``warnings``. ``attrs["enumerations"]`` lists each enumeration found.
+
+    Example:
+        >>> t = "标题\\n下面讲两点：一是学习。二是落实。\\n"
+        >>> parse_structure(t)[["kind", "label", "start", "end"]].values.tolist()
+        [['title', '', 0, 3], ['body', '', 3, 19], ['body', '', 3, 9], ['item', '一是', 9, 14], ['item', '二是', 14, 19]]
+    """
+    parser = _Parser(text)
+    nodes = parser.parse()
+    counter = _Counter(text)
+    total = max(len(text), 1)
+    rows = []
+    ids = {}
+
+    letters = {"title": "T", "salutation": "SAL", "opening": "O", "part": "P", "subpart": "S",
+               "item": "I", "closing": "C", "body": "B"}
+
+    def emit(node: _Node, parent_id: str, level: int, top_id: str, counts: dict):
+        letter = letters[node.kind]
+        counts[letter] = counts.get(letter, 0) + 1
+        if letter in ("T", "SAL", "O", "C") and parent_id == "" and counts[letter] == 1:
+            sid = letter
+        else:
+            sid = f"{parent_id + '.' if parent_id else ''}{letter}{counts[letter]}"
+        ids[id(node)] = sid
+        top = top_id or sid
+        items = sum(1 for c in node.children if c.kind == "item")
+        rows.append({
+            "doc_id": doc_id, "section_id": sid, "parent_id": parent_id, "level": level,
+            "kind": node.kind, "label": node.label, "ordinal": node.ordinal,
+            "heading": node.heading, "start": node.start, "end": node.end,
+            "chars": node.end - node.start, "hanzi": counter.hanzi(node.start, node.end),
+            "sentences": counter.sentences(node.start, node.end),
+            # With several enumerations in one section, the counts are per enumeration
+            # (attrs["enumerations"]), not per section.
+            "declared_items": node.declared if node.chains <= 1 else np.nan, "items": items,
+            "share": (node.end - node.start) / total, "position": node.start / total,
+            "top_id": top, "is_leaf": not node.children, "warnings": "; ".join(node.warnings),
+        })
+        child_counts: dict = {}
+        for child in node.children:
+            emit(child, sid, level + 1, top, child_counts)
+
+    top_counts: dict = {}
+    for node in nodes:
+        emit(node, "", 1, "", top_counts)
+    # Announcements that no enumeration follows.
+    _flag_orphan_announcements(text, rows, parser)
+    df = pd.DataFrame(rows, columns=SECTION_COLUMNS)
+    df["ordinal"] = df["ordinal"].astype(float)
+    df["declared_items"] = df["declared_items"].astype(float)
+    enums = [{"doc_id": doc_id, "parent_id": ids.get(id(e["parent"]), "") if e["parent"] is not None else "",
+              **{k: e[k] for k in ENUM_COLUMNS[2:]}} for e in parser.enums]
+    df.attrs["enumerations"] = pd.DataFrame(enums, columns=ENUM_COLUMNS)
+    return df
+
+
+def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
+    linked = {e["start"] for e in parser.enums}
+    leaves = [r for r in rows if r["is_leaf"]]
+    starts = [r["start"] for r in leaves]
+    import bisect
+
+    for m in _ANNOUNCE.finditer(text):
+        nxt = m.end()
+        while nxt < len(text) and text[nxt] in " \n“\"":
+            nxt += 1
+        if nxt in linked or nxt >= len(text):
+            continue
+        # Only a colon that ends its clause announces a list; one followed by prose
+        # with no marker is an orphan announcement.
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if k >= 0:
+            row = leaves[k]
+            note = f"announced {m.group().rstrip('：:')} but no enumeration follows"
+            row["warnings"] = f"{row['warnings']}; {note}" if row["warnings"] else note
+
+
+def leaves(sections: pd.DataFrame) -> pd.DataFrame:
+    """The leaf sections (they tile the text)."""
+    return sections[sections["is_leaf"]]
+
+
+def top_level(sections: pd.DataFrame) -> pd.DataFrame:
+    return sections[sections["level"] == 1]
+
+
+def section_of(sections: pd.DataFrame, offsets, *, level: int | None = None) -> np.ndarray:
+    """section_id of the leaf (or of the ancestor at ``level``) holding each offset."""
+    table = leaves(sections) if level is None else sections[sections["level"] == level]
+    table = table.sort_values("start")
+    starts = table["start"].to_numpy()
+    idx = np.searchsorted(starts, np.asarray(offsets), side="right") - 1
+    ids = table["section_id"].to_numpy()
+    out = np.where(idx >= 0, ids[np.clip(idx, 0, None)] if len(ids) else "", "")
+    return out
+
+
+def parts_table(sections: pd.DataFrame) -> pd.DataFrame:
+    """Top-level parts with their length measures, for plots and reports."""
+    cols = ["doc_id", "section_id", "label", "heading", "chars", "hanzi", "sentences",
+            "share", "position", "declared_items", "items", "warnings"]
+    return sections[sections["kind"] == "part"][cols].reset_index(drop=True)
