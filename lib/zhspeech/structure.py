@@ -10,8 +10,8 @@ Announced counts (“抓好五项工作：”, “我再强调六个方面工作
 the enumeration that follows them; ``declared_items`` is set on the section that
 holds that enumeration and compared with ``items``. Irregularities (numbering that
 jumps, duplicate labels, counts that disagree, announcements with no enumeration)
-are written to the ``warnings`` column, never raised. The enumerations themselves
-are in ``sections.attrs["enumerations"]``.
+are written to the ``warnings`` column, never raised. ``parse_structure(...,
+enumerations=True)`` also returns the enumerations themselves.
 """
 from __future__ import annotations
 
@@ -547,7 +547,7 @@ class _Counter:
         return n
 
 
-def parse_structure(text: str, doc_id: str = "") -> pd.DataFrame:
+def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False):
     """The sections table of a cleaned text.
 
     Args:
@@ -558,7 +558,8 @@ def parse_structure(text: str, doc_id: str = "") -> pd.DataFrame:
         One row per section, in document order (parents before children), with the
         DESIGN.md columns plus ``share`` (chars / document chars), ``position``
         (start / document chars), ``top_id`` (top-level ancestor), ``is_leaf`` and
-        ``warnings``. ``attrs["enumerations"]`` lists each enumeration found.
+        ``warnings``. With ``enumerations=True``, a pair (sections, enumerations):
+        one row per enumeration found, with its announced and found counts.
 
     Example:
         >>> t = "标题\\n下面讲两点：一是学习。二是落实。\\n"
@@ -611,7 +612,8 @@ def parse_structure(text: str, doc_id: str = "") -> pd.DataFrame:
     df["declared_items"] = df["declared_items"].astype(float)
     enums = [{"doc_id": doc_id, "parent_id": ids.get(id(e["parent"]), "") if e["parent"] is not None else "",
               **{k: e[k] for k in ENUM_COLUMNS[2:]}} for e in parser.enums]
-    df.attrs["enumerations"] = pd.DataFrame(enums, columns=ENUM_COLUMNS)
+    if enumerations:
+        return df, pd.DataFrame(enums, columns=ENUM_COLUMNS)
     return df
 
 

@@ -1,0 +1,285 @@
+"""The ``zhspeech`` command: batch work with the same functions the notebooks call.
+
+Exit status is 0 on success and 2 on bad input, with one line on stderr that names
+the file (or theme, or pattern) and the cause.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .errors import ZhspeechError
+
+
+def _emit(df: pd.DataFrame, args, *, index: bool = False):
+    fmt = getattr(args, "format", "table")
+    if fmt == "csv":
+        text = df.to_csv(index=index, lineterminator="\n")
+    elif fmt == "json":
+        text = df.to_json(orient="records" if not index else "index", force_ascii=False, indent=1) + "\n"
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
+                               "display.max_colwidth", 40, "display.unicode.east_asian_width", True):
+            text = (df.to_string(index=index) if len(df) else "(no rows)") + "\n"
+    out = getattr(args, "out", None)
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+def _documents(path: str):
+    """Documents of a PATH that may be a file or a folder."""
+    from . import corpus
+
+    from .errors import DocumentError
+
+    p = Path(path)
+    if not p.exists():
+        raise DocumentError(p, "no such file or folder")
+    if p.is_dir():
+        return list(corpus.load_corpus(p))
+    return [corpus.load_document(p)]
+
+
+def _analyses(path: str, args=None):
+    from . import pipeline, themes, tokenize
+
+    lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False) if args else None
+    if lexicon is not None and getattr(args, "theme", None):
+        lexicon = lexicon.select(args.theme)
+    tok = tokenize.default_tokenizer(getattr(args, "backend", "jieba") or "jieba")
+    return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon) for d in _documents(path)], lexicon
+
+
+def cmd_clean(args):
+    from . import clean
+
+    docs = _documents(args.path)
+    logs = []
+    for doc in docs:
+        c = clean.clean_text(doc.raw, doc_id=doc.doc_id)
+        if args.format == "table" and not args.out:
+            sys.stdout.write(c.text)
+        logs.append(c.edits)
+    log = pd.concat(logs, ignore_index=True)
+    if args.log:
+        log.to_csv(args.log, index=False, lineterminator="\n")
+    if args.format != "table" or args.out:
+        _emit(log, args)
+
+
+def cmd_sections(args):
+    frames = []
+    for a in _analyses(args.path)[0]:
+        s = a.sections
+        if args.depth:
+            s = s[s["level"] <= args.depth]
+        frames.append(s)
+    df = pd.concat(frames, ignore_index=True)
+    if args.format == "table":
+        cols = ["doc_id", "section_id", "level", "kind", "label", "heading", "start", "end", "chars", "hanzi",
+                "sentences", "share", "declared_items", "items", "warnings"]
+        df = df[cols].assign(share=df["share"].round(3))
+    _emit(df, args)
+
+
+def cmd_freq(args):
+    from . import stats, tokenize
+
+    analyses, _ = _analyses(args.path, args)
+    tokens = pd.concat([a.tokens for a in analyses], ignore_index=True)
+    if args.generic_verbs:
+        tok = tokenize.Tokenizer(generic_verbs=True)
+        tokens["kind"] = [tok.kind_of(t) if k in ("word", "stop") else k for t, k in zip(tokens["token"], tokens["kind"])]
+    if args.pos:
+        tok = tokenize.default_tokenizer()
+        frames = [tok.tokens(a.cleaned, doc_id=a.doc_id, pos=True) for a in analyses]
+        tagged = pd.concat(frames, ignore_index=True)
+        wanted = tuple(p.strip() for p in args.pos.split(","))
+        tokens = tagged[tagged["pos"].str.startswith(wanted)]
+    if args.by == "section":
+        sections = pd.concat([a.sections for a in analyses], ignore_index=True)
+        terms = stats.count_terms(tokens, by="section", sections=sections)
+    else:
+        terms = stats.count_terms(tokens)
+    terms = terms.groupby(["doc_id", "section_id"], sort=False).head(args.top)
+    _emit(terms.assign(per_10k=terms["per_10k"].round(2)), args)
+
+
+def cmd_kwic(args):
+    from . import stats
+
+    analyses, _ = _analyses(args.path)
+    frames = [stats.kwic(a.cleaned, args.term, window=args.window, regex=args.regex, doc_id=a.doc_id,
+                         sections=a.sections) for a in analyses]
+    _emit(pd.concat(frames, ignore_index=True), args)
+
+
+def cmd_themes(args):
+    from . import themes
+
+    analyses, lexicon = _analyses(args.path, args)
+    frames = []
+    for a in analyses:
+        e = themes.emphasis(a.hits, a.sections, a.text, by=args.by, lexicon=lexicon)
+        frames.append(e)
+    df = pd.concat(frames, ignore_index=True)
+    for col in ("per_1k_hanzi", "sentence_share", "hit_share", "doc_share"):
+        df[col] = df[col].round(3)
+    _emit(df, args)
+
+
+def cmd_compare(args):
+    from . import compare as cmp
+
+    analyses = []
+    for p in args.paths:
+        analyses.extend(_analyses(p, args)[0])
+    result = cmp.compare(analyses, with_reference=args.reference)
+    what = {"profile": result.profile, "keyness": result.keyness.head(args.top),
+            "similarity": result.similarity}[args.show]
+    _emit(what.round(3) if args.show != "keyness" else what, args, index=args.show != "keyness")
+
+
+def cmd_build_reference(args):
+    from . import reference
+
+    tables = reference.build_reference([Path(p) for p in args.source], args.out, progress=not args.quiet)
+    out = args.out or "data/reference"
+    print(f"wrote {len(tables['documents'])} documents, {len(tables['sections'])} sections, "
+          f"{len(tables['terms'])} term counts and {len(tables['theme_hits'])} theme hits to {out}")
+
+
+def cmd_report(args):
+    from . import report
+
+    params = {}
+    for item in args.param or []:
+        if "=" not in item:
+            raise ZhspeechError(item, "parameters are NAME=VALUE")
+        k, v = item.split("=", 1)
+        try:
+            params[k] = json.loads(v)
+        except json.JSONDecodeError:
+            params[k] = v
+    results = report.build_reports(args.notebooks, args.out, no_input=args.no_input, parameters=params,
+                                   progress=not args.quiet)
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        if r.ok:
+            print(f"wrote {paths_display(r.html)}")
+    print(f"wrote {paths_display(Path(args.out or 'reports') / 'index.html')}")
+    for r in failed:
+        print(f"zhspeech: error: {r.notebook}: {r.error}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def paths_display(p) -> str:
+    from . import paths
+
+    try:
+        return str(Path(p).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return paths.display(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zhspeech", description="Analyse Chinese political speeches and reports.")
+    parser.add_argument("--version", action="version", version=f"zhspeech {__version__}")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def common(p, formats=True):
+        if formats:
+            p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+            p.add_argument("--out", help="write to this file instead of standard output")
+
+    p = sub.add_parser("report", help="execute the notebooks and write HTML reports with an index")
+    p.add_argument("--out", default=None, help="folder for the reports (default: reports/)")
+    p.add_argument("--notebooks", default="*.ipynb", help="glob or prefix of notebook names (default: all)")
+    p.add_argument("--no-input", action="store_true", help="hide code cells (reports for readers)")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="notebook parameter (repeatable)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("clean", help="cleaned text to stdout; the edit log as CSV")
+    p.add_argument("path")
+    p.add_argument("--log", help="write the edit log (CSV) to this file")
+    common(p)
+    p.set_defaults(func=cmd_clean)
+
+    p = sub.add_parser("sections", help="the sections table")
+    p.add_argument("path")
+    p.add_argument("--depth", type=int, default=None, help="only sections up to this level")
+    common(p)
+    p.set_defaults(func=cmd_sections)
+
+    p = sub.add_parser("freq", help="term frequencies")
+    p.add_argument("path")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--top", type=int, default=30)
+    p.add_argument("--pos", help="keep parts of speech starting with these jieba tags, e.g. n,v")
+    p.add_argument("--generic-verbs", action="store_true", help="also drop generic verbs (加强, 推进, …)")
+    p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+    common(p)
+    p.set_defaults(func=cmd_freq)
+
+    p = sub.add_parser("kwic", help="concordance lines")
+    p.add_argument("path")
+    p.add_argument("term")
+    p.add_argument("--window", type=int, default=20, help="characters of context on each side")
+    p.add_argument("--regex", action="store_true", help="TERM is a regular expression")
+    common(p)
+    p.set_defaults(func=cmd_kwic)
+
+    p = sub.add_parser("themes", help="theme emphasis")
+    p.add_argument("path")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--lexicon", help="a theme lexicon (YAML like themes.yaml, or CSV theme,term)")
+    p.add_argument("--theme", action="append", help="only this theme (repeatable)")
+    common(p)
+    p.set_defaults(func=cmd_themes)
+
+    p = sub.add_parser("compare", help="theme profiles, keyness and similarity across documents")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--reference", action="store_true", help="add the comparable corpus (data/reference/)")
+    p.add_argument("--show", choices=["profile", "keyness", "similarity"], default="profile")
+    p.add_argument("--top", type=int, default=30, help="rows of keyness to show")
+    p.add_argument("--lexicon", help="a theme lexicon file")
+    p.add_argument("--theme", action="append", help="only this theme (repeatable)")
+    common(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("corpus", help="corpus maintenance")
+    csub = p.add_subparsers(dest="corpus_verb", required=True, metavar="ACTION")
+    b = csub.add_parser("build-reference", help="rebuild data/reference/ from a folder of texts")
+    b.add_argument("--from", dest="source", action="append", required=True, metavar="DIR",
+                   help="folder of texts (repeatable; texts/ and speeches/ inside are read)")
+    b.add_argument("--out", default=None, help="output folder (default: data/reference/)")
+    b.add_argument("--quiet", action="store_true")
+    b.set_defaults(func=cmd_build_reference)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    warnings.simplefilter("default")
+    try:
+        code = args.func(args)
+    except ZhspeechError as exc:
+        print(f"zhspeech: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+    return int(code or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,323 @@
+"""Figures with Chinese that renders as glyphs, not boxes.
+
+``use_chinese_font()`` is the one place that touches matplotlib's rcParams: it
+registers a Simplified-Chinese font (Noto Sans SC from the ``pylopdf-fonts-zh-cn``
+package, SIL Open Font License 1.1), or the file named by ``$ZHSPEECH_FONT``, or a
+CJK font installed on the system, and returns its path. Every figure function
+calls it, takes ``ax=None`` and returns the Axes; none calls ``plt.show()``.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+_FONT: dict = {}
+_SYSTEM_CJK = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
+               "WenQuanYi Micro Hei", "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC",
+               "AR PL UMing CN", "Droid Sans Fallback")
+
+
+class FontWarning(UserWarning):
+    """No Chinese font could be registered as asked; the message names the fix."""
+
+
+def _packaged_font() -> Path | None:
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:
+        warnings.warn("the font package pylopdf-fonts-zh-cn is not installed; "
+                      "fix: pip install pylopdf-fonts-zh-cn (or run `make install`)", FontWarning, stacklevel=3)
+        return None
+    path = Path(pylopdf_fonts_zh_cn.sans_path())
+    if not path.is_file() or path.stat().st_size < 1000:
+        warnings.warn(f"the font package pylopdf-fonts-zh-cn is broken ({path.name} missing); "
+                      "fix: pip install --force-reinstall pylopdf-fonts-zh-cn", FontWarning, stacklevel=3)
+        return None
+    return path
+
+
+def _system_font() -> Path | None:
+    from matplotlib import font_manager
+
+    by_name = {f.name: f.fname for f in font_manager.fontManager.ttflist}
+    for name in _SYSTEM_CJK:
+        if name in by_name:
+            return Path(by_name[name])
+    return None
+
+
+def find_chinese_font() -> Path | None:
+    """The font file zhspeech would use, in order: ``$ZHSPEECH_FONT``, the packaged
+    Noto Sans SC, a system CJK font. Warns (once per cause) when falling back."""
+    env = os.environ.get("ZHSPEECH_FONT")
+    if env:
+        p = Path(env)
+        if p.is_file():
+            return p
+        warnings.warn(f"ZHSPEECH_FONT={env} is not a font file; falling back to the packaged font",
+                      FontWarning, stacklevel=2)
+    path = _packaged_font() or _system_font()
+    if path is None:
+        warnings.warn("no Chinese font found: Chinese text would show as boxes; "
+                      "fix: pip install pylopdf-fonts-zh-cn, or set ZHSPEECH_FONT to a .otf/.ttf file",
+                      FontWarning, stacklevel=2)
+    return path
+
+
+def use_chinese_font() -> Path | None:
+    """Register a Simplified-Chinese font with matplotlib and make it the default
+    sans-serif family; return the font file's path (None if there is none at all)."""
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    key = os.environ.get("ZHSPEECH_FONT", "")
+    if key in _FONT:
+        return _FONT[key]
+    path = find_chinese_font()
+    if path is not None:
+        font_manager.fontManager.addfont(str(path))
+        name = font_manager.FontProperties(fname=str(path)).get_name()
+        mpl.rcParams["font.family"] = "sans-serif"
+        mpl.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
+        mpl.rcParams["axes.unicode_minus"] = False
+    _FONT[key] = path
+    return path
+
+
+def _ax(ax, figsize=(8, 5)):
+    import matplotlib.pyplot as plt
+
+    use_chinese_font()
+    if ax is None:
+        _fig, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def save_figure(fig_or_ax, path, *, dpi: int = 150) -> Path:
+    """Save a figure (or the figure of an Axes) as PNG/SVG/PDF; returns the path."""
+    fig = fig_or_ax.figure if hasattr(fig_or_ax, "figure") and not hasattr(fig_or_ax, "savefig") else fig_or_ax
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    return path
+
+
+# -- term frequency ----------------------------------------------------------------------
+
+def plot_term_bars(terms: pd.DataFrame, *, top: int = 20, value: str = "n", ax=None, title: str = "高频词"):
+    """Horizontal bars of the most frequent terms (a terms or top_terms table)."""
+    data = terms.sort_values(value, ascending=False).head(top).iloc[::-1]
+    ax = _ax(ax, (7, max(3, 0.3 * len(data) + 1)))
+    ax.barh(data["term"], data[value], color="#b22222")
+    ax.set_xlabel("出现次数" if value == "n" else "每万词次数")
+    ax.set_title(title)
+    for y, v in enumerate(data[value]):
+        ax.text(v, y, f" {v:g}", va="center", fontsize=8)
+    return ax
+
+
+def plot_wordcloud(frequencies, *, ax=None, seed: int = 42, mask=None, max_words: int = 100,
+                   width: int = 800, height: int = 500, title: str | None = None):
+    """A word cloud drawn from frequencies (never from raw text, so each word appears
+    once and stopwords stay out), in the Chinese font, reproducible with ``seed``.
+
+    Args:
+        frequencies: a mapping term → count, or a table with term and n.
+        mask: optional image array (white = empty) that shapes the cloud.
+    """
+    from wordcloud import WordCloud
+
+    if isinstance(frequencies, pd.DataFrame):
+        frequencies = dict(zip(frequencies["term"], frequencies["n"]))
+    freqs = {str(k): float(v) for k, v in dict(frequencies).items() if v > 0}
+    font = use_chinese_font()
+    cloud = WordCloud(font_path=str(font) if font else None, width=width, height=height,
+                      background_color="white", random_state=seed, mask=mask, max_words=max_words,
+                      collocations=False, prefer_horizontal=0.95, colormap="Reds")
+    if freqs:
+        cloud.generate_from_frequencies(freqs)
+    ax = _ax(ax, (width / 100, height / 100))
+    if freqs:
+        ax.imshow(cloud.to_array(), interpolation="bilinear")
+    ax.set_axis_off()
+    if title:
+        ax.set_title(title)
+    ax.wordcloud = cloud
+    return ax
+
+
+def plot_dispersion(positions: pd.DataFrame, *, sections: pd.DataFrame | None = None, ax=None,
+                    title: str = "词语分布（词汇离散图）"):
+    """Lexical dispersion plot (like quanteda's ``textplot_xray``): one row per term,
+    a tick at each occurrence's relative position; part boundaries as dotted lines."""
+    terms = list(dict.fromkeys(positions["term"]))
+    ax = _ax(ax, (9, 0.5 * max(len(terms), 1) + 1.2))
+    for i, term in enumerate(terms):
+        x = positions[positions["term"] == term]["position"]
+        ax.vlines(x, i - 0.35, i + 0.35, color="#1f3a93", linewidth=1)
+    ax.set_yticks(range(len(terms)))
+    ax.set_yticklabels(terms)
+    ax.set_ylim(-0.6, len(terms) - 0.4)
+    ax.set_xlim(0, 1)
+    ax.invert_yaxis()
+    ax.set_xlabel("在文本中的相对位置")
+    if sections is not None:
+        parts = sections[(sections["level"] == 1) & (sections["kind"] == "part")]
+        total = sections["end"].max()
+        for p in parts.itertuples():
+            ax.axvline(p.start / total, color="grey", linestyle=":", linewidth=0.8)
+            ax.text(p.start / total, -0.55, p.label, fontsize=8, color="grey", ha="left", va="bottom")
+    ax.set_title(title)
+    return ax
+
+
+def plot_keyness(key: pd.DataFrame, *, top: int = 15, ax=None, target: str = "目标", reference: str = "参照",
+                 value: str = "g2"):
+    """Bars of the most key terms each way (signed G² by default)."""
+    pos = key[key[value] > 0].nlargest(top, value)
+    neg = key[key[value] < 0].nsmallest(top, value)
+    data = pd.concat([pos, neg.iloc[::-1]]).iloc[::-1]
+    ax = _ax(ax, (7, 0.28 * len(data) + 1.5))
+    colors = ["#b22222" if v > 0 else "#1f3a93" for v in data[value]]
+    ax.barh(data["term"], data[value], color=colors)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"关键性（带符号 G²）：右 = {target}更常用，左 = {reference}更常用")
+    ax.set_title(f"关键词：{target} 对 {reference}")
+    return ax
+
+
+# -- structure ---------------------------------------------------------------------------
+
+def _part_label(row) -> str:
+    head = row.heading if len(row.heading) <= 14 else row.heading[:14] + "…"
+    return f"{row.label}、{head}" if row.kind == "part" else (row.label or row.kind)
+
+
+def plot_section_lengths(sections: pd.DataFrame, *, value: str = "hanzi", ax=None, title: str = "各部分篇幅"):
+    """Horizontal bars of the top-level parts by length, labelled with their headings."""
+    parts = sections[(sections["level"] == 1) & (sections["kind"] == "part")].iloc[::-1]
+    ax = _ax(ax, (8, 0.45 * max(len(parts), 1) + 1.2))
+    ax.barh([_part_label(r) for r in parts.itertuples()], parts[value], color="#b22222")
+    for y, (v, share) in enumerate(zip(parts[value], parts["share"])):
+        ax.text(v, y, f" {v}（{share:.0%}）", va="center", fontsize=8)
+    ax.set_xlabel("汉字数" if value == "hanzi" else value)
+    ax.set_title(title)
+    return ax
+
+
+_KIND_COLORS = {"title": "#999999", "salutation": "#bbbbbb", "opening": "#d9a441", "part": "#b22222",
+                "body": "#e8c1c1", "closing": "#5b7db1", "subpart": "#d45d5d", "item": "#f08080"}
+
+
+def plot_outline(sections: pd.DataFrame, *, ax=None, title: str = "讲话结构（嵌套条形图）"):
+    """The outline as nested bars: the top row is the whole text split into its
+    top-level sections, the rows below split each one into its children (items,
+    subparts). Widths are characters, so the picture is the tiling itself."""
+    total = sections["end"].max() if len(sections) else 1
+    depth = int(sections["level"].max()) if len(sections) else 1
+    ax = _ax(ax, (11, 1.0 + 0.8 * depth))
+    for r in sections.itertuples():
+        y = r.level - 1
+        ax.barh(y, r.chars, left=r.start, height=0.8, color=_KIND_COLORS.get(r.kind, "#cccccc"),
+                edgecolor="white", linewidth=0.8)
+        width = r.chars / total
+        label = r.label if r.kind in ("part", "item", "subpart") else {"title": "标题", "opening": "开场",
+                                                                        "closing": "结尾", "body": "",
+                                                                        "salutation": ""}.get(r.kind, "")
+        if label and width > 0.012:
+            ax.text(r.start + r.chars / 2, y, label, ha="center", va="center", fontsize=7 if r.level > 1 else 9)
+    ax.set_yticks(range(depth))
+    ax.set_yticklabels([f"第{i + 1}层" for i in range(depth)])
+    ax.invert_yaxis()
+    ax.set_xlim(0, total)
+    ax.set_xlabel("字符位置")
+    ax.set_title(title)
+    return ax
+
+
+def plot_part_distribution(sections: pd.DataFrame, *, ax=None, title: str = "各文本的部分篇幅分布",
+                           labels: dict | None = None):
+    """Compare how documents divide their length: one stacked bar per document, each
+    segment a top-level section (share of the document's hanzi)."""
+    import matplotlib.pyplot as plt
+
+    top = sections[sections["level"] == 1].copy()
+    totals = top.groupby("doc_id")["hanzi"].transform("sum")
+    top["pct"] = top["hanzi"] / totals.where(totals > 0, 1)
+    docs = list(dict.fromkeys(top["doc_id"]))
+    ax = _ax(ax, (10, 0.45 * len(docs) + 1.5))
+    cmap = plt.get_cmap("tab20")
+    for i, doc in enumerate(docs):
+        left = 0.0
+        part_no = 0
+        for r in top[top["doc_id"] == doc].sort_values("start").itertuples():
+            if r.kind == "part":
+                color = cmap(part_no % 20)
+                part_no += 1
+            else:
+                color = _KIND_COLORS.get(r.kind, "#dddddd")
+            ax.barh(i, r.pct, left=left, color=color, edgecolor="white", linewidth=0.5)
+            if r.kind == "part" and r.pct > 0.04:
+                ax.text(left + r.pct / 2, i, r.label, ha="center", va="center", fontsize=7)
+            left += r.pct
+    ax.set_yticks(range(len(docs)))
+    ax.set_yticklabels([(labels or {}).get(d, d) for d in docs])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("占全文汉字的比例（灰 = 标题/开场，蓝 = 结尾，彩色 = 各部分）")
+    ax.set_title(title)
+    return ax
+
+
+# -- themes ------------------------------------------------------------------------------
+
+def plot_heatmap(matrix: pd.DataFrame, *, ax=None, title: str = "", cmap: str = "Reds", fmt: str = "{:.1f}",
+                 xlabel: str = "", ylabel: str = ""):
+    """A labelled heatmap of a rows × columns table (e.g. documents × themes)."""
+    ax = _ax(ax, (1.0 + 0.75 * matrix.shape[1], 0.9 + 0.42 * matrix.shape[0]))
+    values = matrix.to_numpy(dtype=float)
+    im = ax.imshow(values, cmap=cmap, aspect="auto")
+    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_xticklabels([str(c) for c in matrix.columns], rotation=45, ha="right")
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_yticklabels([str(i) for i in matrix.index])
+    vmax = np.nanmax(values) if values.size else 0
+    for (i, j), v in np.ndenumerate(values):
+        if not np.isnan(v):
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
+                    color="white" if vmax and v > 0.6 * vmax else "black")
+    ax.figure.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+def plot_theme_heatmap(emphasis: pd.DataFrame, *, index: str = "section_id", ax=None,
+                       title: str = "主题强度（每千汉字命中数）", labels: dict | None = None):
+    """Themes × sections (or documents) heatmap of per_1k_hanzi."""
+    matrix = emphasis.pivot_table(index=index, columns="theme", values="per_1k_hanzi", sort=False)
+    if labels:
+        matrix.index = [labels.get(i, i) for i in matrix.index]
+    return plot_heatmap(matrix, ax=ax, title=title)
+
+
+def plot_theme_trend(emphasis: pd.DataFrame, documents: pd.DataFrame, themes, *, ax=None,
+                     title: str = "政府工作报告中的主题强度变化"):
+    """Lines of per_1k_hanzi by year for the given themes (one point per document)."""
+    data = emphasis.merge(documents[["doc_id", "year"]], on="doc_id").dropna(subset=["year"])
+    ax = _ax(ax, (9, 4.5))
+    for theme in themes:
+        d = data[data["theme"] == theme].sort_values("year")
+        ax.plot(d["year"].astype(int), d["per_1k_hanzi"], marker="o", label=theme)
+    ax.set_xlabel("年份")
+    ax.set_ylabel("每千汉字命中数")
+    ax.legend(frameon=False, ncol=2)
+    ax.set_title(title)
+    years = sorted(data["year"].astype(int).unique())
+    ax.set_xticks(years)
+    return ax

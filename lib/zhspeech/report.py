@@ -1,0 +1,163 @@
+"""Running the notebooks with parameters and writing self-contained HTML reports.
+
+Each notebook is executed with papermill (parameters go into the cell tagged
+``parameters``), converted with nbconvert, and given an embedded subset of the
+Chinese font as ``@font-face``, listed first in every font family, so that Chinese
+shows as glyphs even in a browser with no CJK font. ``reports/index.html`` links
+them all. A failing notebook is still written (up to the failing cell) and named.
+"""
+from __future__ import annotations
+
+import base64
+import fnmatch
+import html
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .errors import ReportError
+
+FONT_FAMILY = "ZhspeechSC"
+
+
+@dataclass
+class NotebookResult:
+    notebook: str
+    html: Path | None
+    ok: bool
+    title: str = ""
+    error: str = ""
+
+
+def find_notebooks(pattern: str = "*.ipynb", folder=None) -> list[Path]:
+    """Notebooks of ``folder`` (default ``notebooks/``) whose name matches ``pattern``."""
+    folder = Path(folder) if folder is not None else paths.notebooks_dir()
+    pattern = Path(pattern).name  # accept notebooks/03*.ipynb as well as 03*
+
+    def matches(p: Path) -> bool:
+        return (fnmatch.fnmatch(p.name, pattern) or fnmatch.fnmatch(p.stem, pattern)
+                or p.name.startswith(pattern))
+
+    found = sorted(p for p in folder.glob("*.ipynb") if matches(p))
+    if not found:
+        names = ", ".join(p.name for p in sorted(folder.glob("*.ipynb"))) or "none"
+        raise ReportError(pattern, f"no notebook matches this pattern in {paths.display(folder)} (there are: {names})")
+    return found
+
+
+def notebook_title(nb) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            m = re.search(r"^#\s+(.+)$", cell.source, re.M)
+            if m:
+                return m.group(1).strip()
+    return ""
+
+
+def font_face_css(text: str, font_path=None) -> str:
+    """An ``@font-face`` rule embedding the glyphs of ``text`` from the Chinese font
+    (a subset made with fontTools), plus rules that put it first in every family."""
+    from fontTools import subset
+
+    from .plot import find_chinese_font
+
+    font_path = font_path or find_chinese_font()
+    if font_path is None:
+        return ""
+    chars = {c for c in text if ord(c) > 0x2000} | set("0123456789")
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.layout_features = ["*"]
+    font = subset.load_font(str(font_path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in chars])
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.save(buf)
+    font.close()
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    fam = f"'{FONT_FAMILY}'"
+    return (
+        "<style id=\"zhspeech-font\">\n"
+        f"@font-face {{ font-family: {fam}; src: url(data:font/otf;base64,{data}) format('opentype'); }}\n"
+        f":root {{ --jp-ui-font-family: {fam}, system-ui, sans-serif; "
+        f"--jp-content-font-family: {fam}, system-ui, sans-serif; "
+        f"--jp-code-font-family: monospace, {fam}; }}\n"
+        f"body, .jp-Notebook, .jp-RenderedHTMLCommon, table, th, td {{ font-family: {fam}, system-ui, sans-serif; }}\n"
+        f"pre, code, .jp-InputArea-editor, .highlight {{ font-family: monospace, {fam}; }}\n"
+        "</style>\n")
+
+
+def _inject(page: str, css: str) -> str:
+    if "</head>" in page:
+        return page.replace("</head>", css + "</head>", 1)
+    return css + page
+
+
+def to_html(nb, *, no_input: bool = False) -> str:
+    """HTML of an executed notebook, with the Chinese font embedded."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = no_input
+    exporter.exclude_input_prompt = no_input
+    exporter.exclude_output_prompt = no_input
+    body, _ = exporter.from_notebook_node(nb)
+    return _inject(body, font_face_css(body))
+
+
+def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False, parameters: dict | None = None,
+                  progress: bool = True, folder=None) -> list[NotebookResult]:
+    """Execute the matching notebooks and write ``out/NAME.html`` and ``out/index.html``."""
+    import tempfile
+
+    import nbformat
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+    from tqdm.auto import tqdm
+
+    out = Path(out) if out is not None else paths.project_root() / "reports"
+    notebooks = find_notebooks(pattern, folder)
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for path in tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress):
+            executed = Path(tmp) / path.name
+            error = None
+            try:
+                pm.execute_notebook(str(path), str(executed), parameters=parameters or {}, kernel_name="python3",
+                                    progress_bar=False, log_output=False, cwd=str(path.parent))
+            except PapermillExecutionError as exc:
+                error = f"cell {exc.cell_index} raised {exc.ename}: {exc.evalue}".splitlines()[0]
+            except Exception as exc:  # kernel death, missing kernel: still report this notebook
+                error = f"could not execute ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            nb = nbformat.read(str(executed if executed.exists() else path), as_version=4)
+            target = out / (path.stem + ".html")
+            target.write_text(to_html(nb, no_input=no_input), encoding="utf-8")
+            results.append(NotebookResult(paths.display(path), target, error is None, notebook_title(nb),
+                                          error or ""))
+    write_index(results, out)
+    return results
+
+
+def write_index(results: list[NotebookResult], out: Path) -> Path:
+    rows = []
+    for r in results:
+        status = "✓" if r.ok else f"✗ {html.escape(r.error)}"
+        rows.append(f"<tr><td><a href=\"{html.escape(r.html.name)}\">{html.escape(Path(r.notebook).stem)}</a></td>"
+                    f"<td>{html.escape(r.title)}</td><td>{status}</td></tr>")
+    body = (
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        "<title>zhspeech 报告 / reports</title>\n"
+        "<style>body{margin:2em auto;max-width:60em;line-height:1.6} table{border-collapse:collapse}"
+        "td,th{border-bottom:1px solid #ddd;padding:.4em .8em;text-align:left}</style>\n</head><body>\n"
+        "<h1>zhspeech 报告</h1>\n<p>Reports generated by <code>zhspeech report</code> from the notebooks "
+        "in <code>notebooks/</code>. 每个报告对应一个笔记本。</p>\n"
+        "<table><tr><th>notebook</th><th>标题 / title</th><th>status</th></tr>\n" + "\n".join(rows) +
+        "\n</table>\n</body></html>\n")
+    path = out / "index.html"
+    path.write_text(_inject(body, font_face_css(body)), encoding="utf-8")
+    return path
