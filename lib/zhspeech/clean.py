@@ -85,10 +85,12 @@ def remove_boilerplate(text: str, *, rules: dict | None = None, extra_lines: fro
                     hits[i] = ("span", rule["name"], m.start(), m.end())
                 break
     if rules["head_block"]:
-        head_hits = [i for i, h in hits.items() if i < head and h[0] == "line"]
+        head_hits = [i for i, h in hits.items() if i < head and h[0] == "line" and h[1] != "repeated_line"]
         if len(head_hits) >= 2:
             for i in range(min(head_hits), max(head_hits)):
-                if i not in hits and 0 < len(lines[i].strip()) <= 40:
+                line = lines[i].strip()
+                # Only short lines that are not sentences: a platform's name or slogan.
+                if i not in hits and 0 < len(line) <= 40 and line[-1] not in "。！？!?":
                     hits[i] = ("line", "head_block")
     edits = []
     for i in sorted(hits):
@@ -194,7 +196,13 @@ def _opencc():
 
 def to_simplified(text: str):
     """Stray traditional characters become simplified (OpenCC ``t2s``)."""
-    converted = _opencc().convert(text)
+    try:
+        converted = _opencc().convert(text)
+    except UnicodeEncodeError:
+        # Lone surrogates (never in a decoded file, possible in a Python string) cannot
+        # pass through OpenCC's UTF-8 interface: convert around them.
+        parts = re.split("([\ud800-\udfff]+)", text)
+        converted = "".join(p if i % 2 else _opencc().convert(p) for i, p in enumerate(parts))
     if converted == text:
         return text, []
     edits = []

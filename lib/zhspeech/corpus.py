@@ -29,7 +29,7 @@ DOCUMENT_COLUMNS = ["doc_id", *META_FIELDS, "path", "chars", "sha256", "encoding
 # Files that describe a corpus folder rather than belong to it.
 NOT_TEXTS = re.compile(r"^(readme|sources|license|licence|changelog)(\.|$)", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
-_SENTENCE_END = "。！？!?；;：:…”’」』）)"
+_SENTENCE_END = "。！？!?；;：:…”’」』）).\"'"
 
 
 @dataclass
@@ -178,7 +178,9 @@ def rejoin_lines(lines: list[str]) -> str:
         if ends or short:
             out.append(ln)
         else:
-            out[-1] = prev + ln
+            # Latin words broken across lines need their space back; Chinese does not.
+            glue = " " if prev[-1].isascii() and prev[-1].isalnum() and ln[0].isascii() and ln[0].isalnum() else ""
+            out[-1] = prev + glue + ln
     return "\n".join(out)
 
 
@@ -342,14 +344,19 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False) -> Co
         by_path[key] = row
     docs: dict[str, Document] = {}
     problems = []
+    stems: dict[str, int] = {}
+    for path in files:
+        stems[_slug(path.stem)] = stems.get(_slug(path.stem), 0) + 1
     for path in files:
         key = _slug(path.stem)
-        row = by_path.get(key) or by_path.get(path.stem) or {}
-        doc_id = key
+        # Files that share a stem (x.txt, x.md) get the extension in their id; a
+        # manifest row then has to name them that way (x-txt, x-md).
+        doc_id = key if stems[key] == 1 else f"{key}-{path.suffix.lower().lstrip('.')}"
         n = 2
         while doc_id in docs:
             doc_id = f"{key}-{n}"
             n += 1
+        row = by_path.get(doc_id) or {}
         try:
             doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
         except ZhspeechError as exc:

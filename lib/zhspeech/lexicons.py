@@ -56,6 +56,12 @@ def load_yaml(path: Path):
         raise LexiconError(where, f"malformed YAML ({problem})") from None
 
 
+# jieba's part-of-speech tags (ICTCLAS-style), accepted in the user dictionary's tag column.
+POS_TAGS = frozenset("""n nr nr1 nr2 nrj nrf nrt ns nsf nt nz nl ng t tg s f v vd vn vshi vyou vf vx vi vl vg
+a ad an ag al b bl z r rr rz rzt rzs rzv ry ryt rys ryv rg m mq mg q qv qt d dg df p pba pbei c cc u
+uzhe ule uguo ude1 ude2 ude3 usuo udeng uyy udh uls uzhi ulian ug ud uj ul uv uz e y o h k x xe xs xx xu
+w l i j g eng""".split())
+
 _HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
 
 
@@ -92,7 +98,7 @@ def _load_userdict(path: str, mtime: float) -> UserDict:
         for extra in fields[1:]:
             if extra.isdigit() and freq is None and tag is None:
                 freq = int(extra)
-            elif re.fullmatch(r"[a-z]{1,4}", extra) and tag is None:
+            elif extra in POS_TAGS and tag is None:
                 tag = extra
             else:
                 raise LexiconError(f"{p}:{n}", f"malformed field {extra!r} (frequency must be a "

@@ -275,6 +275,8 @@ _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
 def sentence_spans(text: str) -> np.ndarray:
     """Start offsets of sentences (split after 。！？ and at line breaks)."""
     starts = [0] + [m.end() for m in _SENT.finditer(text) if m.end() < len(text)]
+    # A line break right after 。 belongs to that sentence; it does not start a new one.
+    starts = [s for s in starts if s == 0 or text[s] != "\n"]
     return np.array(sorted(set(starts)), dtype=np.int64)
 
 

@@ -1,0 +1,151 @@
+"""Reading documents: encodings, formats, metadata and bad input."""
+import pytest
+
+import zhspeech as zs
+from zhspeech.errors import DocumentError, EmptyCorpusError, UnsupportedFormatError
+
+TEXT = "在县市组织工作半年推进会上的讲话\n全面推进脱贫攻坚，加强基层治理。\n"
+
+
+@pytest.mark.parametrize("encoding,expected", [
+    ("utf-8", "utf-8"),
+    ("utf-8-sig", "utf-8-sig"),
+    ("utf-16", "utf-16"),
+    ("gb18030", "gb18030"),
+    ("gbk", "gb18030"),
+])
+def test_txt_encodings_are_detected_and_recorded(tmp_path, encoding, expected):
+    path = tmp_path / "speech.txt"
+    path.write_bytes(TEXT.encode(encoding))
+    doc = zs.corpus.load_document(path)
+    assert doc.raw == TEXT
+    assert doc.encoding == expected
+    assert doc.title == "在县市组织工作半年推进会上的讲话"
+
+
+def test_big5_text_is_read(tmp_path):
+    text = "政府工作報告\n各位代表：現在我代表國務院向大會報告政府工作，請予審議。\n" * 3
+    path = tmp_path / "tw.txt"
+    path.write_bytes(text.encode("big5"))
+    doc = zs.corpus.load_document(path)
+    assert doc.raw == text
+    assert doc.encoding == "big5"
+
+
+def test_docx_paragraphs_in_order(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for para in ["讲话标题", "一、第一部分。", "二、第二部分。"]:
+        d.add_paragraph(para)
+    path = tmp_path / "s.docx"
+    d.save(path)
+    doc = zs.corpus.load_document(path)
+    assert doc.raw == "讲话标题\n一、第一部分。\n二、第二部分。"
+    assert doc.format == "docx"
+
+
+def _pdf(path, lines):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(6, 4))
+    for i, line in enumerate(lines):
+        fig.text(0.05, 0.9 - i * 0.08, line, fontsize=10, family="DejaVu Sans")
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def test_pdf_lines_broken_inside_a_paragraph_are_rejoined(tmp_path):
+    path = tmp_path / "r.pdf"
+    _pdf(path, ["The first paragraph runs over", "two lines in the PDF.", "Second paragraph."])
+    doc = zs.corpus.load_document(path)
+    assert doc.raw == "The first paragraph runs over two lines in the PDF.\nSecond paragraph."
+
+
+def test_rejoin_lines_keeps_sentence_ends_and_headings():
+    lines = ["一、总体要求", "今年工作的总体要求是坚持稳中求进工作总基调，", "全面贯彻新发展理念。", "二、主要任务"]
+    assert zs.corpus.rejoin_lines(lines) == ("一、总体要求\n今年工作的总体要求是坚持稳中求进工作总基调，"
+                                             "全面贯彻新发展理念。\n二、主要任务")
+
+
+def test_markdown_front_matter_gives_metadata(tmp_path):
+    path = tmp_path / "m.md"
+    path.write_text("---\ntitle: 某讲话\ndate: 2020-07-01\ngenre: speech\n---\n# 标题\n正文。\n", encoding="utf-8")
+    doc = zs.corpus.load_document(path)
+    assert doc.meta["title"] == "某讲话" and doc.meta["date"] == "2020-07-01" and doc.meta["genre"] == "speech"
+    assert doc.raw == "标题\n正文。\n"
+
+
+@pytest.mark.parametrize("name,data,cls,cause", [
+    ("empty.txt", b"", DocumentError, "empty file"),
+    ("blank.txt", b"  \n\n", DocumentError, "empty file"),
+    ("binary.txt", bytes(range(256)) * 4, DocumentError, "binary file"),
+    ("bad.txt", b"\xff\xfe\xfa" * 0 + b"\x81\x30\xff\xff\xff\xfe\x80\x80", DocumentError, "undecodable bytes"),
+    ("notes.rtf", b"{\\rtf1 hello}", UnsupportedFormatError, "unsupported file type .rtf"),
+])
+def test_bad_files_give_one_line_naming_file_and_cause(tmp_path, name, data, cls, cause):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(cls) as info:
+        zs.corpus.load_document(path)
+    message = str(info.value)
+    assert name in message and cause in message and "\n" not in message
+
+
+def test_pdf_without_text_layer(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.axis("off")
+    ax.add_patch(plt.Rectangle((0.2, 0.2), 0.5, 0.5))
+    path = tmp_path / "scan.pdf"
+    fig.savefig(path)
+    plt.close(fig)
+    with pytest.raises(DocumentError, match="scan.pdf: PDF has no text layer"):
+        zs.corpus.load_document(path)
+
+
+def test_folder_without_texts(tmp_path):
+    (tmp_path / "README.md").write_text("说明", encoding="utf-8")
+    with pytest.raises(EmptyCorpusError, match="no readable texts"):
+        zs.corpus.load_corpus(tmp_path)
+
+
+def test_collect_loads_good_files_and_lists_problems(tmp_path):
+    (tmp_path / "a.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "b.txt").write_bytes(b"")
+    (tmp_path / "c.txt").write_text("第二篇\n内容。\n", encoding="gb18030")
+    corp = zs.corpus.load_corpus(tmp_path, errors="collect")
+    assert list(corp.documents["doc_id"]) == ["a", "c"]
+    assert corp.problems.to_dict("records") == [{"path": "b.txt", "error": "DocumentError", "cause": "empty file"}]
+    with pytest.raises(DocumentError, match="b.txt: empty file"):
+        zs.corpus.load_corpus(tmp_path)
+
+
+def test_manifest_metadata_and_stable_unique_ids(tmp_path):
+    (tmp_path / "x.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "x.md").write_text("另一篇\n正文。\n", encoding="utf-8")
+    (tmp_path / "y.txt").write_text(TEXT, encoding="utf-8")
+    (tmp_path / "manifest.csv").write_text("id,title,date,issuer,level,genre\n"
+                                           "x-txt,清单标题,2020-06-30,市委,municipal,speech\n"
+                                           "y,第二标题,2021-01-01,市政府,municipal,report\n", encoding="utf-8")
+    docs = zs.corpus.load_corpus(tmp_path).documents.set_index("doc_id")
+    assert list(docs.index) == ["x-md", "x-txt", "y"]
+    assert tuple(docs.loc["x-txt", ["title", "date", "level", "genre"]]) == ("清单标题", "2020-06-30", "municipal", "speech")
+    assert docs.loc["x-md", "title"] == "另一篇"
+    assert docs.loc["y", "title"] == "第二标题"
+    assert list(zs.corpus.load_corpus(tmp_path).documents["doc_id"]) == ["x-md", "x-txt", "y"]
+
+
+def test_shared_manifest_is_used(shared_corpus):
+    docs = shared_corpus.documents.set_index("doc_id")
+    assert len(docs) == 16
+    assert docs.loc["gwr-2019", "date"] == "2019-03-05"
+    assert docs.loc["xjp-2020-tuopin-zuotan", "genre"] == "speech"
+    assert (docs["path"].str.startswith("corpus/")).all()

@@ -1,0 +1,186 @@
+"""The section tree: the sample's outline, the corpus' headings, tiling, robustness."""
+import re
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import zhspeech as zs
+from zhspeech.structure import cn_number, parse_structure
+
+
+def assert_tiles(text, sec):
+    if not text:
+        assert sec.empty
+        return
+    leaves = sec[sec["is_leaf"].astype(bool)].sort_values("start")
+    assert leaves["start"].iloc[0] == 0 and leaves["end"].iloc[-1] == len(text)
+    assert (leaves["start"].to_numpy()[1:] == leaves["end"].to_numpy()[:-1]).all()
+    assert (leaves["end"] > leaves["start"]).all()
+    by_id = sec.set_index("section_id")
+    for row in sec.itertuples():
+        kids = sec[sec["parent_id"] == row.section_id]
+        if len(kids):
+            assert kids["start"].min() == row.start and kids["end"].max() == row.end
+            assert (kids["start"].to_numpy()[1:] == kids["end"].to_numpy()[:-1]).all()
+        if row.parent_id:
+            parent = by_id.loc[row.parent_id]
+            assert parent["start"] <= row.start and row.end <= parent["end"]
+
+
+@pytest.mark.parametrize("text,value", [("一", 1), ("九", 9), ("十", 10), ("十二", 12), ("二十", 20),
+                                        ("二十三", 23), ("两", 2), ("12", 12), ("十十", None)])
+def test_cn_number(text, value):
+    assert cn_number(text) == value
+
+
+def test_sample_title_parts_and_closing(sample, sample_sections):
+    sec = sample_sections
+    top = sec[sec["level"] == 1]
+    assert top["kind"].tolist() == ["title", "opening", "part", "part", "part", "part", "part", "part",
+                                    "body", "closing"]
+    assert top.iloc[0]["heading"] == "在县市组织工作半年推进会上的讲话"
+    parts = sec[sec["kind"] == "part"]
+    assert parts["label"].tolist() == list("一二三四五六")
+    assert parts["heading"].tolist() == [
+        "持续推进用习近平新时代中国特色社会主义思想武装党员干部",
+        "强力推进抓党建促决战决胜脱贫攻坚",
+        "扎实推进领导班子和干部队伍建设",
+        "积极推进公务员管理各项工作",
+        "深入推进党建引领城乡基层治理",
+        "大力推进人才工作创新发展",
+    ]
+    closing = top[top["kind"] == "closing"].iloc[0]
+    assert sample.text[closing["start"]:closing["end"]].startswith("同志们，做好下半年组织工作")
+    assert closing["end"] == len(sample.text)
+    assert_tiles(sample.text, sec)
+
+
+def test_sample_announced_counts_against_items(sample_sections):
+    parts = sample_sections[sample_sections["kind"] == "part"]
+    assert parts["declared_items"].tolist() == [3, 5, 5, 6, 4, 5]
+    # The text announces 四项工作 in part 五 but enumerates 一要…三要: flagged, not hidden.
+    assert parts["items"].tolist() == [3, 5, 5, 6, 3, 5]
+    assert parts["warnings"].tolist()[4] == "announced 四项工作 (4) but found 3 items (一要…三要)"
+    assert parts["warnings"].tolist()[:4] == [""] * 4
+
+
+def test_sample_review_and_final_requirements(sample):
+    sec, enums = parse_structure(sample.text, "sample", enumerations=True)
+    review = sec[(sec["parent_id"] == "O") & (sec["kind"] == "item")].head(7)
+    assert review["label"].tolist() == ["一是", "二是", "三是", "四是", "五是", "六是", "七是"]
+    assert review["heading"].tolist()[0] == "凝聚攻克深贫堡垒思想行动自觉"
+    assert review["heading"].tolist()[6] == "推进政策创新聚才引才"
+    final = sec[sec["parent_id"] == "B1"]
+    assert final[final["kind"] == "item"]["label"].tolist() == ["一要", "二要", "三要", "四要"]
+    assert final[final["kind"] == "item"]["heading"].tolist() == ["讲政治", "强本领", "重实效", "严管理"]
+    doc_level = enums[enums["parent_id"] == ""].iloc[0]
+    assert (doc_level["family"], doc_level["items"], doc_level["declared_items"], doc_level["announcement"]) == \
+        ("part", 6, 6.0, "六个方面工作")
+
+
+def test_sample_lengths(sample, sample_sections):
+    p2 = sample_sections.set_index("section_id").loc["P2"]
+    chunk = sample.text[p2["start"]:p2["end"]]
+    assert p2["chars"] == len(chunk) == 1286
+    assert p2["hanzi"] == len(re.findall(r"[\u4e00-\u9fff]", chunk)) == 1130
+    assert p2["sentences"] == chunk.count("。") == 24
+    assert p2["share"] == pytest.approx(1286 / len(sample.text))
+    assert p2["position"] == pytest.approx(3071 / len(sample.text))
+
+
+def test_corpus_parts_are_the_numbered_lines(shared_cleaned):
+    for doc_id, c in shared_cleaned.items():
+        sec = parse_structure(c.text, doc_id)
+        lines = [m.start() for m in re.finditer(r"(?m)^[一二三四五六七八九十]+、", c.text)]
+        assert sec[sec["kind"] == "part"]["start"].tolist() == lines, doc_id
+        subs = [m.start() for m in re.finditer(r"(?m)^（[一二三四五六七八九十]+）", c.text)]
+        assert sec[sec["kind"] == "subpart"]["start"].tolist() == subs, doc_id
+        assert_tiles(c.text, sec)
+
+
+def test_corpus_items_start_at_clause_starts_with_consecutive_labels(shared_cleaned):
+    for doc_id, c in shared_cleaned.items():
+        sec = parse_structure(c.text, doc_id)
+        items = sec[sec["kind"] == "item"]
+        for row in items.itertuples():
+            before = c.text[row.start - 1] if row.start else "\n"
+            assert before in "。；！？：，\n“", (doc_id, row.label, c.text[row.start - 10:row.start + 5])
+        for parent, group in items.groupby("parent_id"):
+            ordinals = group["ordinal"].tolist()
+            runs = [ordinals[0]]
+            for a, b in zip(ordinals, ordinals[1:]):
+                assert b == a + 1 or b == 1, (doc_id, parent, ordinals)
+
+
+def test_no_structure_gives_one_body():
+    text = "今天天气很好。我们去公园散步，看见很多人。\n第二段也没有编号。\n"
+    sec = parse_structure(text)
+    assert sec[["kind", "start", "end", "items"]].values.tolist() == [["body", 0, len(text), 0]]
+    assert parse_structure("").empty
+
+
+def test_統一要求_and_embedded_markers_are_not_items():
+    text = "标题\n我们要统一要求，统一是前提。加强统一领导，一是一，二是二。\n"
+    sec = parse_structure(text)
+    assert (sec["kind"] == "item").sum() == 0 or set(sec[sec["kind"] == "item"]["label"]) <= {"一是", "二是"}
+    assert "统一要求" not in set(sec["label"])
+
+
+def test_broken_numbering_and_duplicates_are_flagged():
+    text = "标题\n同志们：\n开场。\n一、第一部分\n内容。\n三、第三部分\n内容。\n三、又一个第三部分\n内容。\n"
+    sec = parse_structure(text)
+    parts = sec[sec["kind"] == "part"]
+    assert parts["label"].tolist() == ["一", "三", "三"]
+    assert parts["warnings"].tolist() == ["", "numbering jumps from 一 to 三", "duplicate label 三"]
+    assert_tiles(text, sec)
+
+
+def test_announcement_without_enumeration_is_flagged():
+    text = "标题\n下半年要抓好五项工作：\n加强学习，提高本领。\n"
+    sec = parse_structure(text)
+    flagged = sec[sec["warnings"] != ""]
+    assert flagged["warnings"].tolist() == ["announced 五项工作 but no enumeration follows"]
+
+
+def test_subheadings_alone_or_starting_a_paragraph():
+    text = ("标题\n各位代表：\n一、工作回顾\n（一）经济运行稳中有进\n增长百分之六。\n（二）改革开放取得突破。"
+            "推进简政放权。\n二、今年任务\n内容。\n")
+    sec = parse_structure(text)
+    subs = sec[sec["kind"] == "subpart"]
+    assert subs["label"].tolist() == ["（一）", "（二）"]
+    assert subs["heading"].tolist() == ["经济运行稳中有进", "改革开放取得突破"]
+    assert subs["parent_id"].tolist() == ["P1", "P1"]
+    assert_tiles(text, sec)
+
+
+def test_items_across_lines_without_paragraph_breaks():
+    text = "标题\n我讲三点。第一，要学习。这很重要\n因为断行了。第二，要落实。第三，要总结。\n结尾。\n"
+    sec = parse_structure(text)
+    items = sec[sec["kind"] == "item"]
+    assert items["label"].tolist() == ["第一", "第二", "第三"]
+    assert items["declared_items"].isna().all()
+    assert_tiles(text, sec)
+
+
+MARKERS = ["一、", "二、", "三、", "（一）", "（二）", "一是", "二是", "三是", "一要", "二要", "第一，", "第二，",
+           "首先，", "其次，", "最后，", "1.", "2.", "（1）", "（2）", "同志们：", "同志们，", "各位代表！",
+           "五项工作：", "几点要求：", "。", "，", "\n", "\n", "X", "统一", "建设", "干部", "要", "是", " "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(MARKERS) | st.text(alphabet="的了和在人才发展。\n", max_size=5), max_size=60))
+def test_tiling_holds_for_random_texts(pieces):
+    text = "".join(pieces)
+    sec = parse_structure(text)
+    assert_tiles(text, sec)
+    assert set(sec["kind"]) <= set(zs.structure.KINDS)
+
+
+def test_cli_sections_depth_one(capsys):
+    from zhspeech.cli import main
+
+    assert main(["sections", str(zs.paths.sample_speech()), "--depth", "1", "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert table["section_id"].tolist() == ["T", "O", "P1", "P2", "P3", "P4", "P5", "P6", "B1", "C"]

@@ -1,0 +1,137 @@
+"""Segmentation: whole political terms, offsets, identical backends, the cache and
+bad user dictionaries."""
+import ahocorasick
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import zhspeech as zs
+from zhspeech.errors import LexiconError
+from zhspeech.tokenize import Tokenizer
+
+
+@pytest.mark.parametrize("text,tokens", [
+    ("坚决打赢脱贫攻坚战", ["坚决", "打赢", "脱贫攻坚", "战"]),
+    ("稳步推进村书记、村主任“一肩挑”", ["稳步", "推进", "村", "书记", "、", "村主任", "“", "一肩挑", "”"]),
+    ("推动公务员职务与职级并行制度化运行", ["推动", "公务员", "职务与职级并行", "制度化", "运行"]),
+    ("突出党建引领城乡基层治理", ["突出", "党建引领", "城乡", "基层治理"]),
+    ("PM2.5浓度下降4.5%", ["PM", "2.5", "浓度", "下降", "4.5%"]),
+])
+def test_exact_tokens(tokenizer, text, tokens):
+    assert tokenizer.cut(text) == tokens
+
+
+def test_offsets_and_kinds(tokenizer):
+    text = "X月X日，召开XX会议的讲话。"
+    masks = [(0, 4), (7, 9)]
+    df = tokenizer.tokens(text, masks=masks)
+    assert df[["token", "start", "end", "kind"]].values.tolist() == [
+        ["X月X日", 0, 4, "mask"], ["，", 4, 5, "punct"], ["召开", 5, 7, "word"], ["XX", 7, 9, "mask"],
+        ["会议", 9, 11, "word"], ["的", 11, 12, "stop"], ["讲话", 12, 14, "word"], ["。", 14, 15, "punct"]]
+    for row in df.itertuples():
+        assert text[row.start:row.end] == row.token
+
+
+def test_sample_terms_are_whole_and_counts_equal_substring_counts(sample, sample_tokens, tokenizer):
+    words = zs.stats.counted(sample_tokens)["token"].value_counts()
+    assert words["脱贫攻坚"] == 18 and words["基层治理"] == 7
+    for term in tokenizer.userdict.words:
+        assert words.get(term, 0) == sample.masked_text.count(term), term
+
+
+def test_sample_top_30_has_no_stopword_punctuation_number_or_mask(sample_tokens, tokenizer):
+    top = zs.stats.top_terms(sample_tokens, 30)["term"].tolist()
+    assert top[:10] == ["工作", "干部", "推进", "建设", "重点", "加强", "发展", "开展", "脱贫攻坚", "组织工作"]
+    for term in top:
+        assert term not in tokenizer.stopwords
+        assert not any(ch.isdigit() or ch in "XX%，。、；：“”（）" for ch in term), term
+
+
+def test_corpus_user_terms_are_segmented_whole_wherever_they_occur(shared_cleaned, tokenizer, fast_tokenizer):
+    auto = ahocorasick.Automaton()
+    for w in tokenizer.userdict.words:
+        auto.add_word(w, w)
+    auto.make_automaton()
+    for doc_id, c in shared_cleaned.items():
+        toks = tokenizer.tokens(c, doc_id=doc_id)
+        spans = set(zip(toks["start"], toks["end"]))
+        for end, word in auto.iter_long(c.masked_text):
+            start = end + 1 - len(word)
+            assert (start, end + 1) in spans, (doc_id, word, start)
+        assert fast_tokenizer.tokens(c, doc_id=doc_id).equals(toks), doc_id
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(list("脱贫攻坚基层治理一肩挑两委人才干部队伍建设的了和。，、A1.5% \nPM_-") +
+                                ["易地扶贫搬迁", "职务与职级并行", "XX", "２０２０", "PM_2.5", "卡拉OK"]),
+                max_size=40).map("".join) | st.text(max_size=40))
+def test_backends_are_identical(tokenizer, fast_tokenizer, text):
+    assert tokenizer.segment(text) == fast_tokenizer.segment(text)
+
+
+def test_empty_text_gives_empty_tables(tokenizer):
+    df = tokenizer.tokens("")
+    assert df.empty and list(df.columns) == ["doc_id", "token", "start", "end", "kind"]
+    assert zs.stats.count_terms(df).empty
+    assert zs.stats.keyness(df, df).empty
+    assert zs.stats.top_terms(df).empty
+
+
+def test_pos_tags_keep_user_terms_as_nouns(tokenizer):
+    df = tokenizer.tokens("全面推进乡村振兴", pos=True)
+    assert df[["token", "pos"]].values.tolist() == [["全面", "n"], ["推进", "v"], ["乡村振兴", "nz"]]
+
+
+def test_generic_verbs_are_optional_stopwords():
+    plain, strict = Tokenizer(), Tokenizer(generic_verbs=True)
+    assert plain.kind_of("推进") == "word" and strict.kind_of("推进") == "stop"
+
+
+@pytest.mark.parametrize("content,ok", [
+    ("\ufeff脱贫攻坚 3000 nz\r\n基层治理\r\n", True),
+    ("脱贫攻坚\n# a comment\n\n基层治理 500\n", True),
+])
+def test_userdict_crlf_bom_and_missing_frequency_load(tmp_path, content, ok):
+    path = tmp_path / "dict.txt"
+    path.write_bytes(content.encode("utf-8"))
+    tok = Tokenizer(userdict=path)
+    assert tok.userdict.words == ["脱贫攻坚", "基层治理"]
+    assert tok.cut("推进基层治理") == ["推进", "基层治理"]
+
+
+@pytest.mark.parametrize("content,line,cause", [
+    ("脱贫攻坚\n基层治理 many\n", 2, "malformed field 'many'"),
+    ("脱贫攻坚 10 nz extra\n", 1, "expected 'word [freq] [tag]'"),
+    ("脱贫攻坚\n\n脱贫攻坚 5\n", 3, "duplicate word '脱贫攻坚' (first on line 1)"),
+    ("GDP 100\n", 1, "must be Chinese characters only"),
+])
+def test_userdict_malformed_lines_fail_with_the_line_number(tmp_path, content, line, cause):
+    path = tmp_path / "dict.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError) as info:
+        Tokenizer(userdict=path)
+    assert f"dict.txt:{line}: " in str(info.value) and cause in str(info.value)
+
+
+def test_cache_is_keyed_by_text_and_dictionary(tmp_path, monkeypatch, sample):
+    monkeypatch.setenv("ZHSPEECH_CACHE", str(tmp_path / "cache"))
+    tok = Tokenizer()
+    first = zs.tokenize.tokenize_corpus({"s": sample}, tok, progress=False)
+    files = list((tmp_path / "cache" / "tokens").glob("*.npz"))
+    assert len(files) == 1
+    again = zs.tokenize.tokenize_corpus({"s": sample}, tok, progress=False)
+    pd.testing.assert_frame_equal(first, again)
+    custom = tmp_path / "dict.txt"
+    custom.write_text("脱贫攻坚\n", encoding="utf-8")
+    zs.tokenize.tokenize_corpus({"s": sample}, Tokenizer(userdict=custom), progress=False)
+    assert len(list((tmp_path / "cache" / "tokens").glob("*.npz"))) == 2
+    assert first[first["kind"] == "mask"].shape[0] == 58
+
+
+def test_cli_freq_top_terms(capsys):
+    from zhspeech.cli import main
+
+    assert main(["freq", str(zs.paths.sample_speech()), "--top", "3", "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert table[["term", "n"]].values.tolist() == [["工作", 62], ["干部", 43], ["推进", 38]]
