@@ -276,19 +276,22 @@ def correct_typos(text: str, *, rows: tuple | None = None):
 
 @lru_cache(maxsize=8)
 def _mask_regex(patterns: tuple):
-    full = re.compile("|".join(f"(?P<m{i}>{p})" for i, (_k, p) in enumerate(patterns)))
-    # Every placeholder contains an X-like mark; a match may start up to 4 characters
-    # before it (第X次, XX年X月), so candidates back up that far.
-    return re.compile("[X×]"), full
+    marks = next((p for k, p in patterns if k == "__marks__"), None)
+    full = re.compile("|".join(f"(?P<m{i}>{p})" for i, (k, p) in enumerate(patterns) if k != "__marks__"))
+    return (re.compile(marks) if marks else None), full
 
 
 def find_masks(text: str, *, patterns: tuple | None = None) -> list[tuple]:
     """Redaction placeholders (XX, X月X日, XX%, 第X次, X个, X市, …) as
     ``(start, end, text, kind)``; patterns come from ``redactions.yaml``."""
     patterns = lexicons.load_redactions() if patterns is None else patterns
-    if not patterns:
+    if not [k for k, _ in patterns if k != "__marks__"]:
         return []
     marks, full = _mask_regex(tuple(patterns))
+    if marks is None:
+        return [(m.start(), m.end(), m.group(), patterns[int(m.lastgroup[1:])][0]) for m in full.finditer(text)]
+    # With marks (every placeholder contains one), only look near them; a match may
+    # start up to 4 characters before its mark (第X次, XX年X月).
     out, pos = [], 0
     while True:
         c = marks.search(text, pos)

@@ -266,11 +266,18 @@ def _load_redactions(path: str, mtime: float) -> tuple:
             raise LexiconError(p, f"patterns[{i}] needs 'kind' and 'pattern'")
         _compile(p, f"patterns[{i}]", item["pattern"])
         out.append((str(item["kind"]), str(item["pattern"])))
+    marks = data.get("marks")
+    if marks is not None:
+        _compile(p, "marks", marks)
+        # A leading entry carries the prefilter: a character class every placeholder contains.
+        out.insert(0, ("__marks__", str(marks)))
     return tuple(out)
 
 
 def load_redactions(path=None) -> tuple:
-    """Redaction placeholder patterns: (kind, regex) pairs, tried in file order."""
+    """Redaction placeholder patterns: (kind, regex) pairs, tried in file order. An
+    optional ``marks`` regex (a character every placeholder contains) speeds up the
+    scan; it comes first as ``("__marks__", regex)``."""
     p = _path(path, "redactions.yaml")
     if not p.is_file():
         raise LexiconError(p, "no such file")

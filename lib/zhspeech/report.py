@@ -34,7 +34,11 @@ class NotebookResult:
 def find_notebooks(pattern: str = "*.ipynb", folder=None) -> list[Path]:
     """Notebooks of ``folder`` (default ``notebooks/``) whose name matches ``pattern``."""
     folder = Path(folder) if folder is not None else paths.notebooks_dir()
-    pattern = Path(pattern).name  # accept notebooks/03*.ipynb as well as 03*
+    if Path(pattern).parent != Path("."):  # a pattern with a folder: other/*.ipynb
+        folder = Path(pattern).parent
+        if not folder.is_absolute() and not folder.is_dir():
+            folder = paths.project_root() / folder
+    pattern = Path(pattern).name
 
     def matches(p: Path) -> bool:
         return (fnmatch.fnmatch(p.name, pattern) or fnmatch.fnmatch(p.stem, pattern)
@@ -131,7 +135,8 @@ def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False,
                 pm.execute_notebook(str(path), str(executed), parameters=parameters or {}, kernel_name="python3",
                                     progress_bar=False, log_output=False, cwd=str(path.parent))
             except PapermillExecutionError as exc:
-                error = f"cell {exc.cell_index} raised {exc.ename}: {exc.evalue}".splitlines()[0]
+                where = _original_cell_number(executed, exc.cell_index)
+                error = f"cell {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]
             except Exception as exc:  # kernel death, missing kernel: still report this notebook
                 error = f"could not execute ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
             nb = nbformat.read(str(executed if executed.exists() else path), as_version=4)
@@ -141,6 +146,16 @@ def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False,
                                           error or ""))
     write_index(results, out)
     return results
+
+
+def _original_cell_number(executed: Path, index: int) -> int:
+    """1-based position of the failing cell in the notebook as written, not counting
+    the cell papermill injects for parameters."""
+    import nbformat
+
+    nb = nbformat.read(str(executed), as_version=4)
+    injected = sum(1 for c in nb.cells[:index] if "injected-parameters" in c.metadata.get("tags", []))
+    return index - injected + 1
 
 
 def write_index(results: list[NotebookResult], out: Path) -> Path:

@@ -1,0 +1,79 @@
+"""The reviewed rule files of data/lexicons/ and their validation."""
+import pytest
+
+import zhspeech as zs
+from zhspeech import lexicons
+from zhspeech.errors import LexiconError
+
+
+def test_userdict_has_hundreds_of_terms_none_inside_another():
+    words = lexicons.load_userdict().words
+    assert len(words) >= 300
+    for term in ("脱贫攻坚", "基层治理", "乡村振兴", "一肩挑", "两委", "易地扶贫搬迁", "职务与职级并行",
+                 "党建引领", "软弱涣散"):
+        assert term in words
+    inside = [(a, b) for a in words for b in words if a != b and a in b]
+    assert inside == []
+
+
+def test_stopwords_are_function_words_not_content():
+    stop = lexicons.load_stopwords()
+    assert {"的", "了", "和", "我们", "进行"} <= stop
+    assert not stop & {"脱贫攻坚", "人才", "干部", "治理", "工作"}
+    generic = lexicons.load_stopwords(zs.paths.lexicon("stopwords_generic.txt"))
+    assert {"加强", "推进", "工作"} <= generic
+
+
+def test_corrections_table_is_valid_and_guarded():
+    rows = lexicons.load_corrections()
+    assert len(rows) >= 15
+    assert all(r.note for r in rows), "every correction explains itself"
+    by_wrong = {r.wrong: r for r in rows}
+    assert by_wrong["班于"].pattern() == "(?<=领导)班于"
+
+
+@pytest.mark.parametrize("content,where,cause", [
+    ("wrong\tright\tcontext\tnote\n千部\t\t\tx\n", ":2", "empty wrong or right form"),
+    ("千部\t干部\t\tx\n千部\t干部\t\ty\n", ":2", "duplicate rule for '千部' (first on line 1)"),
+    ("千部\t干部\t领导班子\tx\n", ":1", "must contain the wrong form"),
+    ("千部\t干部\t(?<=领导@\tx\n", ":1", "bad context pattern"),
+    ("千部\n", ":1", "expected wrong<TAB>right"),
+    ("千部\t千部\n", ":1", "the same"),
+])
+def test_bad_correction_rows_name_the_line(tmp_path, content, where, cause):
+    path = tmp_path / "c.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError) as info:
+        lexicons.load_corrections(path)
+    assert f"c.tsv{where}: " in str(info.value) and cause in str(info.value)
+
+
+def test_literal_context_and_crlf_bom(tmp_path):
+    path = tmp_path / "c.tsv"
+    path.write_bytes("\ufeff班于\t班子\t领导班于\tOCR\r\n".encode("utf-8"))
+    rows = lexicons.load_corrections(path)
+    assert zs.clean.correct_typos("领导班于和航班于", rows=rows)[0] == "领导班子和航班于"
+
+
+@pytest.mark.parametrize("content,cause", [
+    ("line_rules:\n  - {name: a}\n", "needs 'name' and 'pattern'"),
+    ("line_rules:\n  - {name: a, pattern: '('}\n", "bad pattern"),
+    ("line_rules:\n  - {name: a, pattern: x, where: top}\n", "'where' must be head or anywhere"),
+    ("rules: []\n", "expected a mapping with a 'line_rules' list"),
+])
+def test_bad_boilerplate_rules(tmp_path, content, cause):
+    path = tmp_path / "b.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError, match=cause.replace("(", r"\(")):
+        lexicons.load_boilerplate(path)
+
+
+def test_user_files_replace_the_bundled_ones(tmp_path):
+    rules = tmp_path / "b.yaml"
+    rules.write_text("head_window: 3\nline_rules:\n  - {name: stamp, pattern: '内部资料'}\n", encoding="utf-8")
+    red = tmp_path / "r.yaml"
+    red.write_text("patterns:\n  - {kind: name, pattern: '某某'}\n", encoding="utf-8")
+    c = zs.clean.clean_text("内部资料\n某某同志讲话。\n", boilerplate=lexicons.load_boilerplate(rules),
+                            redactions=lexicons.load_redactions(red))
+    assert c.text == "某某同志讲话。\n"
+    assert c.masks[["start", "end", "kind"]].values.tolist() == [[0, 2, "name"]]
