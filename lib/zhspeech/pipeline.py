@@ -53,7 +53,7 @@ def analyze_corpus(source, *, tokenizer=None, lexicon=None, cache: bool = True,
                    progress: bool = True) -> dict[str, Analysis]:
     """Analyse every document of a :class:`~zhspeech.corpus.Corpus` (or a folder).
     Lines repeated as headers/footers across the corpus are removed as boilerplate."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     corp = source if isinstance(source, corpus.Corpus) else corpus.load_corpus(source)
     extra = clean.find_repeated_lines([d.raw for d in corp])

@@ -121,7 +121,7 @@ def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False,
     import nbformat
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     out = Path(out) if out is not None else paths.project_root() / "reports"
     notebooks = find_notebooks(pattern, folder)

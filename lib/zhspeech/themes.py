@@ -55,8 +55,8 @@ class Lexicon:
         rows = [(th, sub, term, s) for s, owners in self.surface.items() for th, sub, term in owners]
         df = pd.DataFrame(rows, columns=["theme", "subtheme", "term", "surface"])
         order = {t: i for i, t in enumerate(self.themes)}
-        return df.sort_values(["theme", "subtheme", "term"], key=lambda c: c.map(order) if c.name == "theme"
-                              else c).reset_index(drop=True)
+        # Themes in file order; within a theme, terms stay in the order the file lists them.
+        return df.sort_values("theme", key=lambda c: c.map(order), kind="stable").reset_index(drop=True)
 
     def select(self, names) -> "Lexicon":
         """A lexicon with only the named themes (ThemeError for an unknown name)."""
