@@ -16,7 +16,7 @@ from zhspeech.tokenize import Tokenizer
     ("稳步推进村书记、村主任“一肩挑”", ["稳步", "推进", "村", "书记", "、", "村主任", "“", "一肩挑", "”"]),
     ("推动公务员职务与职级并行制度化运行", ["推动", "公务员", "职务与职级并行", "制度化", "运行"]),
     ("突出党建引领城乡基层治理", ["突出", "党建引领", "城乡", "基层治理"]),
-    ("PM2.5浓度下降4.5%", ["PM", "2.5", "浓度", "下降", "4.5%"]),
+    ("PM2.5浓度下降4.5%", ["PM", "2", ".", "5", "浓度", "下降", "4", ".", "5", "%"]),
 ])
 def test_exact_tokens(tokenizer, text, tokens):
     assert tokenizer.cut(text) == tokens
@@ -65,7 +65,7 @@ def test_corpus_user_terms_are_segmented_whole_wherever_they_occur(shared_cleane
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(list("脱贫攻坚基层治理一肩挑两委人才干部队伍建设的了和。，、A1.5% \nPM_-") +
                                 ["易地扶贫搬迁", "职务与职级并行", "XX", "２０２０", "PM_2.5", "卡拉OK"]),
-                max_size=40).map("".join) | st.text(max_size=40))
+                max_size=40).map("".join) | st.text(max_size=40) | st.text(alphabet="PX-_.5%AB脱贫 ", max_size=12))
 def test_backends_are_identical(tokenizer, fast_tokenizer, text):
     assert tokenizer.segment(text) == fast_tokenizer.segment(text)
 
@@ -135,3 +135,13 @@ def test_cli_freq_top_terms(capsys):
     assert main(["freq", str(zs.paths.sample_speech()), "--top", "3", "--format", "csv"]) == 0
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert table[["term", "n"]].values.tolist() == [["工作", 62], ["干部", 43], ["推进", 38]]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(["脱贫攻坚", "党校", "县级党校", "休假制度", "带薪休假制度", "抓落实", "的", "。", "，",
+                                 "PM2.5", "A股", "X月X日", " ", "\n", "人才", "工作"]), max_size=30).map("".join))
+def test_count_equals_counting_the_tokens_table(tokenizer, fast_tokenizer, text):
+    for tok in (tokenizer, fast_tokenizer):
+        table = tok.tokens(text)
+        expected = table[table["kind"].isin(["word", "latin"])]["token"].value_counts().to_dict()
+        assert dict(tok.count(text)) == expected

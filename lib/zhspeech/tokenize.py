@@ -41,8 +41,10 @@ CACHE_VERSION = "1"
 COUNTED = ("word", "latin")
 
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_PIECES = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z]+(?:['\-][A-Za-z]+)*"
-                     r"|\d+(?:[.,]\d+)*%?|[^\s]")
+# Outside Chinese characters, a token is a run of Latin letters, a run of digits or one
+# other character. Nothing is joined across punctuation (2.5 → 2 . 5), so the result does
+# not depend on where a backend happened to cut: jieba and rjieba give the same tokens.
+_PIECES = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z]+|\d+|[^\s]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|[零〇一二三四五六七八九十百千万亿两]+|[\d.]+[万亿]")
 _NUMERAL_ONLY = re.compile(r"[零〇一二三四五六七八九十百千万亿两几]+")
 
