@@ -210,7 +210,7 @@ def plot_section_lengths(sections: pd.DataFrame, *, value: str = "hanzi", ax=Non
 
 
 _KIND_COLORS = {"title": "#999999", "salutation": "#bbbbbb", "opening": "#d9a441", "part": "#b22222",
-                "body": "#e8c1c1", "closing": "#5b7db1", "subpart": "#d45d5d", "item": "#f08080"}
+                "body": "#e8c1c1", "closing": "#5b7db1", "subpart": "#d45d5d", "item": "#f4a6a6"}
 
 
 def plot_outline(sections: pd.DataFrame, *, ax=None, title: str = "讲话结构（嵌套条形图）"):
@@ -228,7 +228,7 @@ def plot_outline(sections: pd.DataFrame, *, ax=None, title: str = "讲话结构�
         label = r.label if r.kind in ("part", "item", "subpart") else {"title": "标题", "opening": "开场",
                                                                         "closing": "结尾", "body": "",
                                                                         "salutation": ""}.get(r.kind, "")
-        if label and width > 0.012:
+        if label and width > (0.012 if r.level == 1 else 0.03):
             ax.text(r.start + r.chars / 2, y, label, ha="center", va="center", fontsize=7 if r.level > 1 else 9)
     ax.set_yticks(range(depth))
     ax.set_yticklabels([f"第{i + 1}层" for i in range(depth)])
@@ -243,32 +243,30 @@ def plot_part_distribution(sections: pd.DataFrame, *, ax=None, title: str = "各
                            labels: dict | None = None):
     """Compare how documents divide their length: one stacked bar per document, each
     segment a top-level section (share of the document's hanzi)."""
-    import matplotlib.pyplot as plt
-
     top = sections[sections["level"] == 1].copy()
     totals = top.groupby("doc_id")["hanzi"].transform("sum")
     top["pct"] = top["hanzi"] / totals.where(totals > 0, 1)
     docs = list(dict.fromkeys(top["doc_id"]))
     ax = _ax(ax, (10, 0.45 * len(docs) + 1.5))
-    cmap = plt.get_cmap("tab20")
+    part_colors = ("#b22222", "#e06666")  # alternating reds: one segment per numbered part
     for i, doc in enumerate(docs):
         left = 0.0
         part_no = 0
         for r in top[top["doc_id"] == doc].sort_values("start").itertuples():
             if r.kind == "part":
-                color = cmap(part_no % 20)
+                color = part_colors[part_no % 2]
                 part_no += 1
             else:
                 color = _KIND_COLORS.get(r.kind, "#dddddd")
             ax.barh(i, r.pct, left=left, color=color, edgecolor="white", linewidth=0.5)
             if r.kind == "part" and r.pct > 0.04:
-                ax.text(left + r.pct / 2, i, r.label, ha="center", va="center", fontsize=7)
+                ax.text(left + r.pct / 2, i, r.label, ha="center", va="center", fontsize=7, color="white")
             left += r.pct
     ax.set_yticks(range(len(docs)))
     ax.set_yticklabels([(labels or {}).get(d, d) for d in docs])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("占全文汉字的比例（灰 = 标题/开场，蓝 = 结尾，彩色 = 各部分）")
+    ax.set_xlabel("占全文汉字的比例（红 = 编号部分，金 = 开场，浅红 = 条目，粉 = 其他正文，蓝 = 结尾，灰 = 标题）")
     ax.set_title(title)
     return ax
 
