@@ -19,7 +19,11 @@ from .errors import LexiconError
 
 
 def _path(path, default: str) -> Path:
-    return Path(path) if path is not None else paths.lexicon(default)
+    """The file to load: ``path``, or the bundled ``default``; it must exist."""
+    p = Path(path) if path is not None else paths.lexicon(default)
+    if not p.is_file():
+        raise LexiconError(p, "no such file")
+    return p
 
 
 def read_text(path: Path) -> str:
@@ -113,8 +117,6 @@ def _load_userdict(path: str, mtime: float) -> UserDict:
 def load_userdict(path=None) -> UserDict:
     """The domain user dictionary: one ``word [freq] [tag]`` per line, # comments."""
     p = _path(path, "userdict.txt")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
     return _load_userdict(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -135,8 +137,6 @@ def _load_wordlist(path: str, mtime: float) -> frozenset:
 def load_stopwords(path=None) -> frozenset:
     """Stopwords: one per line; lines starting with # are comments."""
     p = _path(path, "stopwords.txt")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
     return _load_wordlist(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -205,8 +205,6 @@ def _load_corrections(path: str, mtime: float) -> tuple:
 def load_corrections(path=None) -> tuple:
     """Typo/OCR corrections: TSV with columns wrong, right, context, note."""
     p = _path(path, "corrections.tsv")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
     return _load_corrections(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -249,8 +247,6 @@ def load_boilerplate(path=None) -> dict:
     """Boilerplate rules (YAML): named line patterns, the head window and the settings
     for lines repeated across documents."""
     p = _path(path, "boilerplate.yaml")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
     return _load_boilerplate(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -279,6 +275,4 @@ def load_redactions(path=None) -> tuple:
     optional ``marks`` regex (a character every placeholder contains) speeds up the
     scan; it comes first as ``("__marks__", regex)``."""
     p = _path(path, "redactions.yaml")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
     return _load_redactions(str(p.resolve()), p.stat().st_mtime)

@@ -453,43 +453,37 @@ class _Parser:
                 best = m
         return best
 
-    def _register_chain(self, owner: _Node, chain: list[_Marker], lo: int):
-        ann = self._announcement_before(chain[0].start, lo)
-        declared = np.nan
-        phrase = ""
-        if ann is not None:
-            phrase = ann.group().rstrip("：:")
-            val = cn_number(ann.group("n"))
-            declared = float(val) if val is not None else np.nan
-        self.enums.append({"parent": owner, "family": chain[0].family, "first": chain[0].label,
-                           "last": chain[-1].label, "items": len(chain), "declared_items": declared,
-                           "announcement": phrase, "start": chain[0].start})
-        owner.chains += 1
-        if ann is not None:
-            if np.isnan(owner.declared) and not owner.announcement:
-                owner.declared, owner.announcement = declared, phrase
-            if not np.isnan(declared) and declared != len(chain):
-                owner.warnings.append(f"announced {phrase} ({int(declared)}) but found {len(chain)} items "
-                                      f"({chain[0].label}…{chain[-1].label})")
+    def _announced(self, pos: int, lo: int) -> tuple[float, str]:
+        """(declared count, phrase) of the announcement right before ``pos``; the count
+        is NaN for 几 or when nothing is announced."""
+        ann = self._announcement_before(pos, lo)
+        if ann is None:
+            return np.nan, ""
+        val = cn_number(ann.group("n"))
+        return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。")
 
-    def _link_announcement(self, heads: list[_Node], lo: int, owner, family: str):
-        if not heads:
-            return
-        ann = self._announcement_before(heads[0].start, lo)
-        declared = np.nan
-        phrase = ""
-        if ann is not None:
-            phrase = ann.group().rstrip("：:")
-            val = cn_number(ann.group("n"))
-            declared = float(val) if val is not None else np.nan
-        self.enums.append({"parent": owner or None, "family": family, "first": heads[0].label,
+    def _record(self, owner, family: str, heads: list, lo: int, what: str) -> tuple[float, str]:
+        """Link an enumeration (items, subparts or parts) to its announcement, list it,
+        and warn on its owner when the announced count disagrees with the count found."""
+        declared, phrase = self._announced(heads[0].start, lo)
+        self.enums.append({"parent": owner, "family": family, "first": heads[0].label,
                            "last": heads[-1].label, "items": len(heads), "declared_items": declared,
                            "announcement": phrase, "start": heads[0].start})
-        if ann is not None and not np.isnan(declared) and declared != len(heads):
-            target = owner if isinstance(owner, _Node) else heads[0]
-            target.warnings.append(f"announced {phrase} ({int(declared)}) but found {len(heads)} {family}s")
-        if isinstance(owner, _Node) and ann is not None and np.isnan(owner.declared):
+        if phrase and not np.isnan(declared) and declared != len(heads):
+            target = owner if owner is not None else heads[0]
+            target.warnings.append(f"announced {phrase} ({int(declared)}) but found {len(heads)} {what} "
+                                   f"({heads[0].label}…{heads[-1].label})")
+        if owner is not None and phrase and np.isnan(owner.declared) and not owner.announcement:
             owner.declared, owner.announcement = declared, phrase
+        return declared, phrase
+
+    def _register_chain(self, owner: _Node, chain: list[_Marker], lo: int):
+        owner.chains += 1
+        self._record(owner, chain[0].family, chain, lo, "items")
+
+    def _link_announcement(self, heads: list[_Node], lo: int, owner, family: str):
+        if heads:
+            self._record(owner if isinstance(owner, _Node) else None, family, heads, lo, f"{family}s")
 
     def _check_numbering(self, nodes: list[_Node], kind: str, owner: _Node | None = None):
         seen = {}
