@@ -164,12 +164,14 @@ class Tokenizer:
             start = e
         return out_w, out_s
 
-    def _enforce_terms(self, text, words, ends, matches=None):
-        """Make every leftmost-longest user-term occurrence a single token.
-        ``matches`` are the automaton's (end, length) pairs when already computed."""
+    def _repairs(self, text, ends, matches=None) -> list[tuple[int, int, list[str]]]:
+        """Where the segmenter cut through a leftmost-longest user-term occurrence:
+        ``(first, last, words)`` — tokens first..last are to be replaced by ``words``
+        (the term whole, the rest re-cut). ``matches`` are the automaton's
+        (end, length) pairs when already computed."""
         auto = self._terms()
         if auto is None:
-            return words, ends
+            return []
         fixes = []
         for end_idx, length in (auto.iter_long(text) if matches is None else matches):
             s, e = end_idx + 1 - length, end_idx + 1
@@ -178,41 +180,36 @@ class Tokenizer:
                 continue
             first = bisect.bisect_right(ends, s)       # token holding offset s
             last = bisect.bisect_left(ends, e)         # token holding offset e-1
-            fixes.append((first, last, s, e))
-        if not fixes:
-            return words, ends
-        new_w, new_e, pos = [], [], 0
-        merged = []
-        for f in fixes:  # occurrences may share tokens; merge their ranges
-            if merged and f[0] <= merged[-1][1]:
-                prev = merged[-1]
-                merged[-1] = (prev[0], max(prev[1], f[1]), prev[2] + [(f[2], f[3])])
+            if fixes and first <= fixes[-1][1]:        # occurrences sharing tokens: one repair
+                prev = fixes[-1]
+                fixes[-1] = (prev[0], max(prev[1], last), prev[2] + [(s, e)])
             else:
-                merged.append((f[0], f[1], [(f[2], f[3])]))
-        for first, last, occs in merged:
-            new_w.extend(words[pos:first])
-            new_e.extend(ends[pos:first])
-            left = ends[first - 1] if first > 0 else 0
-            right = ends[last]
-            cursor = left
+                fixes.append((first, last, [(s, e)]))
+        out = []
+        for first, last, occs in fixes:
+            cursor, right, words = (ends[first - 1] if first > 0 else 0), ends[last], []
             for s, e in occs:
                 if s > cursor:
-                    for w in self._raw_cut(text[cursor:s]):
-                        cursor += len(w)
-                        new_w.append(w)
-                        new_e.append(cursor)
-                new_w.append(text[s:e])
-                new_e.append(e)
+                    words.extend(self._raw_cut(text[cursor:s]))
+                words.append(text[s:e])
                 cursor = e
             if cursor < right:
-                for w in self._raw_cut(text[cursor:right]):
-                    cursor += len(w)
-                    new_w.append(w)
-                    new_e.append(cursor)
+                words.extend(self._raw_cut(text[cursor:right]))
+            out.append((first, last, words))
+        return out
+
+    def _enforce_terms(self, text, words, ends, matches=None):
+        """Make every leftmost-longest user-term occurrence a single token."""
+        repairs = self._repairs(text, ends, matches)
+        if not repairs:
+            return words, ends
+        new_w, pos = [], 0
+        for first, last, fixed in repairs:
+            new_w.extend(words[pos:first])
+            new_w.extend(fixed)
             pos = last + 1
         new_w.extend(words[pos:])
-        new_e.extend(ends[pos:])
-        return new_w, new_e
+        return new_w, list(accumulate(map(len, new_w)))
 
     # -- public API -------------------------------------------------------------------
     def cut(self, text: str) -> list[str]:
@@ -309,10 +306,15 @@ class Tokenizer:
         if auto is not None:
             matches = list(auto.iter_long(blanked))
             occurrences = Counter(blanked[end + 1 - n:end + 1] for end, n in matches)
-            if any(types.get(t, 0) != n for t, n in occurrences.items()) or \
-                    any(types.get(t, 0) and t not in occurrences for t in self._userwords):
-                ends = list(accumulate(map(len, words)))
-                types = Counter(self._enforce_terms(blanked, words, ends, matches)[0])
+            cut = {t for t, n in occurrences.items() if types.get(t, 0) != n}
+            if cut or any(types.get(t, 0) and t not in occurrences for t in self._userwords):
+                # Adjust the counts where a term was cut, without rebuilding the token list;
+                # only the occurrences of terms whose counts disagree can need it.
+                suspects = [(e, n) for e, n in matches if blanked[e + 1 - n:e + 1] in cut] if cut else matches
+                for first, last, fixed in self._repairs(blanked, list(accumulate(map(len, words))), suspects):
+                    types.subtract(words[first:last + 1])
+                    types.update(fixed)
+                types = +types
         out: Counter = Counter()
         for w, n in types.items():
             if _HAN_ONLY.fullmatch(w):
