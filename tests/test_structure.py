@@ -184,3 +184,16 @@ def test_cli_sections_depth_one(capsys):
     assert main(["sections", str(zs.paths.sample_speech()), "--depth", "1", "--format", "csv"]) == 0
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert table["section_id"].tolist() == ["T", "O", "P1", "P2", "P3", "P4", "P5", "P6", "B1", "C"]
+
+
+def test_corpus_announced_counts_are_linked(shared_cleaned):
+    found = {}
+    for doc_id, c in shared_cleaned.items():
+        _sec, enums = parse_structure(c.text, doc_id, enumerations=True)
+        for row in enums[enums["announcement"] != ""].itertuples():
+            found[(doc_id, row.parent_id, row.announcement)] = (row.items, row.declared_items)
+    assert found[("prov-gz-gwr-2026", "P3.S8", "十件民生实事")] == (10, 10.0)
+    assert found[("gwr-2016", "P3.S1", "三项举措")] == (3, 3.0)
+    assert found[("gwr-2015", "P2", "三点")] == (3, 3.0)
+    # every announced number agrees with what follows in these clean texts
+    assert all(n == d for n, d in found.values() if d == d)

@@ -53,8 +53,8 @@ _ANNOUNCE_BODY = (r"(?P<n>[一二三四五六七八九十两几]{1,3}|\d{1,2})(?
                   r"(?P<what>[\u4e00-\u9fff]{0,6}?)")
 # A count followed by a colon announces a list; before a chain a full stop does too
 # (“着力把握好三点。一是…”).
-_ANNOUNCE = re.compile(_ANNOUNCE_BODY + "[：:]")
-_ANNOUNCE_LINK = re.compile(_ANNOUNCE_BODY + "[：:。]")
+_ANNOUNCE = re.compile(_ANNOUNCE_BODY + "[”’\"]?[：:]")
+_ANNOUNCE_LINK = re.compile(_ANNOUNCE_BODY + "[”’\"]?[：:。]")
 _MAX_GAP = 2000  # characters allowed between two markers of one inline chain
 _SALUTE = r"(?:同志们、朋友们|女士们、先生们|同志们|各位代表|各位委员|各位同志)"
 _SALUTATION_LINE = re.compile(rf"{_SALUTE}[：:！!，,]?")
@@ -460,7 +460,7 @@ class _Parser:
         if ann is None:
             return np.nan, ""
         val = cn_number(ann.group("n"))
-        return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。")
+        return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。”’\"")
 
     def _record(self, owner, family: str, heads: list, lo: int, what: str) -> tuple[float, str]:
         """Link an enumeration (items, subparts or parts) to its announcement, list it,
