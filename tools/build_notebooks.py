@@ -259,7 +259,12 @@ with my_rules.open("a", encoding="utf-8") as fh:
     fh.write("逗硬\\t兑现\\t(?<=严格)@\\tSichuanese 逗硬 = enforce strictly; normalised for this study\\n")
 
 mine = zs.clean.clean_text(doc.raw, corrections=zs.lexicons.load_corrections(my_rules))
-zs.clean.correction_summary(mine).tail(2)
+mine_fixes = zs.clean.correction_summary(mine)
+mine_fixes[mine_fixes["before"] == "逗硬"]
+"""),
+    check("""
+print("corrections with the bundled table:", len(corrections))
+print("corrections with my table:         ", len(mine_fixes))
 """),
     md("""
 ## Summary
