@@ -77,3 +77,25 @@ def test_user_files_replace_the_bundled_ones(tmp_path):
                             redactions=lexicons.load_redactions(red))
     assert c.text == "某某同志讲话。\n"
     assert c.masks[["start", "end", "kind"]].values.tolist() == [[0, 2, "name"]]
+
+
+def test_structure_words_are_data(tmp_path):
+    rules = tmp_path / "s.yaml"
+    rules.write_text("salutations: [各位老师]\ncount_units: [项]\nfinal_remarks: [要求]\n", encoding="utf-8")
+    text = "开学讲话\n各位老师：\n开场白。\n一、第一件事\n内容。\n二、第二件事\n内容。\n各位老师，谢谢大家。\n"
+    sec = zs.structure.parse_structure(text, rules=lexicons.load_structure_rules(rules))
+    assert sec[sec["level"] == 1]["kind"].tolist() == ["title", "salutation", "opening", "part", "part", "closing"]
+    default = zs.structure.parse_structure(text)
+    assert "salutation" not in set(default["kind"])
+
+
+@pytest.mark.parametrize("content,cause", [
+    ("salutations: []\ncount_units: [项]\nfinal_remarks: [要求]\n", "'salutations' must be a non-empty list"),
+    ("salutations: [同志们, 同志们]\ncount_units: [项]\nfinal_remarks: [要求]\n", "duplicate entry '同志们'"),
+    ("salutations: [同志们]\nfinal_remarks: [要求]\n", "'count_units' must be"),
+])
+def test_bad_structure_rules(tmp_path, content, cause):
+    path = tmp_path / "s.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError, match=cause):
+        lexicons.load_structure_rules(path)

@@ -276,3 +276,40 @@ def load_redactions(path=None) -> tuple:
     scan; it comes first as ``("__marks__", regex)``."""
     p = _path(path, "redactions.yaml")
     return _load_redactions(str(p.resolve()), p.stat().st_mtime)
+
+
+def _word_list(p, data, key) -> list[str]:
+    items = data.get(key)
+    if not isinstance(items, list) or not items or any(not isinstance(w, str) or not w.strip() for w in items):
+        raise LexiconError(p, f"'{key}' must be a non-empty list of non-empty strings")
+    if len(set(items)) != len(items):
+        dup = next(w for w in items if items.count(w) > 1)
+        raise LexiconError(p, f"'{key}': duplicate entry {dup!r}")
+    return [w.strip() for w in items]
+
+
+@lru_cache(maxsize=8)
+def _load_structure(path: str, mtime: float) -> dict:
+    p = Path(path)
+    data = load_yaml(p)
+    if not isinstance(data, dict):
+        raise LexiconError(p, "expected a mapping with salutations, count_units and final_remarks")
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
+    salute = f"(?:{alt(_word_list(p, data, 'salutations'))})"
+    count = (r"(?P<n>[一二三四五六七八九十两几]{1,3}|\d{1,2})"
+             f"(?P<unit>{alt(_word_list(p, data, 'count_units'))})" r"(?P<what>[\u4e00-\u9fff]{0,6}?)")
+    return {
+        "salutation_line": re.compile(rf"{salute}[：:！!，,]?"),
+        "closing_start": re.compile(rf"{salute}[，,！!：:]"),
+        # A count followed by a colon announces a list; right before a chain a full stop
+        # does too (“着力把握好三点。一是…”), and the count may close a quotation.
+        "announce": re.compile(count + "[”’\"]?[：:]"),
+        "announce_link": re.compile(count + "[”’\"]?[：:。]"),
+        "final_remarks": re.compile(rf"最后[，,、](?:[^。]{{0,30}}?)(?:{alt(_word_list(p, data, 'final_remarks'))})"),
+    }
+
+
+def load_structure_rules(path=None) -> dict:
+    """Words the structure parser reads as structure (``structure.yaml``), compiled."""
+    p = _path(path, "structure.yaml")
+    return _load_structure(str(p.resolve()), p.stat().st_mtime)

@@ -105,6 +105,9 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
             "userdict_sha": tokenizer.userdict.digest, "backend_tokens_identical": True,
             "stopwords_sha": tokenizer.config.stopwords_hash,
             "corrections_sha": lexicons.file_hash(paths.lexicon("corrections.tsv")),
+            "structure_sha": lexicons.file_hash(paths.lexicon("structure.yaml")),
+            "redactions_sha": lexicons.file_hash(paths.lexicon("redactions.yaml")),
+            "boilerplate_sha": lexicons.file_hash(paths.lexicon("boilerplate.yaml")),
             "documents": len(docs)}
     return {"documents": pd.DataFrame(docs, columns=DOC_COLUMNS),
             "sections": pd.concat(secs, ignore_index=True) if secs else pd.DataFrame(columns=SECTION_COLUMNS),

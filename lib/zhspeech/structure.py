@@ -49,17 +49,9 @@ _LINE_FAMILIES = ("point", "paren", "di", "shi", "yao", "seq")
 _INLINE_FAMILIES = ("shi", "yao", "di", "paren", "seq")
 _SEQ = {"首先": 1, "其次": 2, "再次": 3}
 
-_ANNOUNCE_BODY = (r"(?P<n>[一二三四五六七八九十两几]{1,3}|\d{1,2})(?P<unit>个方面|方面|项|个|点|条|件)"
-                  r"(?P<what>[\u4e00-\u9fff]{0,6}?)")
-# A count followed by a colon announces a list; before a chain a full stop does too
-# (“着力把握好三点。一是…”).
-_ANNOUNCE = re.compile(_ANNOUNCE_BODY + "[”’\"]?[：:]")
-_ANNOUNCE_LINK = re.compile(_ANNOUNCE_BODY + "[”’\"]?[：:。]")
 _MAX_GAP = 2000  # characters allowed between two markers of one inline chain
-_SALUTE = r"(?:同志们、朋友们|女士们、先生们|同志们|各位代表|各位委员|各位同志)"
-_SALUTATION_LINE = re.compile(rf"{_SALUTE}[：:！!，,]?")
-_CLOSING_START = re.compile(rf"{_SALUTE}[，,！!：:]")
-_FINALLY = re.compile(r"最后[，,、](?:[^。]{0,30}?)(?:要求|强调|讲|提|说)")
+# Forms of address, counting units and final-remark words come from
+# data/lexicons/structure.yaml (lexicons.load_structure_rules).
 _SENT_END = "。！？!?"
 _TRAIL = " \n\t”’」』）)"
 
@@ -109,8 +101,9 @@ class _Marker:
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, rules: dict):
         self.text = text
+        self.rules = rules
         self.enums: list[dict] = []
         # Paragraph spans, each including its newline.
         self.paras = []
@@ -171,7 +164,7 @@ class _Parser:
                 j += 1
             nodes.append(_Node("title", 0, self.paras[j - 1][1], label="", heading=self.line(0).strip()))
             i = j
-        if i < n - 1 and _SALUTATION_LINE.fullmatch(self.line(i).strip()):
+        if i < n - 1 and self.rules["salutation_line"].fullmatch(self.line(i).strip()):
             nodes.append(_Node("salutation", self.paras[i][0], self.paras[i][1], heading=self.line(i).strip()))
             i += 1
         if i >= n:
@@ -188,11 +181,11 @@ class _Parser:
     def _title_like(self, line: str) -> bool:
         s = line.strip()
         return (0 < len(s) <= 80 and not re.search(r"[。；，,;！？!?：:]", s)
-                and not _PART.match(s) and not _SALUTATION_LINE.fullmatch(s))
+                and not _PART.match(s) and not self.rules["salutation_line"].fullmatch(s))
 
     def _byline_like(self, line: str) -> bool:
         s = line.strip()
-        if not s or len(s) > 60 or _SALUTATION_LINE.fullmatch(s) or _PART.match(s):
+        if not s or len(s) > 60 or self.rules["salutation_line"].fullmatch(s) or _PART.match(s):
             return False
         if s.startswith(("——", "—", "（", "(", "※")):
             return True
@@ -204,10 +197,10 @@ class _Parser:
         if k <= first:
             return None
         start = None
-        while k > first and _CLOSING_START.match(self.line(k)):
+        while k > first and self.rules["closing_start"].match(self.line(k)):
             start = k
             k -= 1
-        if start is None and k - 1 > first and _SALUTATION_LINE.fullmatch(self.line(n - 2).strip()):
+        if start is None and k - 1 > first and self.rules["salutation_line"].fullmatch(self.line(n - 2).strip()):
             start = n - 2
         return start
 
@@ -254,7 +247,7 @@ class _Parser:
         for ps, pe in self.paras_in(after, e):
             if ps <= after or ps >= e:
                 continue
-            if _FINALLY.match(self.text, ps):
+            if self.rules["final_remarks"].match(self.text, ps):
                 return ps
         return None
 
@@ -448,7 +441,7 @@ class _Parser:
         opening quote between its colon and the first marker)."""
         window = self.text[max(lo, pos - 60):pos]
         best = None
-        for m in _ANNOUNCE_LINK.finditer(window):
+        for m in self.rules["announce_link"].finditer(window):
             if window[m.end():].strip(" \n“\"") == "":
                 best = m
         return best
@@ -541,12 +534,15 @@ class _Counter:
         return n
 
 
-def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False):
+def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, rules: dict | None = None):
     """The sections table of a cleaned text.
 
     Args:
         text: the cleaned text (one paragraph per line).
         doc_id: written into the table.
+        rules: words read as structure (salutations, count units, final-remark
+            words), from ``lexicons.load_structure_rules(your_file)``; default:
+            the bundled ``data/lexicons/structure.yaml``.
 
     Returns:
         One row per section, in document order (parents before children), with the
@@ -560,7 +556,9 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False):
         >>> parse_structure(t)[["kind", "label", "start", "end"]].values.tolist()
         [['title', '', 0, 3], ['body', '', 3, 19], ['body', '', 3, 9], ['item', '一是', 9, 14], ['item', '二是', 14, 19]]
     """
-    parser = _Parser(text)
+    from .lexicons import load_structure_rules
+
+    parser = _Parser(text, rules or load_structure_rules())
     nodes = parser.parse()
     counter = _Counter(text)
     total = max(len(text), 1)
@@ -617,7 +615,7 @@ def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
     starts = [r["start"] for r in leaves]
     import bisect
 
-    for m in _ANNOUNCE.finditer(text):
+    for m in parser.rules["announce"].finditer(text):
         nxt = m.end()
         while nxt < len(text) and text[nxt] in " \n“\"":
             nxt += 1
