@@ -145,3 +145,11 @@ def test_count_equals_counting_the_tokens_table(tokenizer, fast_tokenizer, text)
         table = tok.tokens(text)
         expected = table[table["kind"].isin(["word", "latin"])]["token"].value_counts().to_dict()
         assert dict(tok.count(text)) == expected
+
+
+def test_pos_tags_do_not_depend_on_the_backend(sample, tokenizer, fast_tokenizer):
+    a = tokenizer.tokens(sample, pos=True)
+    b = fast_tokenizer.tokens(sample, pos=True)
+    assert a.equals(b)
+    nouns = a[a["pos"].str.startswith("n")]["token"].value_counts()
+    assert nouns["干部"] == 43 and nouns["脱贫攻坚"] == 18

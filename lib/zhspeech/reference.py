@@ -102,7 +102,7 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
     lexicon = lexicon or themes.load_lexicon(warn_shared=False)
     tokenizer = tokenizer or tokenize.default_tokenizer()
     meta = {"lexicon_version": lexicon.version, "themes_sha": lexicon.digest,
-            "userdict_sha": tokenizer.userdict.digest, "backend_tokens_identical": True,
+            "userdict_sha": tokenizer.userdict.digest, "tokenizer": f"{tokenizer.backend}, HMM {tokenizer.hmm}",
             "stopwords_sha": tokenizer.config.stopwords_hash,
             "corrections_sha": lexicons.file_hash(paths.lexicon("corrections.tsv")),
             "structure_sha": lexicons.file_hash(paths.lexicon("structure.yaml")),

@@ -239,8 +239,11 @@ class Tokenizer:
                 then used automatically).
             masks: ``(start, end)`` spans to blank out before segmenting; each becomes
                 one ``mask`` token.
-            pos: add a ``pos`` column (jieba.posseg tags; user terms tagged ``nz``
-                unless the dictionary says otherwise).
+            pos: add a ``pos`` column: each token's part of speech in jieba's
+                dictionary (the tag table jieba.posseg uses for known words), the
+                user dictionary's tag (``nz`` by default) for user terms, ``m`` for
+                numbers, ``eng`` for Latin, ``x`` otherwise (punctuation, words the
+                HMM found). Tags do not depend on the backend.
         """
         text, spans = _text_and_masks(text, masks)
         masked = _blank(text, spans)
@@ -266,13 +269,7 @@ class Tokenizer:
 
     def _segment_pos(self, text: str):
         words, starts = self.segment(text)
-        if self.backend == "jieba":
-            import jieba.posseg
-
-            tagger = jieba.posseg.POSTokenizer(tokenizer=self._segmenter())
-            lookup = tagger.word_tag_tab
-        else:
-            lookup = dict(self._segmenter().tag(" ".join(set(words)), False))
+        lookup = _dictionary_tags()
         user = {w: (t or DEFAULT_TAG) for w, _, t in self.userdict.entries}
         tags = []
         for w in words:
@@ -323,6 +320,19 @@ class Tokenizer:
                 for piece in _PIECES.findall(w):
                     out[piece] += n
         return Counter({w: n for w, n in out.items() if self.kind_of(w) in COUNTED})
+
+
+_TAGS: dict = {}
+
+
+def _dictionary_tags() -> dict:
+    """jieba's dictionary part-of-speech table (read once; jieba's global state untouched)."""
+    if not _TAGS:
+        jieba = _quiet_jieba()
+        import jieba.posseg
+
+        _TAGS.update(jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab)
+    return _TAGS
 
 
 def _text_and_masks(text, masks):
