@@ -1,7 +1,6 @@
 """The committed reference tables: derived from the comparable corpus, never its text,
 and rebuilt identically from it."""
 import subprocess
-from pathlib import Path
 
 import pandas as pd
 import pytest

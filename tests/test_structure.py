@@ -109,7 +109,6 @@ def test_corpus_items_start_at_clause_starts_with_consecutive_labels(shared_clea
             assert before in "。；！？：，\n“", (doc_id, row.label, c.text[row.start - 10:row.start + 5])
         for parent, group in items.groupby("parent_id"):
             ordinals = group["ordinal"].tolist()
-            runs = [ordinals[0]]
             for a, b in zip(ordinals, ordinals[1:]):
                 assert b == a + 1 or b == 1, (doc_id, parent, ordinals)
 

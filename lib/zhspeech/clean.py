@@ -318,7 +318,7 @@ class _BackMap:
     def __init__(self, edits: list):
         self.out_starts, self.rows = [], []
         shift = 0
-        for start, end, before, after, _ in edits:
+        for start, end, _before, after, _ in edits:
             out_start = start + shift
             self.out_starts.append(out_start)
             self.rows.append((out_start, out_start + len(after), start, end))

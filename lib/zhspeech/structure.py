@@ -244,7 +244,7 @@ class _Parser:
 
     def _finally_paragraph(self, after: int, e: int) -> int | None:
         """A closing '最后，…要求' paragraph after the last part is not part of it."""
-        for ps, pe in self.paras_in(after, e):
+        for ps, _pe in self.paras_in(after, e):
             if ps <= after or ps >= e:
                 continue
             if self.rules["final_remarks"].match(self.text, ps):
@@ -255,7 +255,7 @@ class _Parser:
     def _line_markers(self, s: int, e: int, what: str) -> list[_Marker]:
         regex = _PART if what == "part" else _SUBPART
         out = []
-        for ps, pe in self.paras_in(s, e):
+        for ps, _pe in self.paras_in(s, e):
             if ps < s or ps >= e:
                 continue
             m = regex.match(self.text, ps)
@@ -321,9 +321,6 @@ class _Parser:
     def _fill(self, node: _Node, stage: int, top: bool = False, exclude=()):
         """Find the children of ``node`` (subparts, line items, inline items)."""
         s, e = node.start, node.end
-        body_from = s
-        if node.kind in ("part", "subpart"):
-            body_from = s
         if stage <= 1:
             subs = self._line_markers(s, e, "subpart")
             subs = [m for m in subs if m.start > s or node.kind != "subpart"]

@@ -328,7 +328,8 @@ _TAGS: dict = {}
 def _dictionary_tags() -> dict:
     """jieba's dictionary part-of-speech table (read once; jieba's global state untouched)."""
     if not _TAGS:
-        jieba = _quiet_jieba()
+        _quiet_jieba()
+        import jieba
         import jieba.posseg
 
         _TAGS.update(jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab)
