@@ -113,3 +113,10 @@ def test_missing_font_package_names_the_fix(monkeypatch):
     ax.set_title("标题")
     fig.savefig(pytest.importorskip("io").BytesIO(), format="png")
     plt.close(fig)
+
+
+def test_section_labels_are_chinese(sample_sections):
+    labels = plot.section_labels(sample_sections)
+    assert labels == {"T": "标题", "O": "开场", "P1": "一、持续推进用习近平", "P2": "二、强力推进抓党建促",
+                      "P3": "三、扎实推进领导班子", "P4": "四、积极推进公务员管", "P5": "五、深入推进党建引领",
+                      "P6": "六、大力推进人才工作", "B1": "最后", "C": "结尾"}

@@ -622,8 +622,7 @@ for theme in main:
     print(f"{theme}: highest in part {best['label']} ({best['per_1k_hanzi']:.1f} per 1,000 汉字)")
 """),
     code("""
-labels = {r.section_id: (f"{r.label}、{r.heading[:8]}" if r.kind == "part" else r.kind)
-          for r in sections[sections["level"] == 1].itertuples()}
+labels = zs.plot.section_labels(sections)
 ax = zs.plot.plot_theme_heatmap(emph, labels=labels, title="主题 × 部分（每千汉字命中数）")
 plt.show()
 """),

@@ -192,6 +192,23 @@ def plot_keyness(key: pd.DataFrame, *, top: int = 15, ax=None, target: str = "�
 
 # -- structure ---------------------------------------------------------------------------
 
+KIND_NAMES = {"title": "标题", "salutation": "称呼", "opening": "开场", "part": "部分", "subpart": "小节",
+              "item": "条目", "closing": "结尾", "body": "正文"}
+
+
+def section_labels(sections: pd.DataFrame, *, level: int = 1, width: int = 8) -> dict:
+    """Short Chinese labels for sections (``一、持续推进用习近平…``, ``开场``, ``最后``), to
+    name the rows of a heatmap or the bars of a chart."""
+    out = {}
+    for r in sections[sections["level"] == level].itertuples():
+        if r.kind in ("part", "subpart", "item"):
+            sep = "、" if r.kind == "part" else ""
+            out[r.section_id] = f"{r.label}{sep}{r.heading[:width]}"
+        else:
+            out[r.section_id] = r.label or KIND_NAMES.get(r.kind, r.kind)
+    return out
+
+
 def _part_label(row) -> str:
     head = row.heading if len(row.heading) <= 14 else row.heading[:14] + "…"
     return f"{row.label}、{head}" if row.kind == "part" else (row.label or row.kind)
