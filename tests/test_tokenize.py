@@ -60,6 +60,9 @@ def test_corpus_user_terms_are_segmented_whole_wherever_they_occur(shared_cleane
             start = end + 1 - len(word)
             assert (start, end + 1) in spans, (doc_id, word, start)
         assert fast_tokenizer.tokens(c, doc_id=doc_id).equals(toks), doc_id
+        counts = toks["token"].value_counts()
+        for term in tokenizer.userdict.words:  # so token counts equal substring counts
+            assert counts.get(term, 0) == c.masked_text.count(term), (doc_id, term)
 
 
 @settings(max_examples=200, deadline=None)
