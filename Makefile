@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NBVAL := --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: install test unit nbtest report bench clean-cache notebooks
+.PHONY: install test unit nbtest report bench clean-cache notebooks lab
 
 install: $(STAMP)
 
@@ -32,6 +32,11 @@ nbtest: $(STAMP)
 
 report: $(STAMP)
 	$(BIN)/zhspeech report --out reports
+
+# JupyterLab for exploring the notebooks (installed into .venv on first use).
+lab: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'
+	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
