@@ -51,3 +51,21 @@ def test_bad_input_is_one_line_with_exit_2(tmp_path):
         err = proc.stderr.strip()
         assert err.startswith("zhspeech: error: ") and expected in err and "\n" not in err, err
         assert "Traceback" not in proc.stderr
+
+
+def test_clean_out_file_and_log_format(tmp_path, capsys):
+    out = tmp_path / "clean.txt"
+    assert main(["clean", SAMPLE, "--out", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("在县市组织工作半年推进会上的讲话\n")
+    assert main(["clean", SAMPLE, "--format", "csv"]) == 0
+    log = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert list(log.columns[:7]) == ["doc_id", "step", "start", "end", "before", "after", "rule"]
+
+
+def test_freq_generic_verbs_and_pos(capsys):
+    assert main(["freq", SAMPLE, "--top", "3", "--generic-verbs", "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert table["term"].tolist() == ["干部", "建设", "发展"]
+    assert main(["freq", SAMPLE, "--top", "2", "--pos", "nz", "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert table[["term", "n"]].values.tolist() == [["脱贫攻坚", 18], ["组织工作", 17]]

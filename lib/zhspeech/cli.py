@@ -59,20 +59,24 @@ def _analyses(path: str, args=None):
 
 
 def cmd_clean(args):
+    """Cleaned text to stdout (or --out); the edit log to --log. With --format csv/json
+    and no --log, the edit log is what goes to stdout."""
     from . import clean
 
-    docs = _documents(args.path)
-    logs = []
-    for doc in docs:
+    texts, logs = [], []
+    for doc in _documents(args.path):
         c = clean.clean_text(doc.raw, doc_id=doc.doc_id)
-        if args.format == "table" and not args.out:
-            sys.stdout.write(c.text)
+        texts.append(c.text)
         logs.append(c.edits)
     log = pd.concat(logs, ignore_index=True)
     if args.log:
         log.to_csv(args.log, index=False, lineterminator="\n")
-    if args.format != "table" or args.out:
+    if args.format != "table" and not args.log:
         _emit(log, args)
+    elif args.out:
+        Path(args.out).write_text("".join(texts), encoding="utf-8")
+    else:
+        sys.stdout.write("".join(texts))
 
 
 def cmd_sections(args):
@@ -94,16 +98,18 @@ def cmd_freq(args):
     from . import stats, tokenize
 
     analyses, _ = _analyses(args.path, args)
-    tokens = pd.concat([a.tokens for a in analyses], ignore_index=True)
-    if args.generic_verbs:
-        tok = tokenize.Tokenizer(generic_verbs=True)
-        tokens["kind"] = [tok.kind_of(t) if k in ("word", "stop") else k for t, k in zip(tokens["token"], tokens["kind"])]
     if args.pos:
-        tok = tokenize.default_tokenizer()
-        frames = [tok.tokens(a.cleaned, doc_id=a.doc_id, pos=True) for a in analyses]
-        tagged = pd.concat(frames, ignore_index=True)
+        tok = tokenize.default_tokenizer(args.backend)
+        tokens = pd.concat([tok.tokens(a.cleaned, doc_id=a.doc_id, pos=True) for a in analyses], ignore_index=True)
+    else:
+        tokens = pd.concat([a.tokens for a in analyses], ignore_index=True)
+    if args.generic_verbs:
+        strict = tokenize.Tokenizer(generic_verbs=True)
+        tokens["kind"] = [strict.kind_of(t) if k in ("word", "stop") else k
+                          for t, k in zip(tokens["token"], tokens["kind"])]
+    if args.pos:
         wanted = tuple(p.strip() for p in args.pos.split(","))
-        tokens = tagged[tagged["pos"].str.startswith(wanted)]
+        tokens = tokens[tokens["pos"].str.startswith(wanted)]
     if args.by == "section":
         sections = pd.concat([a.sections for a in analyses], ignore_index=True)
         terms = stats.count_terms(tokens, by="section", sections=sections)
