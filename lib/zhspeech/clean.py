@@ -356,14 +356,30 @@ class Cleaned:
     _maps: list = field(default_factory=list, repr=False)
 
     @property
+    def mask_spans(self) -> list[tuple[int, int]]:
+        return list(zip(self.masks["start"], self.masks["end"]))
+
+    @property
     def masked_text(self) -> str:
         """The cleaned text with each mask replaced by spaces of the same length, so
         offsets still match; segmenters and matchers read this version."""
-        if self.masks.empty:
-            return self.text
-        spans = [(s, e, self.text[s:e], " " * (e - s), "mask")
-                 for s, e in zip(self.masks["start"], self.masks["end"])]
-        return apply_edits(self.text, spans)
+        return blank_spans(self.text, self.mask_spans)
+
+
+def blank_spans(text: str, spans) -> str:
+    """``text`` with each ``(start, end)`` span replaced by as many spaces."""
+    if not spans:
+        return text
+    edits = [(s, e, "", " " * (e - s), "mask") for s, e in sorted(spans)]
+    return apply_edits(text, edits)
+
+
+def text_and_masks(source, masks=None) -> tuple[str, list]:
+    """The text and mask spans of a :class:`Cleaned` (or of a plain string, whose masks
+    are only those given). Explicit ``masks`` win over a Cleaned's own."""
+    if isinstance(source, Cleaned):
+        return source.text, source.mask_spans if masks is None else list(masks)
+    return source, list(masks) if masks is not None else []
 
 
 STEPS = ("boilerplate", "newlines", "width", "layout", "simplify", "corrections")

@@ -16,6 +16,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
+from .clean import text_and_masks
 from .tokenize import COUNTED
 
 TERM_COLUMNS = ["doc_id", "section_id", "term", "n", "per_10k"]
@@ -213,9 +214,7 @@ def kwic(text: str, pattern: str, *, window: int = 20, regex: bool = False, doc_
     Matches that overlap a redaction mask are left out. Columns: doc_id, start, end,
     left, match, right, section_id.
     """
-    if hasattr(text, "text") and hasattr(text, "masks"):
-        masks = list(zip(text.masks["start"], text.masks["end"])) if masks is None else masks
-        text = text.text
+    text, masks = text_and_masks(text, masks)
     if not pattern:
         raise ValueError("empty KWIC pattern")
     rx = re.compile(pattern if regex else re.escape(pattern))

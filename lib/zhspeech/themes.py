@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import lexicons, paths
+from .clean import blank_spans, text_and_masks
 from .errors import LexiconError, ThemeError
 
 HIT_COLUMNS = ["doc_id", "section_id", "top_id", "theme", "subtheme", "term", "matched", "start", "end"]
@@ -208,12 +209,6 @@ def load_lexicon(path=None, *, warn_shared: bool = True) -> Lexicon:
     return lex
 
 
-def _blank(text: str, masks) -> str:
-    from .tokenize import _blank as blank
-
-    return blank(text, masks)
-
-
 def count_themes(text, *, lexicon: Lexicon | None = None, sections: pd.DataFrame | None = None,
                  doc_id: str = "", masks=None) -> pd.DataFrame:
     """Theme hits of a cleaned text (a string or a :class:`~zhspeech.clean.Cleaned`).
@@ -223,12 +218,9 @@ def count_themes(text, *, lexicon: Lexicon | None = None, sections: pd.DataFrame
     are blanked first, so a placeholder is never part of a hit. With ``sections``,
     each hit gets its leaf ``section_id`` and its top-level ``top_id``.
     """
-    if hasattr(text, "text") and hasattr(text, "masks"):
-        if masks is None:
-            masks = list(zip(text.masks["start"], text.masks["end"]))
-        text = text.text
+    text, masks = text_and_masks(text, masks)
     lexicon = lexicon or load_lexicon(warn_shared=False)
-    masked = _blank(text, masks or [])
+    masked = blank_spans(text, masks)
     rows = []
     auto = lexicon.automaton
     if lexicon.surface and masked:

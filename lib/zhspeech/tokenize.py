@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import lexicons, paths
+from .clean import blank_spans, text_and_masks
 
 TOKEN_COLUMNS = ["doc_id", "token", "start", "end", "kind"]
 DEFAULT_FREQ = 20000   # frequency for user-dictionary words listed without one
@@ -245,8 +246,8 @@ class Tokenizer:
                 numbers, ``eng`` for Latin, ``x`` otherwise (punctuation, words the
                 HMM found). Tags do not depend on the backend.
         """
-        text, spans = _text_and_masks(text, masks)
-        masked = _blank(text, spans)
+        text, spans = text_and_masks(text, masks)
+        masked = blank_spans(text, spans)
         if pos:
             words, starts, tags = self._segment_pos(masked)
         else:
@@ -293,8 +294,8 @@ class Tokenizer:
         type, not once per token), and the positional repair of user terms runs only
         if some term's token count differs from its leftmost-longest occurrences.
         """
-        text, spans = _text_and_masks(text, masks)
-        blanked = _blank(text, spans)
+        text, spans = text_and_masks(text, masks)
+        blanked = blank_spans(text, spans)
         if not blanked:
             return Counter()
         words = self._raw_cut(blanked)
@@ -336,26 +337,6 @@ def _dictionary_tags() -> dict:
     return _TAGS
 
 
-def _text_and_masks(text, masks):
-    if hasattr(text, "masks") and hasattr(text, "text"):
-        cleaned = text
-        spans = list(zip(cleaned.masks["start"], cleaned.masks["end"])) if masks is None else list(masks)
-        return cleaned.text, spans
-    return text, list(masks) if masks is not None else []
-
-
-def _blank(text: str, spans) -> str:
-    if not spans:
-        return text
-    pieces, pos = [], 0
-    for s, e in sorted(spans):
-        pieces.append(text[pos:s])
-        pieces.append(" " * (e - s))
-        pos = e
-    pieces.append(text[pos:])
-    return "".join(pieces)
-
-
 # -- corpus-level segmentation with an on-disk cache -------------------------------------
 
 def _cache_path(tokenizer: Tokenizer, text: str, masks) -> Path:
@@ -379,7 +360,7 @@ def segment_cached(tokenizer: Tokenizer, text: str, masks=(), *, cache: bool = T
             joined = str(data["words"])
             starts = data["starts"].tolist()
         return (joined.split("\x1f") if joined else []), starts
-    words, starts = tokenizer.segment(_blank(text, masks))
+    words, starts = tokenizer.segment(blank_spans(text, masks))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.stem + ".tmp.npz")
@@ -397,7 +378,7 @@ def tokenize_corpus(cleaned: dict, tokenizer: Tokenizer | None = None, *, cache:
     frames = []
     items = list(cleaned.items())
     for doc_id, c in tqdm(items, desc="segmenting", unit="doc", disable=not progress or len(items) < 2):
-        text, spans = _text_and_masks(c, None)
+        text, spans = text_and_masks(c, None)
         words, starts = segment_cached(tokenizer, text, spans, cache=cache)
         df = pd.DataFrame({"doc_id": doc_id, "token": words, "start": starts,
                            "end": [s + len(w) for s, w in zip(starts, words)],
