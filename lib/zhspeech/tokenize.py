@@ -253,16 +253,20 @@ class Tokenizer:
         else:
             words, starts = self.segment(masked)
             tags = None
-        kinds = [self.kind_of(w) for w in words]
+        return self.table(doc_id, text, words, starts, spans, tags)
+
+    def table(self, doc_id: str, text: str, words, starts, spans, tags=None) -> pd.DataFrame:
+        """The tokens table from segmented words and their starts, with one ``mask``
+        row per masked span (``pos`` column when ``tags`` are given)."""
         rows = {"doc_id": doc_id, "token": words, "start": starts,
-                "end": [s + len(w) for s, w in zip(starts, words)], "kind": kinds}
+                "end": [s + len(w) for s, w in zip(starts, words)], "kind": [self.kind_of(w) for w in words]}
         if tags is not None:
             rows["pos"] = tags
-        df = pd.DataFrame(rows, columns=TOKEN_COLUMNS + (["pos"] if pos else []))
+        df = pd.DataFrame(rows, columns=TOKEN_COLUMNS + (["pos"] if tags is not None else []))
         if spans:
             extra = pd.DataFrame({"doc_id": doc_id, "token": [text[s:e] for s, e in spans],
                                   "start": [s for s, _ in spans], "end": [e for _, e in spans], "kind": "mask"})
-            if pos:
+            if tags is not None:
                 extra["pos"] = "mask"
             df = pd.concat([df, extra], ignore_index=True).sort_values("start", kind="stable")
         df["doc_id"] = doc_id
@@ -380,14 +384,7 @@ def tokenize_corpus(cleaned: dict, tokenizer: Tokenizer | None = None, *, cache:
     for doc_id, c in tqdm(items, desc="segmenting", unit="doc", disable=not progress or len(items) < 2):
         text, spans = text_and_masks(c, None)
         words, starts = segment_cached(tokenizer, text, spans, cache=cache)
-        df = pd.DataFrame({"doc_id": doc_id, "token": words, "start": starts,
-                           "end": [s + len(w) for s, w in zip(starts, words)],
-                           "kind": [tokenizer.kind_of(w) for w in words]}, columns=TOKEN_COLUMNS)
-        if spans:
-            extra = pd.DataFrame({"doc_id": doc_id, "token": [text[s:e] for s, e in spans],
-                                  "start": [s for s, _ in spans], "end": [e for _, e in spans], "kind": "mask"})
-            df = pd.concat([df, extra], ignore_index=True).sort_values("start", kind="stable")
-        frames.append(df)
+        frames.append(tokenizer.table(doc_id, text, words, starts, spans))
     if not frames:
         return pd.DataFrame(columns=TOKEN_COLUMNS)
     return pd.concat(frames, ignore_index=True)
