@@ -295,7 +295,7 @@ def _read_manifest(path: Path) -> dict[str, dict]:
     return out
 
 
-def load_corpus(source, *, errors: str = "raise", recursive: bool = False) -> Corpus:
+def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manifest=None) -> Corpus:
     """Read every supported file of a folder, or the files a manifest CSV lists.
 
     Metadata comes from the manifest (columns id, title, date, issuer, level, genre and
@@ -309,6 +309,8 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False) -> Co
         errors: ``"raise"`` stops at the first bad file; ``"collect"`` loads the good
             files and lists the others in ``Corpus.problems``.
         recursive: also read sub-folders.
+        manifest: a manifest CSV to take the metadata of a folder's files from, when
+            it is not the folder's own ``manifest.csv``.
 
     Raises:
         EmptyCorpusError: no readable text was found.
@@ -318,12 +320,11 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False) -> Co
     source = Path(source)
     if not source.exists():
         raise EmptyCorpusError(source, "no such file or folder")
-    manifest: dict[str, dict] = {}
     if source.is_file() and source.suffix.lower() == ".csv":
-        manifest = _read_manifest(source)
+        meta_rows = _read_manifest(source)
         folder = source.parent
         files = []
-        for key, row in manifest.items():
+        for key, row in meta_rows.items():
             rel = (row.get("path") or "").strip()
             if rel:
                 files.append(folder / rel)
@@ -332,16 +333,14 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False) -> Co
                 files.append(hits[0] if hits else folder / f"{key}.txt")
     elif source.is_file():
         files = [source]
+        meta_rows = {}
     else:
         folder = source
-        if (folder / "manifest.csv").is_file():
-            manifest = _read_manifest(folder / "manifest.csv")
+        own = Path(manifest) if manifest is not None else folder / "manifest.csv"
+        meta_rows = _read_manifest(own) if own.is_file() else {}
         pattern = "**/*" if recursive else "*"
         files = sorted(p for p in folder.glob(pattern)
                        if p.is_file() and p.suffix.lower() in SUPPORTED and not NOT_TEXTS.match(p.name))
-    by_path = {}
-    for key, row in manifest.items():
-        by_path[key] = row
     docs: dict[str, Document] = {}
     problems = []
     stems: dict[str, int] = {}
@@ -356,7 +355,7 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False) -> Co
         while doc_id in docs:
             doc_id = f"{key}-{n}"
             n += 1
-        row = by_path.get(doc_id) or {}
+        row = meta_rows.get(doc_id) or {}
         try:
             doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
         except ZhspeechError as exc:
@@ -377,6 +376,14 @@ def glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
+def load_group(folder) -> Corpus:
+    """A folder of texts whose manifest is its own ``manifest.csv`` or, as in the shared
+    corpus (``texts/`` with ``manifest.csv`` beside it), the one in its parent folder."""
+    folder = Path(folder)
+    manifest = next((m for m in (folder / "manifest.csv", folder.parent / "manifest.csv") if m.is_file()), None)
+    return load_corpus(folder, manifest=manifest)
+
+
 def load_shared_corpus(which: str = "all", *, required: bool = False) -> Corpus | None:
     """The comparable corpus of ../shared/corpus: ``"texts"``, ``"speeches"`` or ``"all"``.
 
@@ -390,12 +397,6 @@ def load_shared_corpus(which: str = "all", *, required: bool = False) -> Corpus 
         return None
     docs = {}
     for part in parts:
-        manifest = base / ("manifest.csv" if part == "texts" else f"{part}/manifest.csv")
-        corpus = load_corpus(base / part)
-        meta = _read_manifest(manifest) if manifest.is_file() else {}
-        for doc in corpus:
-            for k in META_FIELDS:
-                if meta.get(doc.doc_id, {}).get(k):
-                    doc.meta[k] = meta[doc.doc_id][k]
+        for doc in load_group(base / part):
             docs[doc.doc_id] = doc
     return Corpus(docs=docs, source="corpus")

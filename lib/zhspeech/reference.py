@@ -57,22 +57,6 @@ def _cut(text, n: int) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
-def _load_group(folder: Path) -> corpus.Corpus:
-    corp = corpus.load_corpus(folder)
-    # The shared corpus keeps the reports' manifest one level up.
-    for manifest in (folder / "manifest.csv", folder.parent / "manifest.csv"):
-        if manifest.is_file():
-            meta = corpus._read_manifest(manifest)
-            for doc in corp:
-                row = meta.get(doc.doc_id)
-                if row:
-                    for k in corpus.META_FIELDS:
-                        if row.get(k):
-                            doc.meta[k] = row[k]
-            break
-    return corp
-
-
 def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=None, tokenizer=None) -> dict:
     """The reference tables (no text) of already analysed documents."""
     groups = groups or {}
@@ -129,7 +113,7 @@ def build_reference(folders, out=None, *, progress: bool = True, cache: bool = T
         sub = [folder / "texts", folder / "speeches"]
         targets = [p for p in sub if p.is_dir()] or [folder]
         for target in targets:
-            corp = _load_group(target)
+            corp = corpus.load_group(target)
             for doc_id, a in pipeline.analyze_corpus(corp, tokenizer=tokenizer, lexicon=lexicon,
                                                      cache=cache, progress=progress).items():
                 analyses[doc_id] = a
