@@ -627,6 +627,11 @@ def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
             row["warnings"] = f"{row['warnings']}; {note}" if row["warnings"] else note
 
 
+def count_hanzi(text: str) -> int:
+    """CJK ideographs in ``text`` (the ``hanzi`` measure of the sections table)."""
+    return _Counter(text).hanzi(0, len(text))
+
+
 def leaves(sections: pd.DataFrame) -> pd.DataFrame:
     """The leaf sections (they tile the text)."""
     return sections[sections["is_leaf"]]

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import lexicons, paths
 from .clean import blank_spans, text_and_masks
+from .structure import count_hanzi
 from .errors import LexiconError, ThemeError
 
 HIT_COLUMNS = ["doc_id", "section_id", "top_id", "theme", "subtheme", "term", "matched", "start", "end"]
@@ -297,7 +298,7 @@ def emphasis(hits: pd.DataFrame, sections: pd.DataFrame, text: str, *, by: str =
     if by == "doc":
         units = pd.DataFrame({"section_id": [""], "start": [0], "end": [len(text)],
                               "hanzi": [int(sections["hanzi"][sections["level"] == 1].sum())
-                                        if len(sections) else _hanzi(text)]})
+                                        if len(sections) else count_hanzi(text)]})
     else:
         units = sections[sections["level"] == level][["section_id", "start", "end", "hanzi"]]
     units = units.sort_values("start").reset_index(drop=True)
@@ -333,10 +334,6 @@ def emphasis(hits: pd.DataFrame, sections: pd.DataFrame, text: str, *, by: str =
     else:
         out["rank"] = 1
     return out
-
-
-def _hanzi(text: str) -> int:
-    return len(re.findall(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", text))
 
 
 def theme_dispersion(hits: pd.DataFrame, sections: pd.DataFrame, *, lexicon: Lexicon | None = None,
