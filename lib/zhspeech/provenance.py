@@ -281,11 +281,11 @@ def _cleaning_steps() -> tuple[str, str]:
           "newlines": "normalisation of line breaks and zero-width characters",
           "width": "full-width Latin letters and digits to half-width",
           "layout": "normalisation of spaces and layout whitespace",
-          "simplify": "stray traditional characters to simplified (OpenCC t2s)",
+          "simplify": "paragraphs written in traditional script converted to simplified (OpenCC t2s)",
           "corrections": "typo and OCR corrections (corrections.tsv)"}
     zh = {"boilerplate": "删除平台广告与水印行（boilerplate.yaml）", "newlines": "统一换行符并删除零宽字符",
           "width": "全角字母数字转半角", "layout": "规范空格与版式空白",
-          "simplify": "零散繁体字转简体（OpenCC t2s）", "corrections": "错别字与 OCR 错误校正（corrections.tsv）"}
+          "simplify": "以繁体书写的段落转为简体（OpenCC t2s）", "corrections": "错别字与 OCR 错误校正（corrections.tsv）"}
     return ("; ".join(en.get(s, s) for s in STEPS), "；".join(zh.get(s, s) for s in STEPS))
 
 
@@ -316,6 +316,7 @@ def methods_text(rec: dict, lang: str = "en") -> str:
     en_stats = "; ".join(FORMULAS[n][0] for n in names)
     zh_stats = "；".join(FORMULAS[n][1] for n in names)
     ref = rec.get("reference")
+    substring = rec.get("parameters", {}).get("method") == "substring"
     if lang == "en":
         parts = [
             f"Texts were analysed with zhspeech {z['version']}{commit} (Python {rec['python']}, "
@@ -328,7 +329,10 @@ def methods_text(rec: dict, lang: str = "en") -> str:
             f"dictionary of {tok['userdict_entries']} terms (sha256 {_short(tok['userdict_sha256'])}…), every "
             "occurrence of a dictionary term (leftmost-longest) being kept as one token.",
             f"Only word and Latin-letter tokens were counted; {tok['stopwords']} stopwords, numbers, punctuation "
-            "and masked spans were not. Length is measured in Chinese characters (CJK ideographs only); theme "
+            "and masked spans were not. " + (
+                "Term frequencies count non-overlapping occurrences of each term in the cleaned text (substring "
+                "convention)" if substring else "Term frequencies count tokens: a word inside a longer word "
+                "(经济 in 经济社会) is not counted") + "; rates divide by all counted tokens of the unit. Length is measured in Chinese characters (CJK ideographs only); theme "
             "hits are leftmost-longest matches of the theme lexicon's terms in the cleaned text.",
             f"Rule files: {en_lex}.",
             (f"The comparable corpus is {ref['documents']} documents (derived tables in {ref['path']})."
@@ -344,7 +348,10 @@ def methods_text(rec: dict, lang: str = "en") -> str:
         f"每篇文本按可记录、可还原的步骤清洗：{steps_zh}；匿名化占位符（redactions.yaml）被遮蔽，不计入任何统计。",
         f"分词使用 {tok['backend']}（HMM {'开启' if tok['hmm'] else '关闭'}），并加载含 {tok['userdict_entries']} "
         f"个术语的领域词典（sha256 {_short(tok['userdict_sha256'])}…），词典术语的每次出现（最左最长匹配）均保持为一个词元。",
-        f"只统计词语和拉丁字母词元；{tok['stopwords']} 个停用词、数字、标点和遮蔽片段不计入。篇幅以汉字数（仅 CJK 表意文字）"
+        f"只统计词语和拉丁字母词元；{tok['stopwords']} 个停用词、数字、标点和遮蔽片段不计入。"
+        + ("词频按术语在清洗后文本中不重叠的出现次数计（子串口径）" if substring
+           else "词频按词元计：长词中包含的词不单独计数（如“经济社会”中的“经济”）")
+        + "；频率的分母为该单位全部计数词元。篇幅以汉字数（仅 CJK 表意文字）"
         "计量；主题命中为主题词表术语在清洗后文本中的最左最长匹配。",
         f"规则文件：{zh_lex}。",
         f"参照语料为 {ref['documents']} 篇文本（派生表位于 {ref['path']}）。" if ref else "",
