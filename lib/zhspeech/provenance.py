@@ -326,8 +326,9 @@ def methods_text(rec: dict, lang: str = "en") -> str:
             f"Each text was cleaned in logged, reversible steps: {steps_en}; redaction placeholders "
             "(redactions.yaml) were masked and excluded from every count.",
             f"Texts were segmented with {tok['backend']} (HMM {'on' if tok['hmm'] else 'off'}) and a domain "
-            f"dictionary of {tok['userdict_entries']} terms (sha256 {_short(tok['userdict_sha256'])}…), every "
-            "occurrence of a dictionary term (leftmost-longest) being kept as one token.",
+            f"dictionary of {tok['userdict_entries']} terms (sha256 {_short(tok['userdict_sha256'])}…); every "
+            "occurrence of a dictionary term is kept as one token, overlapping occurrences resolved so that the "
+            "most terms stay whole.",
             f"Only word and Latin-letter tokens were counted; {tok['stopwords']} stopwords, numbers, punctuation "
             "and masked spans were not. " + (
                 "Term frequencies count non-overlapping occurrences of each term in the cleaned text (substring "
@@ -347,7 +348,8 @@ def methods_text(rec: dict, lang: str = "en") -> str:
         f"输入文本：{zh_inputs}。" if inputs else "",
         f"每篇文本按可记录、可还原的步骤清洗：{steps_zh}；匿名化占位符（redactions.yaml）被遮蔽，不计入任何统计。",
         f"分词使用 {tok['backend']}（HMM {'开启' if tok['hmm'] else '关闭'}），并加载含 {tok['userdict_entries']} "
-        f"个术语的领域词典（sha256 {_short(tok['userdict_sha256'])}…），词典术语的每次出现（最左最长匹配）均保持为一个词元。",
+        f"个术语的领域词典（sha256 {_short(tok['userdict_sha256'])}…）；词典术语的每次出现均保持为一个词元，"
+        "相互重叠的出现按“保持最多完整术语”的原则取舍。",
         f"只统计词语和拉丁字母词元；{tok['stopwords']} 个停用词、数字、标点和遮蔽片段不计入。"
         + ("词频按术语在清洗后文本中不重叠的出现次数计（子串口径）" if substring
            else "词频按词元计：长词中包含的词不单独计数（如“经济社会”中的“经济”）")
