@@ -317,3 +317,19 @@ def test_citation_file_names_the_current_version():
     assert cff["version"] == version == zs.__version__
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert "## How to cite" in readme and f"version {version}" in readme
+
+
+def test_a_report_whose_input_cannot_be_read_still_says_what_it_was_given(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    params = new_code_cell(f'speech = "{empty}"')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[params])
+    rec = provenance.notebook_record(nb, tmp_path / "x.ipynb", now=WHEN)
+    assert rec["inputs"] == [{"name": "empty.txt", "doc_id": "", "path": "empty.txt",
+                              "sha256": hashlib.sha256(b"").hexdigest(), "encoding": "", "format": "txt",
+                              "chars": None, "chars_clean": None, "hanzi": None, "error": "empty file"}]
+    assert "unreadable: empty file" in provenance.to_html(rec)
+    assert "empty.txt" not in provenance.methods_text(rec)
+    with pytest.raises(ZhspeechError, match="empty.txt: empty file"):
+        provenance.record([empty])

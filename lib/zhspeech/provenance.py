@@ -206,8 +206,17 @@ def _plain(value):
     return str(value)
 
 
+def _unreadable(item, exc) -> list[dict]:
+    """The entry of an input that could not be read: what is known, and why."""
+    p = Path(str(item))
+    return [{"name": p.name, "doc_id": "", "path": paths.display(p) if p.exists() else str(item),
+             "sha256": sha256_file(p) if p.is_file() else "", "encoding": "", "format": p.suffix.lstrip("."),
+             "chars": None, "chars_clean": None, "hanzi": None, "error": exc.cause}]
+
+
 def record(inputs=(), *, parameters: dict | None = None, tokenizer=None, lexicons: dict | None = None,
-           statistics=None, reference: bool = False, command: str = "", now: datetime | None = None) -> dict:
+           statistics=None, reference: bool = False, command: str = "", now: datetime | None = None,
+           unreadable: str = "raise") -> dict:
     """The provenance record of a run.
 
     Args:
@@ -225,6 +234,9 @@ def record(inputs=(), *, parameters: dict | None = None, tokenizer=None, lexicon
         reference: include the comparable-corpus tables of ``data/reference/``.
         command: what was run (``zhspeech freq …`` or a notebook name).
         now: the time to record (default: now, UTC).
+        unreadable: ``"raise"`` (default) or ``"record"``: an input that cannot be read
+            is then an entry with its ``error`` (a report of a failing notebook still
+            says what it was given).
 
     Raises:
         DocumentError / LexiconError: an input or lexicon file does not exist or
@@ -232,7 +244,16 @@ def record(inputs=(), *, parameters: dict | None = None, tokenizer=None, lexicon
     """
     if isinstance(inputs, (str, Path)) or hasattr(inputs, "raw") or hasattr(inputs, "cleaned"):
         inputs = [inputs]
-    entries = [input_entry(d, c) for item in inputs for d, c in _documents(item)]
+    from .errors import ZhspeechError
+
+    entries = []
+    for item in inputs:
+        try:
+            entries.extend(input_entry(d, c) for d, c in _documents(item))
+        except ZhspeechError as exc:
+            if unreadable != "record":
+                raise
+            entries.extend(_unreadable(item, exc))
     stats = list(DEFAULT_STATISTICS if statistics is None else statistics)
     unknown = [s for s in stats if s not in FORMULAS]
     if unknown:
@@ -303,7 +324,7 @@ def methods_text(rec: dict, lang: str = "en") -> str:
     pk = rec["packages"]
     steps_en, steps_zh = _cleaning_steps()
     lex = rec["lexicons"]
-    inputs = rec["inputs"]
+    inputs = [i for i in rec["inputs"] if not i.get("error")]
     en_inputs = "; ".join(f"{i['name']} ({i['encoding']}, {i['chars']} characters as received, {i['hanzi']} "
                           f"Chinese characters after cleaning, sha256 {i['sha256']})" for i in inputs)
     zh_inputs = "；".join(f"{i['name']}（{i['encoding']} 编码，原文 {i['chars']} 字符，清洗后汉字 {i['hanzi']} 个，"
@@ -390,8 +411,9 @@ def to_html(rec: dict) -> str:
               if git else "")
     tok = rec["tokenizer"]
     inputs = _table(["input", "sha256", "encoding", "chars", "chars after cleaning", "hanzi"],
-                    [(i["path"] or i["name"], i["sha256"], i["encoding"], i["chars"], i["chars_clean"], i["hanzi"])
-                     for i in rec["inputs"]]) if rec["inputs"] else "<p>No input document.</p>"
+                    [(i["path"] or i["name"], i["sha256"], i["encoding"] or f"unreadable: {i.get('error')}",
+                      i["chars"], i["chars_clean"], i["hanzi"]) for i in rec["inputs"]]) \
+        if rec["inputs"] else "<p>No input document.</p>"
     lex = _table(["lexicon", "path", "version", "sha256"],
                  [(e["name"], e["path"], e["version"], e["sha256"]) for e in rec["lexicons"]])
     env = _table(["", ""], [("Python", rec["python"]), *[(k, v) for k, v in rec["packages"].items()],
@@ -480,7 +502,8 @@ def notebook_record(nb, notebook=None, parameters: dict | None = None, *, now: d
                 rules[f"{p.name} ({name})"] = p
     source = "\n".join(c.source for c in nb.cells if c.get("cell_type") == "code")
     return record(inputs, parameters=params, lexicons=rules, reference="reference" in source,
-                  command=f"zhspeech report: {Path(notebook).name if notebook else 'notebook'}", now=now)
+                  command=f"zhspeech report: {Path(notebook).name if notebook else 'notebook'}", now=now,
+                  unreadable="record")
 
 
 def index_html(records: list[dict]) -> str:
