@@ -138,7 +138,7 @@ def _to_truetype(source: Path, target: Path) -> None:
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
 
-    font = TTFont(str(source))
+    font = TTFont(str(source), fontNumber=0)      # the first face of a collection (.ttc/.otc)
     order = font.getGlyphOrder()
     outlines = font.getGlyphSet()
     glyphs = {}
@@ -199,12 +199,23 @@ def truetype_font(path=None) -> Path | None:
             return path
     from .provenance import sha256_file
 
+    name = f"{path.stem}-{sha256_file(path)[:16]}-tt{_CONVERTER_VERSION}.ttf"
     folder = font_cache_dir()
-    target = folder / f"{path.stem}-{sha256_file(path)[:16]}-tt{_CONVERTER_VERSION}.ttf"
-    if not target.is_file():
+    if (folder / name).is_file():
+        return folder / name
+    try:
         folder.mkdir(parents=True, exist_ok=True)
-        _to_truetype(path, target)
-    return target
+        _to_truetype(path, folder / name)
+    except PermissionError:
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / "zhspeech-fonts"
+        warnings.warn(f"the font cache {font_cache_dir()} is not writable; converting into {folder} "
+                      "(set ZHSPEECH_FONT_CACHE to a writable folder to keep the copy)", FontWarning, stacklevel=2)
+        if not (folder / name).is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            _to_truetype(path, folder / name)
+    return folder / name
 
 
 def _pdf_fonts() -> dict:
