@@ -389,7 +389,9 @@ def _table(headers, rows) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
     def cell(v):
         text = html.escape("" if v is None else str(v))
-        return f"<td class=\"h\"><code>{text}</code></td>" if _HEX64.fullmatch(text) else f"<td>{text}</td>"
+        if _HEX64.fullmatch(text):
+            return f"<td class=\"h\"><code>{text}</code></td>"
+        return f"<td class=\"s\">{text}</td>" if len(text) < 30 else f"<td>{text}</td>"
 
     body = "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in rows)
     return f"<table class=\"zs-prov\"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -418,9 +420,10 @@ def to_html(rec: dict) -> str:
                  [(e["name"], e["path"], e["version"], e["sha256"]) for e in rec["lexicons"]])
     env = _table(["", ""], [("Python", rec["python"]), *[(k, v) for k, v in rec["packages"].items()],
                             ("tokenizer", f"{tok['backend']}, HMM {tok['hmm']}"),
-                            ("user dictionary", f"{tok['userdict']} ({tok['userdict_entries']} entries), "
-                                                f"sha256 {tok['userdict_sha256']}"),
-                            ("stopwords", f"{tok['stopwords']} words, sha256 {tok['stopwords_sha256']}")])
+                            ("user dictionary", f"{tok['userdict']} ({tok['userdict_entries']} entries)"),
+                            ("user dictionary sha256", tok["userdict_sha256"]),
+                            ("stopwords", f"{tok['stopwords']} words"),
+                            ("stopwords sha256", tok["stopwords_sha256"])])
     params = _table(["parameter", "value"], [(k, json.dumps(v, ensure_ascii=False)) for k, v in
                                              rec["parameters"].items()]) if rec["parameters"] else ""
     ref = rec.get("reference")
@@ -431,7 +434,7 @@ def to_html(rec: dict) -> str:
         "<style>.zs-provenance{margin:2em auto 3em;max-width:70em;padding:0 1em;font-size:.9em}"
         ".zs-provenance table{border-collapse:collapse;margin:.5em 0}.zs-provenance td,.zs-provenance th"
         "{border-bottom:1px solid #ddd;padding:.2em .6em;text-align:left;font-family:inherit}"
-        ".zs-provenance td{vertical-align:top}.zs-provenance td.h{word-break:break-all;font-size:.9em}</style>\n"
+        ".zs-provenance td{vertical-align:top}.zs-provenance td.h{word-break:break-all;font-size:.9em}.zs-provenance td.s{white-space:nowrap}</style>\n"
         "<h2>Methods and provenance 方法与来源</h2>\n"
         f"<p>Generated {when(rec)} by zhspeech {html.escape(z['version'])}{commit}"
         f"{' — ' + html.escape(rec['command']) if rec.get('command') else ''}.</p>\n"
