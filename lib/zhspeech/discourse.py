@@ -107,11 +107,13 @@ class Tifa:
 
 @lru_cache(maxsize=16)
 def _automaton(items: tuple):
+    """An Aho–Corasick automaton over the forms; each value carries the form's length:
+    (length, value) for a string value, length << 16 | value for an integer one."""
     import ahocorasick
 
     auto = ahocorasick.Automaton()
     for form, value in items:
-        auto.add_word(form, (len(form), value))
+        auto.add_word(form, (len(form) << 16 | value) if isinstance(value, int) else (len(form), value))
     if items:
         auto.make_automaton()
     return auto
@@ -175,9 +177,18 @@ class Directives:
     not_markers: frozenset
 
     @property
+    def forms(self) -> tuple:
+        """Every matched word: the markers, then the not_markers (index = automaton value)."""
+        return (*sorted(self.surface), *sorted(self.not_markers))
+
+    @property
     def automaton(self):
-        items = {**{w: ("", w) for w in self.not_markers}, **self.surface}
-        return _automaton(tuple(sorted(items.items())))
+        return _automaton(tuple((w, i) for i, w in enumerate(self.forms)))
+
+    @property
+    def ranks(self) -> np.ndarray:
+        return np.array([RANK[self.surface[w][0]] if w in self.surface else 0 for w in self.forms],
+                        dtype=np.int64)
 
     def table(self) -> pd.DataFrame:
         rows = [(c, lvl, f) for f, (lvl, c) in self.surface.items()]
@@ -308,11 +319,47 @@ def locate(sections: pd.DataFrame | None, offsets) -> tuple[np.ndarray, np.ndarr
 
 
 _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
+_TERMINATORS = np.array([ord(c) for c in "。！？!?"], dtype=np.uint32)
+_CLOSERS = np.array([ord(c) for c in "”’」』）)"], dtype=np.uint32)
+
+
+def _any_of(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    out = a == codes[0]
+    for c in codes[1:]:
+        out |= a == c
+    return out
 
 
 def sentence_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
-    """Start and end offsets of the sentences of ``text``: a sentence ends after 。！？
-    (with any closing quotation marks) or at a line break, which belongs to no sentence."""
+    """Start and end offsets of the sentences of ``text``: a sentence ends after a run
+    of 。！？ (with any closing quotation marks or brackets) or at a line break, which
+    belongs to no sentence. Same cut points as ``_SENT``, found with numpy for speed."""
+    n = len(text)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    term = _any_of(a, _TERMINATORS)
+    ends = np.flatnonzero(term & ~np.append(term[1:], False)) + 1  # after the last of each run
+    close = _any_of(a, _CLOSERS)
+    while True:
+        more = ends < n
+        more[more] = close[ends[more]]
+        if not more.any():
+            break
+        ends = ends + more
+    newlines = np.flatnonzero(a == 10)
+    # Each cut: (where the sentence ends, where the next one may start).
+    cut_end = np.concatenate([ends, newlines, [n]])
+    cut_next = np.concatenate([ends, newlines + 1, [n]])
+    order = np.lexsort((cut_next, cut_end))
+    cut_end, cut_next = cut_end[order], cut_next[order]
+    starts = np.concatenate([[0], cut_next[:-1]])
+    keep = cut_end > starts
+    return starts[keep].astype(np.int64), cut_end[keep].astype(np.int64)
+
+
+def _sentence_bounds_regex(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The same cut points by a plain regex scan (reference for the tests)."""
     starts, ends = [], []
     pos = 0
     for m in _SENT.finditer(text):
@@ -334,9 +381,13 @@ def sentence_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
 _CN_DIGIT = "一二三四五六七八九十两双"
 _CLASSIFIERS = "个项大条件不种批支张位类"
 _QUOTED = re.compile(r"“([^“”\n]{1,8})”")
-_NUMBERED = re.compile(rf"(?<![{_CN_DIGIT}第每这那某各一])([二三四五六七八九十两双]{{1,2}})([{_CLASSIFIERS}])"
+# The patterns start with what they consume (no leading look-behind), so that the regex
+# engine can skip ahead to candidate characters; the character before is checked after.
+_NUMBERED = re.compile(rf"([二三四五六七八九十两双]{{1,2}})([{_CLASSIFIERS}])"
                        r"([\u4e00-\u9fff]{1,4}?)(?=[，。；：、！？”）)\s]|的|和|与|及|等|$)")
-_PLUS = re.compile(r"(?<![\d.])(\d{1,2})\s*[+＋]\s*(\d{1,3}|[NnXx])(?![\d.%])")
+_NOT_BEFORE_NUMBER = set(_CN_DIGIT + "第每这那某各一")
+_PLUS = re.compile(r"(\d{1,2})\s?[+＋]\s?(\d{1,3}|[NnXx])(?![\d.%])")
+_PLUS_SIGN = re.compile(r"[+＋]")
 _NAME_PUNCT = set("。，；：！？,.;:!?（）()《》 ")
 
 
@@ -365,12 +416,10 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
     lexicon = lexicon or load_tifa()
     masked = blank_spans(text, masks)
     rows = []
-    taken = np.zeros(len(masked) + 1, dtype=bool)
     if lexicon.surface and masked:
         for end, (length, canon) in lexicon.automaton.iter_long(masked):
             s = end + 1 - length
             rows.append((canon, masked[s:end + 1], "listed", "lexicon", lexicon.info[canon][0], s, end + 1))
-            taken[s:end + 1] = True
     if candidates:
         found = []
         for m in _QUOTED.finditer(masked):
@@ -381,16 +430,28 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
             kind = "numbered" if name[0] in _CN_DIGIT or name[0].isdigit() else "phrase"
             found.append((m.start(1), m.end(1), name, "quoted", kind))
         for m in _NUMBERED.finditer(masked):
+            if m.start() and masked[m.start() - 1] in _NOT_BEFORE_NUMBER:
+                continue
             if m.group(3) in lexicon.candidate_stop or m.group(2) + m.group(3) in lexicon.candidate_stop:
                 continue
             found.append((m.start(), m.end(), m.group(), "number", "numbered"))
-        for m in _PLUS.finditer(masked):
+        for plus in _PLUS_SIGN.finditer(masked):
+            m = _PLUS.search(masked, max(0, plus.start() - 3), plus.end() + 4)
+            if m is None or m.start() > plus.start() or \
+                    m.start() and (masked[m.start() - 1].isdigit() or masked[m.start() - 1] == "."):
+                continue
             found.append((m.start(), m.end(), m.group(), "plus", "numbered"))
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+        import bisect
+
+        listed = [(r[5], r[6]) for r in rows]  # sorted and without overlap (leftmost-longest)
+        listed_starts = [a for a, _ in listed]
+        last_end = -1
         for s, e, name, rule, kind in found:
-            if taken[s:e].any():
-                continue
-            taken[s:e] = True
+            k = bisect.bisect_left(listed_starts, e) - 1
+            if s < last_end or (k >= 0 and listed[k][1] > s):
+                continue  # overlaps an earlier candidate or a listed hit
+            last_end = e
             rows.append((name, name, "candidate", rule, kind, s, e))
     df = pd.DataFrame(rows, columns=FORMULA_COLUMNS[3:]).sort_values("start", kind="stable")
     df.insert(0, "doc_id", did)
@@ -413,7 +474,9 @@ def count_formulas(hits: pd.DataFrame, *, by: str = "doc") -> pd.DataFrame:
     out = (hits.groupby([*keys, "formula", "status", "kind"], sort=False)
            .agg(n=("start", "size"), first=("start", "min")).reset_index())
     out = out.rename(columns={"top_id": "section_id"}) if by == "section" else out.assign(section_id="")
-    return out.sort_values(["doc_id", "section_id", "n", "first"], ascending=[True, True, False, True],
+    # Sections in document order (by their first hit), formulas by count, then position.
+    out["order"] = out.groupby(["doc_id", "section_id"])["first"].transform("min")
+    return out.sort_values(["doc_id", "order", "n", "first"], ascending=[True, True, False, True],
                            kind="stable")[cols].reset_index(drop=True)
 
 
@@ -441,26 +504,22 @@ def directive_force(cleaned, sections: pd.DataFrame | None = None, *, lexicon: D
     lexicon = lexicon or load_directives()
     masked = blank_spans(text, masks)
     starts, ends = sentence_bounds(masked)
-    pos, lens, ranks, forms = [], [], [], []
-    if masked:
-        surface = lexicon.surface
-        for end, (length, form) in lexicon.automaton.iter_long(masked):
-            hit = surface.get(form)
-            if hit is None:
-                continue
-            pos.append(end + 1 - length)
-            lens.append(length)
-            ranks.append(RANK[hit[0]])
-            forms.append(form)
+    hits = np.array(list(lexicon.automaton.iter_long(masked)) if masked else [], dtype=np.int64).reshape(-1, 2)
+    forms = lexicon.forms
+    codes = hits[:, 1] & 0xFFFF
+    lens = hits[:, 1] >> 16
+    rank_all = lexicon.ranks[codes] if len(codes) else np.zeros(0, dtype=np.int64)
+    keep = rank_all > 0
+    pos_a = (hits[:, 0] + 1 - lens)[keep]
+    end_a = hits[:, 0][keep] + 1
+    rank_a, code_a = rank_all[keep], codes[keep]
     n = len(starts)
     level = np.full(n, "none", dtype=object)
     marker = np.full(n, "", dtype=object)
     m_start = np.full(n, -1, dtype=np.int64)
     m_end = np.full(n, -1, dtype=np.int64)
     count = np.zeros(n, dtype=np.int64)
-    if pos and n:
-        pos_a = np.array(pos, dtype=np.int64)
-        rank_a = np.array(ranks, dtype=np.int64)
+    if len(pos_a) and n:
         sent = np.searchsorted(starts, pos_a, side="right") - 1
         inside = (sent >= 0) & (pos_a < ends[np.clip(sent, 0, None)])
         idx = np.nonzero(inside)[0]
@@ -471,9 +530,10 @@ def directive_force(cleaned, sections: pd.DataFrame | None = None, *, lexicon: D
         best = order[first_at]
         names = np.array([LEVELS_BY_RANK[r] for r in range(5)], dtype=object)
         level[first_sent] = names[rank_a[best]]
-        marker[first_sent] = [lexicon.surface[forms[i]][1] for i in best]
+        canon = np.array([lexicon.surface[w][1] if w in lexicon.surface else "" for w in forms], dtype=object)
+        marker[first_sent] = canon[code_a[best]]
         m_start[first_sent] = pos_a[best]
-        m_end[first_sent] = pos_a[best] + np.array(lens, dtype=np.int64)[best]
+        m_end[first_sent] = end_a[best]
     sec, top = locate(sections, starts)
     return pd.DataFrame({"doc_id": did, "section_id": sec, "top_id": top, "sentence": np.arange(n),
                          "start": starts, "end": ends, "level": level, "marker": marker,
@@ -589,7 +649,8 @@ def _target_regex(rules: TargetRules):
         "bounds": {m[0]: m[1] for m in rules.modifiers},
         "trim": re.compile(rf"^(?:{alt(rules.trim)})+|(?:{alt(rules.trim)})+$") if rules.trim else None,
         "rise": tuple(rules.rise), "fall": tuple(rules.fall),
-        "candidate": re.compile(rf"\d|[{_CN_NUM}]+(?:{units})"),
+        "candidate": re.compile(r"\d+"),
+        "modifier": re.compile(alt([m[0] for m in rules.modifiers])),
         "unit_set": frozenset(rules.units),
     }
 
@@ -632,22 +693,36 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
             mask_at[int(ms)] = (int(me), text[ms:me], rest)
     mask_starts = np.array(sorted(mask_at), dtype=np.int64)
     starts, ends = sentence_bounds(masked)
+    n = len(starts)
+
+    def sentences_of(positions) -> np.ndarray:
+        return np.searchsorted(starts, np.asarray(positions, dtype=np.int64), side="right") - 1
+
+    # Whole-text scans, then sentence by sentence only where a number (or a mask) stands.
+    with_number = np.zeros(n, dtype=bool)
+    with_number[sentences_of([m.start() for m in rx["candidate"].finditer(masked)])] = True
+    if len(mask_starts):
+        with_number[sentences_of(mask_starts)] = True
+    # A number written in Chinese (一千一百万人) is read in an announced list, or next to
+    # a modifier (以上, 左右 …): outside those, a target needs a modifier anyway.
+    with_number[sentences_of([m.start() for m in rx["modifier"].finditer(masked)])] = True
+    announce = np.zeros(n, dtype=bool)
+    announce[sentences_of([m.start() for m in rx["announce"].finditer(masked)])] = True
+    # An announcement holds for the rest of its paragraph (“…预期目标作了适当调整。今年…”).
+    paragraph = np.searchsorted(np.flatnonzero(np.frombuffer(masked.encode("utf-32-le"), dtype=np.uint32) == 10),
+                                starts) if n else starts
+    last = np.maximum.accumulate(np.where(announce, np.arange(n), -1)) if n else starts
+    in_list = (last >= 0) & (paragraph[np.clip(last, 0, None)] == paragraph)
+    with_number |= in_list
     rows = []
-    in_list, prev_end = False, -1
-    for s, e in zip(starts.tolist(), ends.tolist()):
+    for i in np.flatnonzero(with_number).tolist():
+        s, e = int(starts[i]), int(ends[i])
         sent = masked[s:e]
-        # An announcement holds for the rest of its paragraph (“…预期目标作了适当调整。今年…”).
-        in_list = in_list and prev_end >= 0 and "\n" not in masked[prev_end:s]
-        prev_end = e
-        announce = rx["announce"].search(sent) is not None
-        in_list = in_list or announce
-        k = np.searchsorted(mask_starts, s)
-        has_mask = k < len(mask_starts) and mask_starts[k] < e
-        if not has_mask and rx["candidate"].search(sent) is None:
-            continue
-        main = in_list
+        main = bool(in_list[i])
         if not main and not _forward(sent, rx):
             continue
+        k = np.searchsorted(mask_starts, s)
+        has_mask = k < len(mask_starts) and mask_starts[k] < e
         found = _quantities(sent, s, rx, mask_at if has_mask else {})
         indicator = ""
         for q in found:
