@@ -407,3 +407,19 @@ def test_cli_formulas_targets_directives(capsys):
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), keep_default_na=False)
     p1 = table[table["section_id"] == "P1"].set_index("level")["sentences"].to_dict()
     assert sum(p1.values()) == 11
+
+
+def test_target_series_keeps_the_year_without_a_growth_target():
+    ref = zs.reference.load_reference()
+    docs = ref.documents[(ref.documents["genre"] == "government_work_report") & (ref.documents["level"] == "central")]
+    series = discourse.target_series(ref.targets, docs, "生产总值增长")
+    assert series["year"].tolist() == [2015, 2016, 2017, 2018, 2019, 2020, 2022, 2023, 2024, 2025]
+    assert series["stated"].tolist() == [True] * 5 + [False] + [True] * 4
+    assert series.set_index("year").loc[2019, ["low", "high", "modifier"]].tolist() == [6.0, 6.5, "range"]
+    assert series.set_index("year").loc[2016, ["low", "high"]].tolist() == [6.5, 7.0]
+    assert np.isnan(series.set_index("year").loc[2020, "low"])
+    import matplotlib
+    matplotlib.use("Agg")
+    ax = zs.plot.plot_target_series(series)
+    labels = [t.get_text() for t in ax.texts]
+    assert labels.count("未设目标") == 1 and labels.count("无报告") == 1 and "6–6.5" in labels

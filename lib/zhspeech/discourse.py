@@ -739,6 +739,24 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
                       "value_start": "int64"})
 
 
+def target_series(targets_table: pd.DataFrame, documents: pd.DataFrame, indicator: str, *,
+                  scope: str = "main") -> pd.DataFrame:
+    """One indicator's stated target across documents, one row per document with a year:
+    year, doc_id, stated (False when the document states no such target), indicator,
+    low, high, unit, modifier. ``indicator`` is a regular expression matched against the
+    indicator text (``"生产总值增长"``); the first matching target of a document counts.
+    A document without one keeps its row with ``stated`` False: an absent target is a
+    finding, not a gap to fill."""
+    docs = documents.dropna(subset=["year"])[["doc_id", "year"]].copy()
+    docs["year"] = docs["year"].astype(int)
+    t = targets_table[(targets_table["scope"] == scope) if scope else slice(None)]
+    t = t[t["indicator"].str.contains(indicator, regex=True)].drop_duplicates("doc_id")
+    out = docs.merge(t[["doc_id", "indicator", "low", "high", "unit", "modifier"]], on="doc_id", how="left")
+    out.insert(2, "stated", out["indicator"].notna())
+    out[["indicator", "unit", "modifier"]] = out[["indicator", "unit", "modifier"]].fillna("")
+    return out.sort_values("year").reset_index(drop=True)
+
+
 def _forward(sent: str, rx) -> bool:
     if rx["forward"] is None:
         return False
