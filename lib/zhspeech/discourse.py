@@ -249,6 +249,7 @@ class TargetRules:
     path: str
     digest: str
     announce: tuple
+    list_start: tuple
     forward: tuple
     not_forward: tuple
     forecast: tuple
@@ -267,7 +268,7 @@ def _load_target_rules(path: str, mtime: float) -> TargetRules:
     if not isinstance(data, dict):
         raise LexiconError(p, "expected a mapping (announce, forward, modifiers, aims, units, rise, fall, trim)")
     lists = {}
-    for key in ("announce", "forward", "not_forward", "forecast", "aims", "units", "rise", "fall", "trim"):
+    for key in ("announce", "list_start", "forward", "not_forward", "forecast", "aims", "units", "rise", "fall", "trim"):
         lists[key] = _str_list(p, data, key, _where(p, data.get(key, data)))
         if not lists[key] and key in ("announce", "units"):
             raise LexiconError(p, f"'{key}' must list at least one word")
@@ -279,7 +280,8 @@ def _load_target_rules(path: str, mtime: float) -> TargetRules:
             raise LexiconError(where, f"modifier {canon!r}: position must be before or after")
         mods.append((canon, entry["bound"], entry["position"]))
     return TargetRules(str(data.get("version", "")), str(p), lexicons.file_hash(p),
-                       *(tuple(lists[k]) for k in ("announce", "forward", "not_forward", "forecast")), tuple(mods),
+                       *(tuple(lists[k]) for k in ("announce", "list_start", "forward", "not_forward", "forecast")),
+                       tuple(mods),
                        *(tuple(lists[k]) for k in ("aims", "units", "rise", "fall", "trim")))
 
 
@@ -642,6 +644,8 @@ def _target_regex(rules: TargetRules):
         "before": re.compile(rf"(?:{alt([m[0] for m in before])})") if before else None,
         "aims": re.compile(rf"(?:{alt(rules.aims)})") if rules.aims else None,
         "announce": re.compile(alt(rules.announce)),
+        "announce_strong": re.compile(rf"(?:{alt(rules.announce)})(?:是|为|[：:])"),
+        "list_start": re.compile(rf"(?:{alt(rules.list_start)})") if rules.list_start else None,
         # Longer blocking words first, so 主要 is read before 要; a cue is group "cue".
         "forward": re.compile(rf"(?:{alt(rules.not_forward)})|(?P<cue>{alt(rules.forward)})"
                               if rules.not_forward else rf"(?P<cue>{alt(rules.forward)})") if rules.forward else None,
@@ -707,10 +711,17 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
     # a modifier (以上, 左右 …): outside those, a target needs a modifier anyway.
     with_number[sentences_of([m.start() for m in rx["modifier"].finditer(masked)])] = True
     announce = np.zeros(n, dtype=bool)
-    announce[sentences_of([m.start() for m in rx["announce"].finditer(masked)])] = True
-    # An announcement holds for the rest of its paragraph (“…预期目标作了适当调整。今年…”).
+    announce[sentences_of([m.start() for m in rx["announce_strong"].finditer(masked)])] = True
     paragraph = np.searchsorted(np.flatnonzero(np.frombuffer(masked.encode("utf-32-le"), dtype=np.uint32) == 10),
                                 starts) if n else starts
+    # A plain mention (…预期目标作了适当调整。) announces the next sentence if that one opens
+    # this year's list (今年要…).
+    if rx["list_start"] is not None:
+        for i in set(sentences_of([m.start() for m in rx["announce"].finditer(masked)]).tolist()):
+            if 0 <= i < n - 1 and paragraph[i] == paragraph[i + 1] and \
+                    rx["list_start"].match(masked, int(starts[i + 1])):
+                announce[i + 1] = True
+    # An announcement holds for the rest of its paragraph.
     last = np.maximum.accumulate(np.where(announce, np.arange(n), -1)) if n else starts
     in_list = (last >= 0) & (paragraph[np.clip(last, 0, None)] == paragraph)
     with_number |= in_list
