@@ -373,6 +373,10 @@ def test_attention_on_the_reference_reports():
     trend = att.trend.set_index("term")
     assert trend.loc["科技创新", "direction"] == "rising" and trend.loc["和谐", "direction"] == "falling"
     assert trend.loc["科技创新", "s"] == 35
+    assert "化" not in spans.index  # lone characters are left out (min_chars=2)
+    generic = zs.lexicons.load_stopwords(zs.paths.lexicon("stopwords_generic.txt"))
+    trimmed = discourse.attention(ref, doc_ids=gwr, exclude=generic)
+    assert "推进" in att.trend["term"].values and "推进" not in trimmed.trend["term"].values
     assert set(att.keyness["year"]) == {2016, 2017, 2018, 2019, 2020, 2022, 2023, 2024, 2025}
 
 
@@ -423,3 +427,13 @@ def test_target_series_keeps_the_year_without_a_growth_target():
     ax = zs.plot.plot_target_series(series)
     labels = [t.get_text() for t in ax.texts]
     assert labels.count("未设目标") == 1 and labels.count("无报告") == 1 and "6–6.5" in labels
+
+
+@pytest.mark.parametrize("row,text", [
+    ({"mask": "", "low": 6.0, "high": 6.5, "unit": "%", "bound": "range"}, "6–6.5%"),
+    ({"mask": "", "low": 1100.0, "high": 1100.0, "unit": "万人", "bound": "at_least"}, "≥1100万人"),
+    ({"mask": "", "low": 5.5, "high": 5.5, "unit": "%", "bound": "about"}, "≈5.5%"),
+    ({"mask": "XX%", "low": np.nan, "high": np.nan, "unit": "%", "bound": "about"}, "≈XX%"),
+])
+def test_format_target(row, text):
+    assert discourse.format_target(row) == text

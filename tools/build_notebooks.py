@@ -789,6 +789,282 @@ comparisons can show.
 ]
 
 
+NOTEBOOKS["06-political-discourse"] = [
+    md("""
+# 06 · 政治话语 Formulas, directive force, stated targets and attention
+
+**Question.** Beyond word counts: which fixed formulas (提法) does the speech use, how binding
+are its instructions part by part, which quantitative targets does it set — and how do the
+State Council's reports set theirs, and shift their attention, year by year?
+
+**You will learn to**
+- find listed formulas and formula-like candidates (quoted names, numbered phrases) with offsets;
+- grade each sentence's directive force (prohibitive / strong / standard / soft) and compare parts;
+- extract stated targets (indicator, value or range, modifier, unit) and chart one across years;
+- see which terms appear for the first time, rise or fall across the reports;
+- check and extend the lexicons behind these measures.
+
+**Prerequisites.** `02-structure-and-section-lengths` (parts) and `05-comparing-speeches`
+(the reference tables).
+"""),
+    params("""
+speech = "000_20ad1a32e8f79341.txt"
+formula_lexicon = ""     # your own tifa.yaml; empty = the bundled data/lexicons/tifa.yaml
+directive_lexicon = ""   # your own directives.yaml; empty = the bundled one
+indicator = "生产总值增长"  # the target to follow across the reports (a regular expression)
+"""),
+    code("""
+import tempfile
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import Markdown, display
+import zhspeech as zs
+from zhspeech import discourse
+
+pd.set_option("display.max_colwidth", 40)
+font = zs.plot.use_chinese_font()
+"""),
+    code("""
+doc = zs.corpus.load_document(zs.paths.raw_dir() / speech)
+cleaned = zs.clean.clean_text(doc.raw, doc_id="sample")
+sections = zs.structure.parse_structure(cleaned.text, "sample")
+tifa = discourse.load_tifa(formula_lexicon or None)
+marks = discourse.load_directives(directive_lexicon or None)
+part_names = zs.plot.section_labels(sections)
+"""),
+    md("""
+## 1. 提法: listed formulas and candidates
+
+`find_formulas` matches every form of the lexicon (canonical form and variants, longest
+first, quotation marks not needed) and marks those hits `listed`. It also proposes
+`candidate` formulas by rule: short names in quotation marks, a Chinese numeral with a
+classifier and a short term (三件大事), and `1+N` patterns. Each hit has its offsets and
+its section.
+"""),
+    code("""
+hits = discourse.find_formulas(cleaned, sections, lexicon=tifa)
+counts = discourse.count_formulas(hits)
+counts.head(15)
+"""),
+    code("""
+listed = counts[counts["status"] == "listed"]
+cands = counts[counts["status"] == "candidate"]
+top = "、".join(f"{r.formula}（{r.n}）" for r in listed.head(5).itertuples())
+display(Markdown(
+    f"The speech has **{int(listed['n'].sum())}** hits of **{len(listed)}** listed formulas; the most "
+    f"frequent are {top or 'none'}. The rules propose **{len(cands)}** candidate formulas "
+    f"({int(cands['n'].sum())} hits) for review."))
+"""),
+    check("""
+for name in ["一肩挑", "两委", "三件大事", "双报到、双评价", "交硬账"]:
+    h = hits[hits["formula"] == name]
+    print(name, len(h), list(zip(h["start"], h["section_id"])), sorted(set(h["status"])))
+"""),
+    md("""
+### Checking the candidates
+
+A candidate is a proposal, not a finding. Read each in context before adding it to the
+lexicon: a quoted phrase may be a slogan, a campaign name, or just emphasis.
+"""),
+    code("""
+text = cleaned.text
+cand_hits = hits[hits["status"] == "candidate"].copy()
+cand_hits["context"] = [text[max(0, s - 8):e + 8].replace("\\n", "⏎") for s, e in zip(cand_hits["start"], cand_hits["end"])]
+cand_hits[["section_id", "formula", "rule", "start", "context"]].head(20)
+"""),
+    md("""
+## 2. Directive force, part by part
+
+Each sentence gets the level of its most binding marker from `directives.yaml`:
+**prohibitive** (严禁, 不得, 不要) > **strong** (必须, 确保, 坚决, 不得不) > **standard** (要,
+着力, 推进) > **soft** (鼓励, 支持, 探索, 可以, 力争), or **none**. Words that merely contain
+a marker (重要, 主要, 需要 contain 要) are blocked, and negations are read first (不要 before 要).
+The shares below are shares of the part's sentences.
+"""),
+    code("""
+force = discourse.directive_force(cleaned, sections, lexicon=marks)
+shares = discourse.directive_shares(force, sections, by="section")
+profile = shares.pivot_table(index="section_id", columns="level", values="share", sort=False)
+profile = profile[list(discourse.LEVELS) + ["none"]].rename(index=part_names)
+profile.round(2)
+"""),
+    code("""
+ax = zs.plot.plot_heatmap(profile * 100, title=f"指令强度：各部分句子占比（%），{doc.meta.get('title', speech)[:20]}",
+                          fmt="{:.0f}", cmap="Purples")
+plt.show()
+"""),
+    code("""
+sizes = shares.groupby("section_id", sort=False)["sentences"].sum().rename(index=part_names)
+binding = (profile["prohibitive"] + profile["strong"])[sizes >= 5].sort_values(ascending=False)
+doc_shares = discourse.directive_shares(force, by="doc").set_index("level")["share"]
+display(Markdown(
+    f"Across the whole text, **{doc_shares['standard']:.0%}** of sentences carry a standard instruction, "
+    f"**{doc_shares['strong']:.0%}** a strong one and **{doc_shares['prohibitive']:.0%}** a prohibition; "
+    f"**{doc_shares['soft']:.0%}** only encourage or permit. Among sections of at least five sentences, "
+    f"the most binding is **{binding.index[0]}** ({binding.iloc[0]:.0%} of its sentences strong or "
+    f"prohibitive), the least **{binding.index[-1]}** ({binding.iloc[-1]:.0%})."))
+"""),
+    check("""
+by_part = shares[shares["kind"] == "part"].pivot_table(index="section_id", columns="level", values="sentences", sort=False)
+print(by_part[list(discourse.LEVELS) + ["none"]].astype(int).to_string())
+"""),
+    md("""
+The markers of one sentence can be read back with their offsets:
+"""),
+    code("""
+strongest = force[force["level"].isin(["prohibitive", "strong"])].head(8).copy()
+strongest["sentence_text"] = [text[s:e][:40] for s, e in zip(strongest["start"], strongest["end"])]
+strongest[["section_id", "level", "marker", "marker_start", "sentence_text"]]
+"""),
+    md("""
+## 3. Stated targets in the speech
+
+`targets` reads the numbers a text sets as goals: in an announced list (预期目标是：…) every
+number, elsewhere a number with a modifier (左右, 以上, 以内, 不低于 …) or a range in a
+forward-looking sentence. A redaction mask in the number's place (XX%) gives a row with no
+value: the mask is noted and nothing is guessed.
+"""),
+    code("""
+own = discourse.targets(cleaned, sections)
+own.assign(target=[discourse.format_target(r) for _, r in own.iterrows()])[
+    ["section_id", "scope", "indicator", "target", "modifier", "mask"]]
+"""),
+    code("""
+masked = int((own["mask"] != "").sum())
+display(Markdown(
+    f"The speech states **{len(own)}** quantitative target(s), **{masked}** of them behind a redaction "
+    f"mask (value unknown). " + ("A municipal speech sets few numbers; the government work reports "
+    "below are where targets live." if len(own) < 5 else "")))
+"""),
+    md("""
+## 4. The State Council reports' targets, year on year
+
+From the reference tables (derived values only). The announced list of each report, one
+column per year:
+"""),
+    code("""
+ref = zs.reference.load_reference()
+docs = ref.documents
+gwr = docs[(docs["genre"] == "government_work_report") & (docs["level"] == "central")]
+main = ref.targets[(ref.targets["scope"] == "main") & ref.targets["doc_id"].isin(gwr["doc_id"])]
+main = main.merge(gwr[["doc_id", "year"]], on="doc_id").drop_duplicates(["year", "indicator"])
+main["target"] = [discourse.format_target(r) for _, r in main.iterrows()]
+table = main.pivot(index="indicator", columns="year", values="target").fillna("—")
+table.loc[table.ne("—").sum(axis=1).sort_values(ascending=False).index]
+"""),
+    code("""
+series = discourse.target_series(ref.targets, gwr, indicator)
+ax = zs.plot.plot_target_series(series, title=f"政府工作报告的目标：{indicator}（{series['year'].min()}–{series['year'].max()}）")
+plt.show()
+"""),
+    code("""
+absent = series[~series["stated"]]["year"].tolist()
+stated = series[series["stated"]]
+ranges = stated[stated["low"] != stated["high"]]["year"].tolist()
+display(Markdown(
+    f"Of **{len(series)}** reports, **{len(stated)}** state a target matching “{indicator}”"
+    + (f"; none is stated in **{', '.join(map(str, absent))}** — shown as such, not filled in" if absent else "")
+    + (f". It is set as a range in {', '.join(map(str, ranges))}" if ranges else "")
+    + f". The highest target is {stated['high'].max():g}% ({int(stated.loc[stated['high'].idxmax(), 'year'])}),"
+    f" the lowest {stated['low'].min():g}% ({int(stated.loc[stated['low'].idxmin(), 'year'])})."))
+"""),
+    check("""
+print(series[["year", "stated", "low", "high", "modifier"]].to_string(index=False))
+"""),
+    md("""
+## 5. Attention across the years: first appearances and risers
+
+`attention` pools each year's report, computes per-10k-token rates, the first and last year
+of every term, a Mann–Kendall trend test with the Theil–Sen slope, and the keyness of each
+year against all earlier years. Missing years (no report in the corpus) are not absences.
+Lone characters and the generic verbs of `stopwords_generic.txt` (加强, 推进 …) are left out,
+so the lists show content.
+"""),
+    code("""
+generic = zs.lexicons.load_stopwords(zs.paths.lexicon("stopwords_generic.txt"))  # 加强, 推进, …
+att = discourse.attention(ref, doc_ids=gwr["doc_id"], exclude=generic)
+new = att.spans[att.spans["new"]].sort_values(["n", "term"], ascending=[False, True])
+new.head(12)
+"""),
+    code("""
+risers = att.trend[att.trend["direction"] == "rising"].sort_values("slope", ascending=False)
+fallers = att.trend[att.trend["direction"] == "falling"].sort_values("slope")
+pd.concat({"rising": risers.head(8).reset_index(drop=True), "falling": fallers.head(8).reset_index(drop=True)}, axis=1)[
+    [("rising", "term"), ("rising", "slope"), ("falling", "term"), ("falling", "slope")]].round(2)
+"""),
+    code("""
+last = int(att.per_year["year"].max())
+key = att.keyness[(att.keyness["year"] == last) & (att.keyness["effect"] == "target")].head(10)
+display(Markdown(
+    f"**{len(new)}** terms first appear after at least two reports without them, led by "
+    f"{'、'.join(new['term'].head(5))}. **{len(risers)}** terms rise and **{len(fallers)}** fall "
+    f"significantly (p < 0.05); the steepest risers are {'、'.join(risers['term'].head(5))}. "
+    f"Against all earlier reports, {last}'s report is marked by {'、'.join(key['term'].head(5))}."))
+"""),
+    check("""
+print("first appearances:", len(new), "| rising:", len(risers), "| falling:", len(fallers))
+print("高质量发展 first year:", int(att.spans.set_index("term").loc["高质量发展", "first_year"]))
+"""),
+    md("""
+Remember the caveat of attention studies: a change in which documents survive, or in their
+length and occasion (2020 was shortened; 2018 and 2023 review five years), looks like a
+change of attention. Read a riser's sentences before calling it a shift.
+
+## 6. Checking and extending the lexicons
+
+The lexicons are plain YAML in `data/lexicons/`: `tifa.yaml` (canonical form, variants, kind,
+gloss), `directives.yaml` (canonical, level, variants, negations, `not_markers`) and
+`targets.yaml` (announcing words, modifiers, units). Every entry is checked on load.
+"""),
+    code("""
+tifa.table().head(8)
+"""),
+    code("""
+marks.table().drop_duplicates("marker").groupby("level", sort=False)["marker"].apply(lambda m: "、".join(m.head(8)))
+"""),
+    md("""
+To promote a candidate, copy the bundled file, add an entry, and pass the copy — here to a
+temporary folder, so nothing is written next to the inputs or into the install tree:
+"""),
+    code("""
+promote = cands["formula"].iloc[0] if len(cands) else "交硬账"
+folder = Path(tempfile.mkdtemp())
+mine = folder / "tifa.yaml"
+mine.write_text(zs.paths.lexicon("tifa.yaml").read_text(encoding="utf-8")
+                + f"  - canonical: {promote}\\n    kind: phrase\\n    gloss: A name this speech uses, promoted after review.\\n",
+                encoding="utf-8")
+rehits = discourse.find_formulas(cleaned, sections, lexicon=discourse.load_tifa(mine))
+display(Markdown(f"After adding **{promote}** to a copy of the lexicon it is counted as listed: "
+                 f"{int(((rehits['formula'] == promote) & (rehits['status'] == 'listed')).sum())} hit(s)."))
+"""),
+    md("""
+A malformed entry stops with the file and line, never silently:
+"""),
+    code("""
+bad = folder / "directives.yaml"
+bad.write_text("markers:\\n  - {canonical: 必须, level: strong}\\n  - {canonical: 可, level: maybe}\\n", encoding="utf-8")
+try:
+    discourse.load_directives(bad)
+except zs.ZhspeechError as err:
+    print(str(err).replace(str(folder), "…"))
+"""),
+    md("""
+On the command line the same tables come from `zhspeech formulas | directives | targets PATH…`
+with `--by doc|section` and `--format table|csv|json`; a bad lexicon exits with status 2.
+
+## Summary
+
+In this notebook we counted listed formulas and reviewed rule-found candidates with their
+offsets, graded the directive force of every sentence and compared the parts, extracted
+stated targets (with masked values kept as unknown), followed a target across the State
+Council's reports with the year that set none shown as such, listed the terms that appear,
+rise and fall across the years, and saw how to check and extend the lexicons behind it all.
+"""),
+]
+
+
 def build(name, cells):
     nb = new_notebook()
     nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},

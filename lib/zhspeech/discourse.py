@@ -750,6 +750,19 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
                       "value_start": "int64"})
 
 
+_BOUND_SIGN = {"about": "≈", "at_least": "≥", "at_most": "≤", "range": "", "exact": ""}
+
+
+def format_target(row) -> str:
+    """A target as people write it: ≈5.5%, ≥1100万人, ≤4.5%, 6–6.5%; a masked value
+    shows its mask (XX%) and never a number."""
+    if row["mask"]:
+        return f"{_BOUND_SIGN.get(row['bound'], '')}{row['mask']}"
+    low, high = f"{row['low']:g}", f"{row['high']:g}"
+    value = low if low == high else f"{low}–{high}"
+    return f"{_BOUND_SIGN.get(row['bound'], '')}{value}{row['unit']}"
+
+
 def target_series(targets_table: pd.DataFrame, documents: pd.DataFrame, indicator: str, *,
                   scope: str = "main") -> pd.DataFrame:
     """One indicator's stated target across documents, one row per document with a year:
@@ -892,7 +905,7 @@ def theil_sen(years, values) -> float:
 
 
 def attention(corpus_tables, by: str = "year", *, doc_ids=None, min_n: int = 5, alpha: float = 0.05,
-              min_prior: int = 2) -> Attention:
+              min_prior: int = 2, min_chars: int = 2, exclude=()) -> Attention:
     """Which terms enter, rise, fall and leave across years, from reference tables.
 
     ``corpus_tables`` is a :class:`~zhspeech.reference.Reference` (or anything with
@@ -910,6 +923,11 @@ def attention(corpus_tables, by: str = "year", *, doc_ids=None, min_n: int = 5, 
       falling where p < ``alpha``. Terms with fewer than ``min_n`` uses are left out.
     * ``keyness``: each year against all earlier years pooled, G² and Log Ratio
       (:func:`zhspeech.stats.keyness`; Rayson & Garside 2000, Hardie 2014).
+
+    Terms shorter than ``min_chars`` (lone characters, mostly segmentation residue) and
+    the words in ``exclude`` (for example the generic verbs of ``stopwords_generic.txt``)
+    are left out of ``spans``, ``trend`` and ``keyness``; their tokens still count in
+    the denominators.
 
     The caveat of attention studies holds: a change in which documents survive, or in
     their genre, looks like a change of attention.
@@ -935,6 +953,10 @@ def attention(corpus_tables, by: str = "year", *, doc_ids=None, min_n: int = 5, 
     per_year = (counts.stack().rename("n").to_frame().join(rates.stack().rename("per_10k"))
                 .reset_index())
     per_year["tokens"] = per_year["year"].map(tokens)
+    excluded = set(exclude)
+    kept = [t for t in counts.index if len(t) >= min_chars and t not in excluded]
+    counts, rates = counts.loc[kept], rates.loc[kept]
+    per_year = per_year[per_year["term"].isin(kept)]
     per_year = per_year[per_year["n"] > 0][["term", "year", "n", "tokens", "per_10k"]].reset_index(drop=True)
     present = counts.to_numpy() > 0
     total = counts.sum(axis=1).to_numpy()
