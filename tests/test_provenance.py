@@ -333,3 +333,18 @@ def test_a_report_whose_input_cannot_be_read_still_says_what_it_was_given(tmp_pa
     assert "empty.txt" not in provenance.methods_text(rec)
     with pytest.raises(ZhspeechError, match="empty.txt: empty file"):
         provenance.record([empty])
+
+
+def test_a_verbs_own_rule_file_replaces_the_bundled_one_it_stands_for(tmp_path):
+    import argparse
+
+    mine = tmp_path / "my_tifa.yaml"
+    mine.write_text("version: t-1\n", encoding="utf-8")
+    args = argparse.Namespace(verb="formulas", paths=[], lexicon=str(mine), by="doc", format="json", out=None,
+                              meta=None)
+    lex = {e["name"]: e for e in zs.exports.command_record(args)["lexicons"]}
+    assert lex["tifa.yaml"]["sha256"] == _sha(mine) and lex["tifa.yaml"]["version"] == "t-1"
+    assert lex["themes.yaml"]["sha256"] == _sha(zs.paths.lexicon("themes.yaml"))
+    args = argparse.Namespace(verb="themes", path=str(SAMPLE), lexicon=str(mine), format="json", out=None)
+    lex = {e["name"]: e for e in zs.exports.command_record(args)["lexicons"]}
+    assert lex["themes.yaml"]["sha256"] == _sha(mine) and lex["tifa.yaml"]["sha256"] != _sha(mine)

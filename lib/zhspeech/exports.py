@@ -123,6 +123,12 @@ def read_record(path) -> dict:
 
 # -- the command line --------------------------------------------------------------------------
 
+# Which bundled rule file a verb's --lexicon or --rules option replaces.
+REPLACES = {("freq", "lexicon"): "themes.yaml", ("themes", "lexicon"): "themes.yaml",
+            ("compare", "lexicon"): "themes.yaml", ("formulas", "lexicon"): "tifa.yaml",
+            ("directives", "lexicon"): "directives.yaml", ("targets", "rules"): "targets.yaml"}
+
+
 def command_record(args) -> dict:
     """The record of a ``zhspeech`` verb, from its parsed arguments."""
     from . import provenance
@@ -133,9 +139,13 @@ def command_record(args) -> dict:
     stats = {"freq": ["n", "per_10k"], "themes": ["per_1k_hanzi", "sentence_share", "hit_share"],
              "compare": ["per_1k_hanzi", "sentence_share", "hit_share", "g2", "log_ratio", "similarity"]}
     verb = getattr(args, "verb", "") or ""
-    lexicon = getattr(args, "lexicon", None)
+    rules = {}
+    for option in ("lexicon", "rules"):        # a user's rule file replaces the bundled one it stands for
+        given = getattr(args, option, None)
+        if given:
+            rules[REPLACES.get((verb, option), f"{Path(given).name} (--{option})")] = given
     return provenance.record(inputs, parameters=params, tokenizer=getattr(args, "backend", None) or "jieba",
-                             lexicons={"themes.yaml": lexicon} if lexicon else None,
+                             lexicons=rules,
                              statistics=stats.get(verb, []), reference=bool(getattr(args, "reference", False)),
                              command=f"zhspeech {verb}".strip())
 
