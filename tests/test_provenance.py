@@ -348,3 +348,10 @@ def test_a_verbs_own_rule_file_replaces_the_bundled_one_it_stands_for(tmp_path):
     args = argparse.Namespace(verb="themes", path=str(SAMPLE), lexicon=str(mine), format="json", out=None)
     lex = {e["name"]: e for e in zs.exports.command_record(args)["lexicons"]}
     assert lex["themes.yaml"]["sha256"] == _sha(mine) and lex["tifa.yaml"]["sha256"] != _sha(mine)
+
+
+def test_count_records_the_paths_after_the_terms(capsys):
+    assert main(["count", "人才", "脱贫攻坚", str(SAMPLE), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [i["sha256"] for i in data["meta"]["inputs"]] == [SAMPLE_SHA]
+    assert [(r["term"], r["substring"]) for r in data["rows"]] == [("人才", 39), ("脱贫攻坚", 18)]

@@ -134,6 +134,10 @@ def command_record(args) -> dict:
     from . import provenance
 
     inputs = list(getattr(args, "paths", None) or ([args.path] if getattr(args, "path", None) else []))
+    if getattr(args, "items", None):           # zhspeech count TERM… PATH…: the paths after the terms
+        from .cli import _split_terms_and_paths
+
+        inputs += _split_terms_and_paths(args.items)[1]
     skip = {"func", "format", "out", "meta", "path", "paths", "verb"}
     params = {k: v for k, v in vars(args).items() if k not in skip and v not in (None, False, [])}
     stats = {"freq": ["n", "per_10k"], "themes": ["per_1k_hanzi", "sentence_share", "hit_share"],
