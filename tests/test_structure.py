@@ -94,7 +94,8 @@ def test_corpus_parts_are_the_numbered_lines(shared_cleaned):
     for doc_id, c in shared_cleaned.items():
         sec = parse_structure(c.text, doc_id)
         lines = [m.start() for m in re.finditer(r"(?m)^[一二三四五六七八九十]+、", c.text)]
-        assert sec[sec["kind"] == "part"]["start"].tolist() == lines, doc_id
+        if lines:  # texts without 一、 lines get parts of other styles (see the gold outlines)
+            assert sec[sec["kind"] == "part"]["start"].tolist() == lines, doc_id
         subs = [m.start() for m in re.finditer(r"(?m)^（[一二三四五六七八九十]+）", c.text)]
         assert sec[sec["kind"] == "subpart"]["start"].tolist() == subs, doc_id
         assert_tiles(c.text, sec)
