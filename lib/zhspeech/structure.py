@@ -126,6 +126,7 @@ class _Parser:
                 self.paras.append((pos, end))
             pos += len(line) + 1
         self.para_starts = [s for s, _ in self.paras]
+        self._line_cache: dict = {}
         # Paragraphs that open with a form of address (同志们！ / 各位代表：…): they
         # close an open subpart or item and return to the level of the part.
         # In a text whose line breaks were lost, 同志们！ at a sentence start does the same.
@@ -371,33 +372,42 @@ class _Parser:
         return out
 
     def _family_candidates(self, family: str, s: int, e: int, line_start: bool) -> list[_Marker]:
-        regex = _FAMILIES[family]
-        out = []
-        if family == "dash":
-            return self._dash_candidates(s, e) if line_start else []
         if line_start:
-            for ps, _pe in self.paras_in(s, e):
-                if s <= ps < e:
-                    m = regex.match(self.text, ps)
-                    if m and m.end() <= e:
-                        out.append(self._marker(m, family))
-            return [m for m in out if m is not None]
-        for m in regex.finditer(self.text, s, e):
+            return self._line_candidates(family, s, e)
+        if family == "dash":
+            return []
+        out = []
+        for m in _FAMILIES[family].finditer(self.text, s, e):
             if self.clause_start(m.start(), s):
                 mk = self._marker(m, family)
                 if mk is not None:
                     out.append(mk)
         return out
 
-    def _dash_candidates(self, s: int, e: int) -> list[_Marker]:
-        """Paragraphs opened by ——, numbered 1, 2, … along each run of such paragraphs."""
-        out, prev = [], None
-        for ps, _pe in self.paras_in(s, e):
-            if s <= ps < e and self.text.startswith("——", ps):
-                k = self.para_start_index(ps)
-                n = out[-1].ordinal + 1 if out and prev == k - 1 else 1
-                out.append(_Marker(ps, ps + 2, n, "——", "dash"))
+    def _line_candidates(self, family: str, s: int, e: int) -> list[_Marker]:
+        """Markers of ``family`` at paragraph starts in [s, e). Each family's markers are
+        found once for the whole text; a region takes its slice."""
+        import bisect
+
+        if family not in self._line_cache:
+            found = []
+            for ps, _pe in self.paras:
+                m = _FAMILIES[family].match(self.text, ps)
+                mk = m and (_Marker(ps, ps + 2, 0, "——", "dash") if family == "dash" else self._marker(m, family))
+                if mk:
+                    found.append(mk)
+            self._line_cache[family] = ([m.start for m in found], found)
+        starts, found = self._line_cache[family]
+        out = [m for m in found[bisect.bisect_left(starts, s):bisect.bisect_left(starts, e)] if m.body <= e]
+        if family == "dash":
+            # Numbered along each run of consecutive dash paragraphs within the region.
+            numbered, prev = [], None
+            for m in out:
+                k = self.para_start_index(m.start)
+                n = numbered[-1].ordinal + 1 if numbered and prev == k - 1 else 1
+                numbered.append(_Marker(m.start, m.body, n, m.label, "dash"))
                 prev = k
+            out = numbered
         return out
 
     def _marker(self, m, family) -> _Marker | None:
@@ -759,7 +769,7 @@ def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
     linked = {e["start"] for e in parser.enums}
     leaves = [r for r in rows if r["is_leaf"]]
     starts = [r["start"] for r in leaves]
-    for m in parser.rules["announce"].finditer(text):
+    for m in _colon_counts(text, parser.rules["announce"]):
         if parser.is_name(m):
             continue
         nxt = m.end()
@@ -786,6 +796,18 @@ def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
         else:
             note = f"announced {m.group().rstrip('：:')} but no enumeration follows"
         row["warnings"] = f"{row['warnings']}; {note}" if row["warnings"] else note
+
+
+def _colon_counts(text: str, regex):
+    """Matches of the announcement pattern (a count ending in a colon), found from the
+    colons backwards: scanning every character for a numeral is the slow way."""
+    for colon in re.finditer(r"[：:]", text):
+        end = colon.end()
+        m = regex.search(text, max(0, end - 16), end)
+        while m is not None and m.end() != end:
+            m = regex.search(text, m.start() + 1, end)
+        if m is not None:
+            yield m
 
 
 def _dun_list(text: str, pos: int) -> list[str]:
