@@ -281,17 +281,17 @@ def test_numbered_formulas_are_not_announcements_and_dun_lists_are_enumerations(
 ])
 def test_which_counts_are_names(text, named):
     from zhspeech.lexicons import load_structure_rules
-    from zhspeech.structure import _Parser
+    from zhspeech.structure import _Announcements, _Text
 
     rules = load_structure_rules()
-    parser = _Parser(text, rules)
+    announcements = _Announcements(_Text(text, rules))
     found = list(rules["announce"].finditer(text))
     if named is None:  # 第一个 is an ordinal: no count at all
         assert found == []
     elif text.startswith("落实两不愁"):
         assert found == []  # no counting unit after 两
     else:
-        assert len(found) == 1 and parser.is_name(found[0]) is named
+        assert len(found) == 1 and announcements.is_name(found[0]) is named
 
 
 def test_dash_paragraphs_are_items_and_notes_stand_apart():

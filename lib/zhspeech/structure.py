@@ -112,11 +112,12 @@ class _Marker:
     family: str
 
 
-class _Parser:
+class _Text:
+    """A cleaned text seen as paragraphs and sentences: the positions the detectors ask about."""
+
     def __init__(self, text: str, rules: dict):
         self.text = text
         self.rules = rules
-        self.enums: list[dict] = []
         # Paragraph spans, each including its newline.
         self.paras = []
         pos = 0
@@ -126,7 +127,6 @@ class _Parser:
                 self.paras.append((pos, end))
             pos += len(line) + 1
         self.para_starts = [s for s, _ in self.paras]
-        self._line_cache: dict = {}
         # Paragraphs that open with a form of address (同志们！ / 各位代表：…): they
         # close an open subpart or item and return to the level of the part.
         # In a text whose line breaks were lost, 同志们！ at a sentence start does the same.
@@ -136,7 +136,6 @@ class _Parser:
                        if m.group()[-1] in "！!" and self.sentence_start(m.start()))
         self.address = sorted(address)
 
-    # -- helpers --------------------------------------------------------------------
     def paras_in(self, s: int, e: int):
         """Paragraphs that overlap [s, e)."""
         import bisect
@@ -192,6 +191,11 @@ class _Parser:
                 out.append((cut, nxt, False))
         return out
 
+    def para_start_index(self, pos: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.para_starts, pos) - 1
+
     def clause_start(self, pos: int, lo: int) -> bool:
         if pos <= lo or pos == 0:
             return True
@@ -200,7 +204,18 @@ class _Parser:
             prev = self.text[pos - 2] if pos >= 2 else "\n"
         return prev in _CLAUSE_START
 
-    # -- document level --------------------------------------------------------------
+
+
+class _Parser(_Text):
+    """Builds the section tree: boundaries (title, salutation, closing, notes), parts from
+    the first PART_DETECTORS entry that finds some, then subparts and items inside."""
+
+    def __init__(self, text: str, rules: dict):
+        super().__init__(text, rules)
+        self.enums: list[dict] = []
+        self._line_cache: dict = {}
+        self.announcements = _Announcements(self)
+
     def parse(self) -> list[_Node]:
         n = len(self.paras)
         if n == 0:
@@ -219,10 +234,10 @@ class _Parser:
         if i >= n:
             return nodes
         body_start = self.paras[i][0]
-        note = self._note_start(i)
+        note = find_note_start(self, i)
         end = note if note is not None else len(self.text)
         parts = self._parts(body_start, end)
-        closing = self._closing_start(body_start, parts[-1].body if parts else body_start, end)
+        closing = find_closing_start(self, body_start, parts[-1].body if parts else body_start, end)
         body_end = closing if closing is not None else end
         parts = [m for m in parts if m.start < body_end]
         nodes.extend(self._top_level(body_start, body_end, parts))
@@ -231,14 +246,6 @@ class _Parser:
         if note is not None:
             nodes.append(_Node("body", note, len(self.text), label="注", heading=self.heading_at(note, len(self.text))))
         return nodes
-
-    def _note_start(self, first: int) -> int | None:
-        """Editorial notes at the end (※这是…的讲话。): paragraphs that open with a note mark."""
-        marks = tuple(self.rules.get("note_marks", ()))
-        k = len(self.paras)
-        while marks and k - 1 > first and self.line(k - 1).lstrip().startswith(marks):
-            k -= 1
-        return self.paras[k][0] if k < len(self.paras) else None
 
     def _title_like(self, line: str) -> bool:
         s = line.strip()
@@ -253,56 +260,12 @@ class _Parser:
             return True
         return not re.search(r"[。；，,;！？!?：:]", s) and len(s) <= 40
 
-    def _closing_start(self, body_start: int, after: int, end: int) -> int | None:
-        """The closing starts at the last paragraph that opens with a form of address
-        after the last part's heading, when what follows is short (a few paragraphs)."""
-        later = [a for a in self.address if max(after, body_start) < a < end]
-        if not later:
-            return None
-        start = later[-1]
-        k, last = self.para_start_index(start), self.para_start_index(end - 1)
-        if last - k + 1 > _CLOSING_MAX_PARAS or end - start > _CLOSING_MAX_SHARE * (end - body_start):
-            return None
-        if self.paras[k][1] >= end and self.rules["salutation_line"].fullmatch(self.line(k).strip()):
-            return None  # a form of address with nothing after it
-        return start
-
     def _parts(self, s: int, e: int) -> list[_Marker]:
         """The parts of the body: the first detector that finds a chain wins."""
-        for detect in (self._line_parts, self._inline_parts, self._lead_chain_parts):
-            found = detect(s, e)
+        for detect in PART_DETECTORS:
+            found = detect(self, s, e)
             if found:
                 return found
-        return []
-
-    def _line_parts(self, s: int, e: int) -> list[_Marker]:
-        """一、 / 第一部分 at paragraph starts."""
-        return self._line_markers(s, e, "part")
-
-    def _inline_parts(self, s: int, e: int) -> list[_Marker]:
-        """第一个问题： / 第二个方面， / 第三点， at sentence starts, also mid-paragraph."""
-        regex = self.rules["part_marker"]
-        if regex is None:
-            return []
-        cands = []
-        for m in regex.finditer(self.text, s, e):
-            if self.sentence_start(m.start()):
-                val = cn_number(m.group("n"))
-                if val is not None:
-                    cands.append(_Marker(m.start(), m.end(), val, m.group("label"), "part"))
-        chains = self._chains(cands)
-        return max(chains, key=len) if chains else []
-
-    def _lead_chain_parts(self, s: int, e: int) -> list[_Marker]:
-        """A 第一，… / 首先… chain at sentence starts whose items are long and run over
-        much of the body: the speech's parts, in a text with no part headings."""
-        for fam in ("di", "seq"):
-            cands = [m for m in self._family_candidates(fam, s, e, False) if self.sentence_start(m.start)]
-            for chain in self._chains(cands):
-                gap = (chain[-1].start - chain[0].start) / (len(chain) - 1)
-                if (e - chain[0].start >= _LEAD_MIN_SHARE * (e - s) and gap >= _LEAD_MIN_CHARS
-                        and e - chain[-1].start <= _LEAD_MAX_TAIL * gap):
-                    return chain
         return []
 
     def _top_level(self, s: int, e: int, parts: list[_Marker]) -> list[_Node]:
@@ -505,11 +468,6 @@ class _Parser:
                              heading=self.heading_at(m.body, en)))
         return out
 
-    def para_start_index(self, pos: int) -> int:
-        import bisect
-
-        return bisect.bisect_right(self.para_starts, pos) - 1
-
     @staticmethod
     def _family_of(node: _Node) -> str:
         for fam, regex in _FAMILIES.items():
@@ -562,52 +520,10 @@ class _Parser:
         node.children = children
 
     # -- announced counts -------------------------------------------------------------
-    def _announcement_before(self, pos: int, lo: int):
-        """The count phrase ending right before ``pos`` (only spaces, newlines or an
-        opening quote between its colon and the first marker)."""
-        best = None
-        lo = max(lo, pos - 60)
-        for m in self.rules["announce_link"].finditer(self.text, lo, pos):
-            if self.text[m.end():pos].strip(" \n“\"") == "" and not self.is_name(m):
-                best = m
-        if best is None:
-            # The count may sit inside the sentence that ends right before the list:
-            # “我从4个方面谈谈下一步的打算。第一个方面，…”
-            head = self.text[lo:pos].rstrip(" \n“\"")
-            if head and head[-1] in "：:。":
-                begin = lo + max(head.rfind(c, 0, len(head) - 1) for c in "。！？；\n") + 1
-                for m in self.rules["count"].finditer(self.text, begin, lo + len(head)):
-                    if not self.is_name(m):
-                        best = m
-        return best
-
-    def is_name(self, m) -> bool:
-        """A count phrase that names a formula (两个维护, “两个确保”, 三个一批) rather
-        than announcing a list: a listed numbered formula, a quoted 个-count, or 个
-        with a short term that is not a counting noun (问题, 方面, 要求, …)."""
-        start = m.start()
-        if any(self.text.startswith(f, start) for f in self.rules.get("formulas", ())):
-            return True
-        unit, what = m.group("unit"), m.group("what")
-        if unit != "个" and not unit.startswith("个"):
-            return False
-        if start > 0 and self.text[start - 1] in "“\"「『":
-            return True
-        return unit == "个" and 2 <= len(what) <= 4 and not what.startswith(tuple(self.rules.get("count_nouns", ())))
-
-    def _announced(self, pos: int, lo: int) -> tuple[float, str, int]:
-        """(declared count, phrase, offset) of the announcement right before ``pos``;
-        the count is NaN for 几 or when nothing is announced."""
-        ann = self._announcement_before(pos, lo)
-        if ann is None:
-            return np.nan, "", -1
-        val = cn_number(ann.group("n"))
-        return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。”’\""), ann.start()
-
     def _record(self, owner, family: str, heads: list, lo: int, what: str) -> tuple[float, str]:
         """Link an enumeration (items, subparts or parts) to its announcement, list it,
         and warn on its owner when the announced count disagrees with the count found."""
-        declared, phrase, at = self._announced(heads[0].start, lo)
+        declared, phrase, at = self.announcements.before(heads[0].start, lo)
         self.enums.append({"parent": owner, "family": family, "first": heads[0].label,
                            "last": heads[-1].label, "items": len(heads), "declared_items": declared,
                            "announcement": phrase, "start": heads[0].start, "announced_at": at})
@@ -641,6 +557,119 @@ class _Parser:
                 node.warnings.append(f"numbering starts at {node.label}")
             seen[node.ordinal] = True
             prev = node.ordinal
+
+
+# -- boundaries and part detectors: each takes the parser and a span of its text ----------
+def find_note_start(p: _Parser, first: int) -> int | None:
+    """Editorial notes at the end (※这是…的讲话。): paragraphs that open with a note mark."""
+    marks = tuple(p.rules.get("note_marks", ()))
+    k = len(p.paras)
+    while marks and k - 1 > first and p.line(k - 1).lstrip().startswith(marks):
+        k -= 1
+    return p.paras[k][0] if k < len(p.paras) else None
+
+
+def find_closing_start(p: _Parser, body_start: int, after: int, end: int) -> int | None:
+    """The closing starts at the last paragraph that opens with a form of address
+    after the last part's heading, when what follows is short (a few paragraphs)."""
+    later = [a for a in p.address if max(after, body_start) < a < end]
+    if not later:
+        return None
+    start = later[-1]
+    k, last = p.para_start_index(start), p.para_start_index(end - 1)
+    if last - k + 1 > _CLOSING_MAX_PARAS or end - start > _CLOSING_MAX_SHARE * (end - body_start):
+        return None
+    if p.paras[k][1] >= end and p.rules["salutation_line"].fullmatch(p.line(k).strip()):
+        return None  # a form of address with nothing after it
+    return start
+
+
+def detect_line_parts(p: _Parser, s: int, e: int) -> list[_Marker]:
+    """一、 / 第一部分 at paragraph starts."""
+    return p._line_markers(s, e, "part")
+
+
+def detect_inline_parts(p: _Parser, s: int, e: int) -> list[_Marker]:
+    """第一个问题： / 第二个方面， / 第三点， at sentence starts, also mid-paragraph."""
+    regex = p.rules["part_marker"]
+    if regex is None:
+        return []
+    cands = []
+    for m in regex.finditer(p.text, s, e):
+        if p.sentence_start(m.start()):
+            val = cn_number(m.group("n"))
+            if val is not None:
+                cands.append(_Marker(m.start(), m.end(), val, m.group("label"), "part"))
+    chains = p._chains(cands)
+    return max(chains, key=len) if chains else []
+
+
+def detect_lead_chain_parts(p: _Parser, s: int, e: int) -> list[_Marker]:
+    """A 第一，… / 首先… chain at sentence starts whose items are long and run over
+    much of the body: the speech's parts, in a text with no part headings."""
+    for fam in ("di", "seq"):
+        cands = [m for m in p._family_candidates(fam, s, e, False) if p.sentence_start(m.start)]
+        for chain in p._chains(cands):
+            gap = (chain[-1].start - chain[0].start) / (len(chain) - 1)
+            if (e - chain[0].start >= _LEAD_MIN_SHARE * (e - s) and gap >= _LEAD_MIN_CHARS
+                    and e - chain[-1].start <= _LEAD_MAX_TAIL * gap):
+                return chain
+    return []
+
+
+# Tried in order on the body of a text; the first that finds a chain gives the parts.
+PART_DETECTORS = (detect_line_parts, detect_inline_parts, detect_lead_chain_parts)
+
+
+class _Announcements:
+    """Announced counts (“抓好五项工作：”, “讲3个问题。”) and the formulas that only look
+    like them (两个维护, “两个确保”)."""
+
+    def __init__(self, text: _Text):
+        self.text = text.text
+        self.rules = text.rules
+
+    def _match_before(self, pos: int, lo: int):
+        """The count phrase ending right before ``pos`` (only spaces, newlines or an
+        opening quote between its colon and the first marker)."""
+        best = None
+        lo = max(lo, pos - 60)
+        for m in self.rules["announce_link"].finditer(self.text, lo, pos):
+            if self.text[m.end():pos].strip(" \n“\"") == "" and not self.is_name(m):
+                best = m
+        if best is None:
+            # The count may sit inside the sentence that ends right before the list:
+            # “我从4个方面谈谈下一步的打算。第一个方面，…”
+            head = self.text[lo:pos].rstrip(" \n“\"")
+            if head and head[-1] in "：:。":
+                begin = lo + max(head.rfind(c, 0, len(head) - 1) for c in "。！？；\n") + 1
+                for m in self.rules["count"].finditer(self.text, begin, lo + len(head)):
+                    if not self.is_name(m):
+                        best = m
+        return best
+
+    def is_name(self, m) -> bool:
+        """A count phrase that names a formula (两个维护, “两个确保”, 三个一批) rather
+        than announcing a list: a listed numbered formula, a quoted 个-count, or 个
+        with a short term that is not a counting noun (问题, 方面, 要求, …)."""
+        start = m.start()
+        if any(self.text.startswith(f, start) for f in self.rules.get("formulas", ())):
+            return True
+        unit, what = m.group("unit"), m.group("what")
+        if unit != "个" and not unit.startswith("个"):
+            return False
+        if start > 0 and self.text[start - 1] in "“\"「『":
+            return True
+        return unit == "个" and 2 <= len(what) <= 4 and not what.startswith(tuple(self.rules.get("count_nouns", ())))
+
+    def before(self, pos: int, lo: int) -> tuple[float, str, int]:
+        """(declared count, phrase, offset) of the announcement right before ``pos``;
+        the count is NaN for 几 or when nothing is announced."""
+        ann = self._match_before(pos, lo)
+        if ann is None:
+            return np.nan, "", -1
+        val = cn_number(ann.group("n"))
+        return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。”’\""), ann.start()
 
 
 def _label_of(value, kind) -> str:
@@ -770,7 +799,7 @@ def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
     leaves = [r for r in rows if r["is_leaf"]]
     starts = [r["start"] for r in leaves]
     for m in _colon_counts(text, parser.rules["announce"]):
-        if parser.is_name(m):
+        if parser.announcements.is_name(m):
             continue
         nxt = m.end()
         while nxt < len(text) and text[nxt] in " \n“\"":
