@@ -16,10 +16,10 @@ HEADER = "\t".join(evaluate.GOLD_COLUMNS)
 
 def test_own_speeches_gold_scores_full_marks():
     table = evaluate.evaluate_structure(GOLD / "speeches", OWN_TEXTS)
-    assert len(table) == 10
-    assert table["recall"].tolist() == [1.0] * 10 and table["precision"].tolist() == [1.0] * 10
+    assert len(table) == 11
+    assert table["recall"].tolist() == [1.0] * 11 and table["precision"].tolist() == [1.0] * 11
     assert table["misassigned"].max() == 0.0
-    assert (table["linked"] == table["announced"]).all() and table["announced"].sum() == 14
+    assert (table["linked"] == table["announced"]).all() and table["announced"].sum() == 15
     assert table["false_warnings"].sum() == 0 and table["ok"].all()
 
 
@@ -45,6 +45,8 @@ def test_every_own_style_is_in_the_gold_outlines():
     assert kinds["own-05-shouxian"] == ["首先", "其次", "再次", "最后"]
     assert kinds["own-10-dian-parts"] == ["第一点", "第二点", "第三点", "第四点"]
     assert kinds["own-09-nonumbers"] == [] and kinds["own-08-slogans"] == []
+    mismatch = evaluate.load_gold(GOLD / "speeches" / "own-11-count-mismatch.tsv").announcements
+    assert mismatch[["label", "declared", "items"]].values.tolist() == [["四项工作", 4, 3]]
 
 
 def write(tmp_path, name, rows, text=None):
