@@ -52,6 +52,33 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|[零〇一二三四五六七八九十�
 _NUMERAL_ONLY = re.compile(r"[零〇一二三四五六七八九十百千万亿两几]+")
 
 
+def _order_repeats(words: list[str]) -> list[str]:
+    """Neighbouring words made of one repeated character, longest first (治治|治, not
+    治|治治).
+
+    Such words can be put in either order with exactly the same probability, and the
+    backends break that tie differently (it even moves with the dictionary's total
+    frequency), so one fixed order keeps the two identical.
+    """
+    joined = "".join(words)
+    sep = next(c for c in "\x00\ue000\ue001\ue002" if c not in joined)
+    line = sep.join(words)
+    pattern = _repeat_runs(sep)
+    if not pattern.search(line):
+        return words
+
+    def order(m):
+        return sep.join(sorted(m.group().split(sep), key=len, reverse=True))
+
+    return pattern.sub(order, line).split(sep)
+
+
+@lru_cache(maxsize=4)
+def _repeat_runs(sep: str) -> re.Pattern:
+    s = re.escape(sep)
+    return re.compile(f"(?:(?<={s})|^)([\u4e00-\u9fd5])\\1*(?:{s}\\1+)+(?={s}|$)")
+
+
 @lru_cache(maxsize=4)
 def _single_runs(sep: str) -> re.Pattern:
     s = re.escape(sep)
@@ -142,6 +169,7 @@ class Tokenizer:
         rule for the words no dictionary knows (:meth:`_guess_words`)."""
         seg = self._segmenter()
         words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
+        words = _order_repeats(words)
         return self._guess_words(words) if self.hmm else words
 
     def _guess_words(self, words: list[str]) -> list[str]:
