@@ -339,3 +339,29 @@ def test_launch_links_for_binder_and_a_jupyterhub():
     assert list(classroom.launch_links("someone/zhspeech")) == ["binder"]
     with pytest.raises(ValueError, match="repo must be a GitHub URL or owner/name"):
         classroom.launch_links("not a repo")
+
+
+# -- the teacher's guide and the glossary ---------------------------------------------------
+
+def test_the_guide_covers_every_exercise_and_the_lab_room():
+    guide = (zs.paths.project_root() / "docs" / "teaching.md").read_text(encoding="utf-8")
+    for source in SOURCES:
+        assert f"`{source.stem}`" in guide, source.stem
+    for needed in ("## A 90-minute session", "## Three sessions", "## Common student mistakes",
+                   "make report", "make test", "make lab", "make classroom", "environment.yml",
+                   "mybinder.org", "git-pull?repo=", "Binder does not keep work"):
+        assert needed in guide, needed
+
+
+def test_the_glossary_names_existing_notebooks_for_each_term():
+    glossary = (zs.paths.project_root() / "docs" / "glossary.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip(): line.split("|")[3] for line in glossary.splitlines()
+            if line.startswith("| **")}
+    for term in ("词频", "关键性", "搭配", "KWIC", "离散度", "提法", "讲话结构词"):
+        row = next((v for k, v in rows.items() if term in k), None)
+        assert row is not None, term
+        names = re.findall(r"`((?:\d\d|ex\d\d)-[\w-]+)`", row)
+        assert names, term
+        for name in names:
+            folder = EX_DIR if name.startswith("ex") else zs.paths.notebooks_dir()
+            assert (folder / f"{name}.md").is_file(), (term, name)
