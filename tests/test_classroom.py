@@ -52,6 +52,7 @@ TASKS = {
         [(6, '≈ ex04.task1: close: you counted tokens; KWIC finds every occurrence in the text, also inside longer words such as 基层治理.')]),
     "ex04.task2": ('加强', '工作', '✗ ex04.task2: not yet. Hint: zs.stats.collocations(analysis.tokens, "干部", window=5, min_n=3) is sorted by logDice already.',
         [('乡镇干部', '≈ ex04.task2: close: you ranked by PMI, which favours rare words; the question asks for logDice.'),
+         ('边远', '≈ ex04.task2: close: you ranked by PMI, which favours rare words; the question asks for logDice.'),
          ('市管', '≈ ex04.task2: close: you ranked by G², a test of significance; the question asks for logDice, a measure of strength.')]),
     "ex04.task3": ('脱贫攻坚', '工作', '✗ ex04.task3: not yet. Hint: Compare the gries_dp column of zs.stats.dispersion for the three terms.',
         [('人才', "≈ ex04.task3: close: that term is the least evenly spread; Gries's DP is 0 for a perfectly even spread, so look for the smallest.")]),
@@ -138,13 +139,13 @@ def test_no_answer_and_answers_of_the_wrong_type(study):
     assert classroom.evaluate("ex01.task1", None, study=study).status == "missing"
     frame = pd.DataFrame({"n": [1, 2]})
     assert classroom.evaluate("ex01.task1", frame, study=study).message == \
-        "✗ ex01.task1: not yet: the answer should be a whole number, you gave a DataFrame."
+        "✗ ex01.task1: not yet: the answer should be a whole number, not a DataFrame."
     assert classroom.evaluate("ex01.task1", "8", study=study).message == \
-        "✗ ex01.task1: not yet: the answer should be a whole number, you gave a str."
+        "✗ ex01.task1: not yet: the answer should be a whole number, not a str."
     assert classroom.evaluate("ex01.task1", True, study=study).status == "wrong"
     assert classroom.evaluate("ex01.task1", 8.5, study=study).status == "wrong"
     assert classroom.evaluate("ex04.task2", 3, study=study).message == \
-        "✗ ex04.task2: not yet: the answer should be a piece of text (a str), you gave a int."
+        "✗ ex04.task2: not yet: the answer should be a piece of text (a str), not a int."
 
 
 def test_check_prints_one_line(capsys):
@@ -199,7 +200,7 @@ def test_malformed_checks_files_are_rejected_naming_file_and_task(tmp_path, edit
         "answer: {compute: count_words}": "task 'ex01.task1' answer: unknown compute 'count_words' (known: edits,",
         "answer: {compute: edits, stepp: x}": "task 'ex01.task1' answer: compute 'edits': got an unexpected keyword "
                                               "argument 'stepp'",
-        "type: number": "task 'ex01.task1': 'type' must be one of int, float, text, bool",
+        "type: number": "task 'ex01.task1': 'type' must be one of int, float, text",
         "type: float": "task 'ex01.task1': a float answer needs a positive 'tolerance'",
         "": "task 'ex01.task1': 'hint' must be a non-empty string",
         "    mistakes: []\n": "task 'ex01.task1': 'mistakes' must list at least one typical mistake",
@@ -365,3 +366,19 @@ def test_the_glossary_names_existing_notebooks_for_each_term():
         for name in names:
             folder = EX_DIR if name.startswith("ex") else zs.paths.notebooks_dir()
             assert (folder / f"{name}.md").is_file(), (term, name)
+
+
+def test_answers_are_computed_from_the_speech_not_stored(tmp_path):
+    """The same checks on a speech of our own: the right answers follow the text."""
+    speech = tmp_path / "my_speech.txt"
+    speech.write_text(
+        "在全县人才工作会议上的讲话\n\n同志们：\n\n今天召开会议，主要是部署下一阶段的人才工作。\n\n"
+        "一、认清形势\n\n人才是第一资源。近年来全县引进人才XX名，人才队伍不断壮大。\n\n"
+        "二、突出重点\n\n要抓好人才培养，用好本土人才，留住青年人才。\n\n"
+        "三、强化保障\n\n各部门要为人才办实事，让人才安心干事。\n\n同志们，让我们共同努力！\n",
+        encoding="utf-8")
+    mine = classroom.Study(speech)
+    assert classroom.evaluate("ex02.task1", 3, study=mine).status == "right"
+    assert classroom.evaluate("ex02.task1", 6, study=mine).status == "wrong"
+    assert classroom.evaluate("ex03.task3", 10, study=mine).status == "right"
+    assert classroom.evaluate("ex01.task3", 1, study=mine).status == "right"

@@ -26,7 +26,7 @@ SOLUTION_TAG = "solution"
 CODE_STUB = "# your code here\nanswer = ..."
 TEXT_STUB = "✏️ *Your answer (double-click to write):*"
 CHECK_MARK = "# NBVAL_CHECK_OUTPUT"
-TYPES = ("int", "float", "text", "bool")
+TYPES = ("int", "float", "text")
 _TASK_ID = re.compile(r"^ex\d{2}\.task\d$")
 _CHECK_CALL = re.compile(r"zs\.classroom\.check\(\s*[\"'](ex\d{2}\.task\d)[\"']")
 
@@ -131,15 +131,14 @@ def _sections(study, level: int = 1, kind: str = ""):
     return int(len(s[s["kind"] == kind]) if kind else len(s))
 
 
-def _longest(study, measure: str = "hanzi", kind: str = "part", value: bool = True):
-    """The longest top-level section of ``kind`` (all kinds when empty): its length in
-    ``measure``, or its label when ``value`` is false."""
+def _longest(study, measure: str = "hanzi", kind: str = "part"):
+    """The length in ``measure`` of the longest top-level section of ``kind`` (of any
+    kind when empty)."""
     s = study.analysis.sections
     s = s[s["level"] == 1]
     if kind:
         s = s[s["kind"] == kind]
-    row = s.sort_values([measure, "start"], ascending=[False, True]).iloc[0]
-    return int(row[measure]) if value else str(row["label"])
+    return int(s[measure].max())
 
 
 def _part_share(study, label: str, measure: str = "hanzi", of: str = "text"):
@@ -167,10 +166,12 @@ def _kwic_lines(study, term: str, window: int = 20):
 
 
 def _top_collocate(study, node: str, by: str = "log_dice", window: int = 5, min_n: int = 3):
+    """The strongest collocate of ``node`` by ``by``; all of them when several tie."""
     from . import stats
 
     table = stats.collocations(study.analysis.tokens, node, window=window, min_n=min_n)
-    return str(table.sort_values([by, "collocate"], ascending=[False, True]).iloc[0]["collocate"])
+    top = table.loc[table[by] == table[by].max(), "collocate"]
+    return str(top.iloc[0]) if len(top) == 1 else frozenset(top)
 
 
 def _most_even(study, terms, measure: str = "gries_dp", least: bool = False):
@@ -187,16 +188,6 @@ def _most_even(study, terms, measure: str = "gries_dp", least: bool = False):
 def _theme_hits(study, theme: str):
     h = study.analysis.hits
     return int((h["theme"] == theme).sum())
-
-
-def _top_part(study, theme: str, by: str = "per_1k_hanzi"):
-    """Label of the numbered part where ``theme`` is strongest by ``by``."""
-    from . import themes
-
-    a = study.analysis
-    emph = themes.emphasis(a.hits, a.sections, a.text, lexicon=study.lexicon)
-    rows = emph[(emph["kind"] == "part") & (emph["theme"] == theme)]
-    return str(rows.sort_values([by, "section_id"], ascending=[False, True]).iloc[0]["label"])
 
 
 def _part_rate(study, theme: str, label: str, per: str = "hanzi"):
@@ -264,7 +255,7 @@ COMPUTE = {
     "plain_count": _plain_count, "token": _token, "naive_count": _naive_count, "naive_rank": _naive_rank,
     "sections": _sections, "longest": _longest, "part_share": _part_share,
     "announced_mismatch": _announced_mismatch, "kwic_lines": _kwic_lines, "top_collocate": _top_collocate,
-    "most_even": _most_even, "theme_hits": _theme_hits, "top_part": _top_part, "part_rate": _part_rate, "unmatched": _unmatched,
+    "most_even": _most_even, "theme_hits": _theme_hits, "part_rate": _part_rate, "unmatched": _unmatched,
     "reference_docs": _reference_docs, "speech_rate": _speech_rate, "peak_year": _peak_year,
     "most_similar": _most_similar,
 }
@@ -393,8 +384,7 @@ class Feedback:
         return self.message
 
 
-_TYPE_WORDS = {"int": "a whole number", "float": "a number", "text": "a piece of text (a str)",
-               "bool": "True or False"}
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "text": "a piece of text (a str)"}
 
 
 def _plain(answer):
@@ -411,8 +401,6 @@ def _plain(answer):
 def _coerce(kind: str, answer):
     """``(value, ok)``: the answer as the task's type, or ok=False."""
     a = _plain(answer)
-    if kind == "bool":
-        return (bool(a), True) if isinstance(a, bool) or type(a).__name__ == "bool_" else (a, False)
     if kind == "text":
         return (a.strip(), True) if isinstance(a, str) else (a, False)
     if isinstance(a, bool) or not isinstance(a, (int, float)):
@@ -429,6 +417,8 @@ def _equal(task: Task, given, expected, scale: float = 1.0) -> bool:
         return abs(float(given) - float(expected)) <= task.tolerance * abs(scale)
     if task.type == "int":
         return int(given) == int(expected)
+    if isinstance(expected, frozenset):  # several values tie: any of them
+        return given in expected or given == expected
     return given == expected
 
 
@@ -446,7 +436,7 @@ def evaluate(task_id: str, answer, *, study: Study | None = None, checks=None) -
     given, ok = _coerce(task.type, answer)
     if not ok:
         return Feedback(task_id, "wrong", f"✗ {task_id}: not yet: the answer should be "
-                                          f"{_TYPE_WORDS[task.type]}, you gave a {type(answer).__name__}.")
+                                          f"{_TYPE_WORDS[task.type]}, not a {type(answer).__name__}.")
     study = study or _study()
     expected = task.answer.value(study)
     if _equal(task, given, expected):
