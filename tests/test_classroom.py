@@ -57,7 +57,7 @@ TASKS = {
     "ex04.task3": ('脱贫攻坚', '工作', '✗ ex04.task3: not yet. Hint: Compare the gries_dp column of zs.stats.dispersion for the three terms.',
         [('人才', "≈ ex04.task3: close: that term is the least evenly spread; Gries's DP is 0 for a perfectly even spread, so look for the smallest.")]),
     "ex05.task1": (62, 63, '✗ ex05.task1: not yet. Hint: Count the rows of analysis.hits whose theme is "人才".',
-        [(39, '≈ ex05.task1: close: you counted the word 人才; the theme counts every term of its lexicon (引才, 育才 …), each occurrence once, longest match first.'),
+        [(39, '≈ ex05.task1: close: you counted the word 人才; the theme counts every term of its lexicon (引才, 紧缺专业 …), each occurrence once, longest match first.'),
          (14, '≈ ex05.task1: close: you counted the token 人才; the theme counts every term of its lexicon, on the text, not on tokens.')]),
     "ex05.task2": (63.4, 126.8, '✗ ex05.task2: not yet. Hint: In the emphasis table, find the row of theme 人才 for the part labelled 六 and read per_1k_hanzi.',
         [(55.07, '≈ ex05.task2: close: you divided by characters; the rate is per 1,000 汉字 (the hanzi column), which leaves punctuation out.'),
