@@ -77,6 +77,13 @@ TASKS = {
 }
 
 
+# What follows "right." where a task sends the student on.
+RIGHT_TAIL = {
+    "ex01.task1": " Read their `rule` column — which rule removed the most lines?",
+    "ex03.task1": " Now look at how jieba's default dictionary cuts the term.",
+}
+
+
 @pytest.fixture(scope="module")
 def study():
     return classroom._study()
@@ -89,7 +96,8 @@ def test_the_table_covers_every_task_of_the_checks_file():
 @pytest.mark.parametrize("task_id", sorted(TASKS))
 def test_right_wrong_and_each_typical_mistake(task_id, study):
     right, wrong, wrong_message, mistakes = TASKS[task_id]
-    assert classroom.evaluate(task_id, right, study=study).status == "right"
+    assert classroom.evaluate(task_id, right, study=study).message == \
+        f"✓ {task_id}: right.{RIGHT_TAIL.get(task_id, '')}"
     assert classroom.evaluate(task_id, wrong, study=study).message == wrong_message
     for value, message in mistakes:
         assert classroom.evaluate(task_id, value, study=study).message == message
