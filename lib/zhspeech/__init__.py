@@ -15,7 +15,9 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "paths", "corpus", "clean", "structure", "tokenize", "themes",
-    "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse", "classroom",
+    "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse",
+    "evaluate",
+    "classroom",
 )
 
 __all__ = ["ZhspeechError", "__version__", *_SUBMODULES]
