@@ -357,6 +357,10 @@ def _load_structure(path: str, mtime: float) -> dict:
         # does too (“着力把握好三点。一是…”), and the count may close a quotation.
         "announce": re.compile(count + "[”’\"]?[：:]"),
         "announce_link": re.compile(count + "[”’\"]?[：:。]"),
+        # A number with or without its counting unit (“三件”, “五项”, “两个”): a fragment
+        # of an enumeration, never a term.
+        "count_phrase": re.compile(r"^(?:[一二三四五六七八九十两几百千万]+|\d+)"
+                                   f"(?:{alt(_word_list(p, data, 'count_units'))})?$"),
         "final_remarks": re.compile(rf"最后[，,、](?:[^。]{{0,30}}?)(?:{alt(_word_list(p, data, 'final_remarks'))})"),
     }
 
