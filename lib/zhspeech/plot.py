@@ -8,6 +8,7 @@ calls it, takes ``ax=None`` and returns the Axes; none calls ``plt.show()``.
 """
 from __future__ import annotations
 
+import html
 import os
 import warnings
 from pathlib import Path
@@ -105,7 +106,7 @@ def table(df: pd.DataFrame, *, digits: int = 2, p_columns=("p",), caption: str |
     for col in df.columns:
         values = df[col]
         if col in p_columns:
-            formats[col] = format_p
+            formats[col] = lambda v: html.escape(format_p(v))  # "< 1e-300" is text, not a tag
         elif pd.api.types.is_bool_dtype(values):
             continue
         elif pd.api.types.is_integer_dtype(values):
