@@ -39,7 +39,8 @@ report: $(STAMP)
 # JupyterLab for exploring the notebooks (installed into .venv on first use).
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'
-	$(BIN)/jupyter lab notebooks/
+	@echo "JupyterLab: open the http://127.0.0.1:8888/lab?token=... URL that it prints below (Ctrl-C stops it)"
+	$(BIN)/jupyter lab --no-browser $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -102,12 +102,45 @@ def _inject(page: str, css: str) -> str:
     return css + page
 
 
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+
+
+def strip_check_markers(nb):
+    """Drop the ``# NBVAL_CHECK_OUTPUT`` marker lines (instructions to the tests, not
+    to the reader) from the code cells of ``nb``, in place; returns ``nb``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and CHECK_MARKER in cell.source:
+            lines = [ln for ln in cell.source.split("\n") if ln.strip() != CHECK_MARKER]
+            cell.source = "\n".join(lines)
+    return nb
+
+
+def _quiet_kernel_manager(log_path: Path):
+    """A kernel manager whose kernel writes its own stdout and stderr (ipykernel's
+    transport warning, "KeyboardInterrupt caught in kernel" at shutdown) to ``log_path``
+    instead of the terminal. Cell outputs still reach the notebook over ZeroMQ."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            log = open(log_path, "ab")  # noqa: SIM115 - kept open for the kernel's lifetime
+            try:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                log.close()  # the kernel process holds its own copy of the descriptor
+
+    return QuietKernelManager
+
+
 def to_html(nb, *, no_input: bool = False, provenance: dict | None = None) -> str:
-    """HTML of an executed notebook, with the Chinese font embedded; ``provenance``
-    (a :func:`zhspeech.provenance.record`) becomes its closing "Methods and provenance"
-    section."""
+    """HTML of an executed notebook, with the Chinese font embedded and the test markers
+    taken out of the code; ``provenance`` (a :func:`zhspeech.provenance.record`) becomes
+    its closing "Methods and provenance" section."""
     from nbconvert import HTMLExporter
 
+    nb = strip_check_markers(nb)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = no_input
     exporter.exclude_input_prompt = no_input
@@ -136,12 +169,14 @@ def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False,
     out.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
+        kernel_log = Path(tmp) / "kernel.log"
         for path in tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress):
             executed = Path(tmp) / path.name
             error = None
             try:
                 pm.execute_notebook(str(path), str(executed), parameters=parameters or {}, kernel_name="python3",
-                                    progress_bar=False, log_output=False, cwd=str(path.parent))
+                                    progress_bar=False, log_output=False, cwd=str(path.parent),
+                                    kernel_manager_class=_quiet_kernel_manager(kernel_log))
             except PapermillExecutionError as exc:
                 where = _original_cell_number(executed, exc.cell_index)
                 error = f"cell {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]
