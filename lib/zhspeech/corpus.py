@@ -318,6 +318,29 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
     if errors not in ("raise", "collect"):
         raise ValueError("errors must be 'raise' or 'collect'")
     source = Path(source)
+    docs: dict[str, Document] = {}
+    problems = []
+    for path, doc_id, row in list_documents(source, recursive=recursive, manifest=manifest):
+        try:
+            doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
+        except ZhspeechError as exc:
+            if errors == "raise":
+                raise
+            problems.append({"path": paths.display(path), "error": type(exc).__name__, "cause": exc.cause})
+            continue
+        docs[doc_id] = doc
+    if not docs:
+        what = "; ".join(f"{p['path']}: {p['cause']}" for p in problems[:3])
+        raise EmptyCorpusError(source, "no readable texts" + (f" ({what})" if what else
+                                                              f" (looked for {', '.join(SUPPORTED)})"))
+    return Corpus(docs=docs, problems=pd.DataFrame(problems, columns=["path", "error", "cause"]),
+                  source=paths.display(source))
+
+
+def list_documents(source, *, recursive: bool = False, manifest=None) -> list[tuple[Path, str, dict]]:
+    """The files :func:`load_corpus` reads, without reading them: ``(path, doc_id,
+    manifest row)`` for each, in order. Same arguments as :func:`load_corpus`."""
+    source = Path(source)
     if not source.exists():
         raise EmptyCorpusError(source, "no such file or folder")
     if source.is_file() and source.suffix.lower() == ".csv":
@@ -341,8 +364,8 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
         pattern = "**/*" if recursive else "*"
         files = sorted(p for p in folder.glob(pattern)
                        if p.is_file() and p.suffix.lower() in SUPPORTED and not NOT_TEXTS.match(p.name))
-    docs: dict[str, Document] = {}
-    problems = []
+    out: list[tuple[Path, str, dict]] = []
+    taken: set[str] = set()
     stems: dict[str, int] = {}
     for path in files:
         stems[_slug(path.stem)] = stems.get(_slug(path.stem), 0) + 1
@@ -352,24 +375,12 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
         # manifest row then has to name them that way (x-txt, x-md).
         doc_id = key if stems[key] == 1 else f"{key}-{path.suffix.lower().lstrip('.')}"
         n = 2
-        while doc_id in docs:
+        while doc_id in taken:
             doc_id = f"{key}-{n}"
             n += 1
-        row = meta_rows.get(doc_id) or {}
-        try:
-            doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
-        except ZhspeechError as exc:
-            if errors == "raise":
-                raise
-            problems.append({"path": paths.display(path), "error": type(exc).__name__, "cause": exc.cause})
-            continue
-        docs[doc_id] = doc
-    if not docs:
-        what = "; ".join(f"{p['path']}: {p['cause']}" for p in problems[:3])
-        raise EmptyCorpusError(source, "no readable texts" + (f" ({what})" if what else
-                                                              f" (looked for {', '.join(SUPPORTED)})"))
-    return Corpus(docs=docs, problems=pd.DataFrame(problems, columns=["path", "error", "cause"]),
-                  source=paths.display(source))
+        taken.add(doc_id)
+        out.append((path, doc_id, meta_rows.get(doc_id) or {}))
+    return out
 
 
 def glob_escape(text: str) -> str:
