@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import corpus, lexicons, paths, pipeline, themes, tokenize
+from . import corpus, lexicons, paths, themes, tokenize
 from .errors import EmptyCorpusError
 
 TITLE_CHARS = 15
@@ -85,14 +85,7 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
         hits.append(h[HIT_COLUMNS])
     lexicon = lexicon or themes.load_lexicon(warn_shared=False)
     tokenizer = tokenizer or tokenize.default_tokenizer()
-    meta = {"lexicon_version": lexicon.version, "themes_sha": lexicon.digest,
-            "userdict_sha": tokenizer.userdict.digest, "tokenizer": f"{tokenizer.backend}, HMM {tokenizer.hmm}",
-            "stopwords_sha": tokenizer.config.stopwords_hash,
-            "corrections_sha": lexicons.file_hash(paths.lexicon("corrections.tsv")),
-            "structure_sha": lexicons.file_hash(paths.lexicon("structure.yaml")),
-            "redactions_sha": lexicons.file_hash(paths.lexicon("redactions.yaml")),
-            "boilerplate_sha": lexicons.file_hash(paths.lexicon("boilerplate.yaml")),
-            "documents": len(docs)}
+    meta = _meta(lexicon, tokenizer, len(docs))
     return {"documents": pd.DataFrame(docs, columns=DOC_COLUMNS),
             "sections": pd.concat(secs, ignore_index=True) if secs else pd.DataFrame(columns=SECTION_COLUMNS),
             "terms": pd.concat(terms, ignore_index=True) if terms else pd.DataFrame(columns=["doc_id", "term", "n"]),
@@ -100,27 +93,57 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
             "meta": meta}
 
 
+def _meta(lexicon, tokenizer, documents: int) -> dict:
+    return {"lexicon_version": lexicon.version, "themes_sha": lexicon.digest,
+            "userdict_sha": tokenizer.userdict.digest, "tokenizer": f"{tokenizer.backend}, HMM {tokenizer.hmm}",
+            "stopwords_sha": tokenizer.config.stopwords_hash,
+            "corrections_sha": lexicons.file_hash(paths.lexicon("corrections.tsv")),
+            "structure_sha": lexicons.file_hash(paths.lexicon("structure.yaml")),
+            "redactions_sha": lexicons.file_hash(paths.lexicon("redactions.yaml")),
+            "boilerplate_sha": lexicons.file_hash(paths.lexicon("boilerplate.yaml")),
+            "documents": documents}
+
+
 def build_reference(folders, out=None, *, progress: bool = True, cache: bool = True) -> dict:
     """Analyse every text of ``folders`` and write the derived tables to ``out``
-    (default ``data/reference/``). Returns the tables."""
+    (default ``data/reference/``). Returns the tables.
+
+    Each document goes through :func:`zhspeech.store.document_tables`, the function a
+    corpus store is indexed with, so the reference and any store built from the same
+    texts hold the same numbers (``zs.store.open("reference")`` queries it). ``cache``
+    is accepted for compatibility; the build does not need the token cache."""
+    from tqdm import tqdm
+
+    from . import clean, store
+
     if isinstance(folders, (str, Path)):
         folders = [folders]
-    analyses, groups = {}, {}
-    tokenizer = tokenize.default_tokenizer()
-    lexicon = themes.load_lexicon(warn_shared=False)
+    settings = store.Settings()
+    tokenizer, lexicon = store._tools(settings)
+    parts = {name: [] for name in store.TABLES}
     for folder in folders:
         folder = Path(folder)
         sub = [folder / "texts", folder / "speeches"]
         targets = [p for p in sub if p.is_dir()] or [folder]
         for target in targets:
             corp = corpus.load_group(target)
-            for doc_id, a in pipeline.analyze_corpus(corp, tokenizer=tokenizer, lexicon=lexicon,
-                                                     cache=cache, progress=progress).items():
-                analyses[doc_id] = a
-                groups[doc_id] = target.name
-    if not analyses:
+            extra = clean.find_repeated_lines([d.raw for d in corp])
+            for doc in tqdm(list(corp), desc="analysing", unit="doc", disable=not progress):
+                for name, df in store.document_tables(doc, group=target.name, settings=settings,
+                                                      extra_lines=extra):
+                    parts[name].append(df)
+    if not parts["documents"]:
         raise EmptyCorpusError(", ".join(map(str, folders)), "no texts to build a reference from")
-    tables = analyses_to_tables(analyses, groups, lexicon=lexicon, tokenizer=tokenizer)
+    docs = pd.concat(parts["documents"], ignore_index=True)
+    docs["title"] = docs["title"].map(lambda t: _cut(t, TITLE_CHARS))
+    docs["issuer"] = docs["issuer"].map(lambda t: _cut(t, TITLE_CHARS))
+    docs["year"] = pd.to_numeric(docs["year"], errors="coerce")
+    secs = pd.concat(parts["sections"], ignore_index=True)[SECTION_COLUMNS]
+    secs["heading"] = secs["heading"].map(lambda h: _cut(h, HEADING_CHARS))
+    tables = {"documents": docs[DOC_COLUMNS], "sections": secs,
+              "terms": pd.concat(parts["terms"], ignore_index=True)[["doc_id", "term", "n"]],
+              "theme_hits": pd.concat(parts["theme_hits"], ignore_index=True)[HIT_COLUMNS],
+              "meta": _meta(lexicon, tokenizer, len(docs))}
     write_reference(tables, out)
     return tables
 
