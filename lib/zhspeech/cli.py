@@ -11,13 +11,13 @@ import sys
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__
 from .errors import ZhspeechError
 
 
-def _emit(df: pd.DataFrame, args, *, index: bool = False):
+def _emit(df, args, *, index: bool = False):
+    import pandas as pd
+
     fmt = getattr(args, "format", "table")
     if fmt == "csv":
         text = df.to_csv(index=index, lineterminator="\n")
@@ -61,6 +61,8 @@ def _analyses(path: str, args=None):
 def cmd_clean(args):
     """Cleaned text to stdout (or --out); the edit log to --log. With --format csv/json
     and no --log, the edit log is what goes to stdout."""
+    import pandas as pd
+
     from . import clean
 
     texts, logs = [], []
@@ -80,6 +82,8 @@ def cmd_clean(args):
 
 
 def cmd_sections(args):
+    import pandas as pd
+
     frames = []
     for a in _analyses(args.path)[0]:
         s = a.sections
@@ -95,6 +99,8 @@ def cmd_sections(args):
 
 
 def cmd_freq(args):
+    import pandas as pd
+
     from . import stats, tokenize
 
     analyses, _ = _analyses(args.path, args)
@@ -120,6 +126,8 @@ def cmd_freq(args):
 
 
 def cmd_kwic(args):
+    import pandas as pd
+
     from . import stats
 
     analyses, _ = _analyses(args.path)
@@ -129,6 +137,8 @@ def cmd_kwic(args):
 
 
 def cmd_themes(args):
+    import pandas as pd
+
     from . import themes
 
     analyses, lexicon = _analyses(args.path, args)
@@ -161,6 +171,33 @@ def cmd_build_reference(args):
     out = args.out or "data/reference"
     print(f"wrote {len(tables['documents'])} documents, {len(tables['sections'])} sections, "
           f"{len(tables['terms'])} term counts and {len(tables['theme_hits'])} theme hits to {out}")
+
+
+def cmd_index(args):
+    from . import store
+
+    summary = store.index(args.folder, args.out, workers=args.workers, scheduler=args.scheduler,
+                          backend=args.backend, lexicon=args.lexicon, chunk_chars=args.chunk_chars,
+                          progress=not args.quiet)
+    print(summary.line())
+
+
+def cmd_query(args):
+    from . import store
+
+    verbs = [v for v in ("trend", "top_terms", "theme_share") if getattr(args, v)]
+    if bool(args.sql) + len(verbs) != 1:
+        raise ZhspeechError("query", "give either one SQL query or one of --trend, --top-terms, --theme-share")
+    with store.open(args.store) as st:
+        if args.sql:
+            df = st.sql(args.sql)
+        elif args.trend:
+            df = st.term_trend(args.trend, by=args.by or "year")
+        elif args.top_terms:
+            df = st.top_terms(by=args.by or "genre", n=args.top_terms)
+        else:
+            df = st.theme_share(by=args.by or "kind")
+    _emit(df, args)
 
 
 def cmd_report(args):
@@ -270,6 +307,30 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="output folder (default: data/reference/)")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_build_reference)
+    b = csub.add_parser("index", help="build or update a corpus store (Parquet tables, queried with `zhspeech query`)")
+    b.add_argument("folder", metavar="FOLDER", help="a folder of texts (sub-folders included) or one file")
+    b.add_argument("--out", required=True, metavar="STORE", help="the store folder (created or updated)")
+    b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    b.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="local (default), dask (a local Dask cluster) or tcp://HOST:PORT (a running one)")
+    b.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+    b.add_argument("--lexicon", help="a theme lexicon file (default: the bundled themes.yaml)")
+    b.add_argument("--chunk-chars", type=int, default=2_000_000, metavar="N",
+                   help="read documents longer than N characters in chunks (default 2,000,000)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("query", help="ask a corpus store a question (SQL through DuckDB, or a ready one)")
+    p.add_argument("store", metavar="STORE", help="a store folder, or 'reference' for data/reference/")
+    p.add_argument("sql", nargs="?", metavar="SQL",
+                   help="tables: documents, sections, terms, section_terms, theme_hits")
+    p.add_argument("--trend", action="append", metavar="TERM", help="a term's use per --by (default year)")
+    p.add_argument("--top-terms", type=int, metavar="N", help="the N most frequent terms per --by (default genre)")
+    p.add_argument("--theme-share", action="store_true", help="theme hits per section --by (default kind)")
+    p.add_argument("--by", help="a documents column (year, issuer, level, genre, group) or, for "
+                                "--theme-share, a sections column")
+    common(p)
+    p.set_defaults(func=cmd_query)
     return parser
 
 
