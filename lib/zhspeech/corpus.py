@@ -29,6 +29,7 @@ DOCUMENT_COLUMNS = ["doc_id", *META_FIELDS, "path", "chars", "sha256", "encoding
 # Files that describe a corpus folder rather than belong to it.
 NOT_TEXTS = re.compile(r"^(readme|sources|license|licence|changelog)(\.|$)", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+_COMMON = re.compile(r"[\x20-\x7e\n\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]+")
 _SENTENCE_END = "。！？!?；;：:…”’」』）).\"'"
 
 
@@ -113,9 +114,12 @@ def _decode_legacy(data: bytes, path: Path) -> tuple[str, str]:
 def _looks_like_text(text: str) -> bool:
     if not text:
         return False
-    bad = sum(1 for ch in text[:20000] if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn")
-              and ch not in "\n\r\t\f")
-    return bad / min(len(text), 20000) < 0.02
+    sample = text[:20000]
+    # Only characters outside the common ranges (ASCII, CJK, CJK punctuation, full-width
+    # forms) can be control, private-use, surrogate or unassigned: look at those alone.
+    rare = _COMMON.sub("", sample)
+    bad = sum(1 for ch in rare if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t\f")
+    return bad / len(sample) < 0.02
 
 
 def _front_matter(text: str, path: Path) -> tuple[dict, str]:

@@ -125,6 +125,16 @@ def _tools(settings: Settings):
     return _TOOLS[key]
 
 
+_COUNTED: dict = {}
+
+
+def _counted_cache(tokenizer) -> dict:
+    """word -> counted or not, for one tokenizer, kept for the life of the process:
+    each distinct word is classified once, not once per document."""
+    cache = _COUNTED.setdefault(id(tokenizer), (tokenizer, {}))
+    return cache[1]
+
+
 # -- one document -> tables ------------------------------------------------------------
 
 def paragraph_chunks(text: str, size: int):
@@ -161,7 +171,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     did = doc.doc_id
     totals: dict[str, int] = {}
     base = hanzi = sentences = tokens = nchunks = 0
-    kinds: dict[str, bool] = {}
+    kinds = _counted_cache(tokenizer)
     for k, piece in enumerate(paragraph_chunks(doc.raw, settings.chunk_chars)):
         nchunks += 1
         c = clean.clean_text(piece, doc_id=did, extra_lines=extra_lines)
@@ -173,25 +183,27 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         sentences += len(sent)
         # terms: classify each distinct word once, count (section, word) pairs
         words, starts = tokenizer.segment(c.masked_text)
-        codes, uniques = pd.factorize(pd.Series(words, dtype=object), sort=False)
-        keep = np.fromiter((kinds.setdefault(w, tokenizer.kind_of(w) in COUNTED) for w in uniques),
-                           dtype=bool, count=len(uniques))
+        codes, uniques = pd.factorize(np.array(words, dtype=object), sort=False)
+        uniques = np.asarray(uniques, dtype=object)
+        keep = np.fromiter((kinds[w] if w in kinds else kinds.setdefault(w, tokenizer.kind_of(w) in COUNTED)
+                            for w in uniques), dtype=bool, count=len(uniques))
         sel = keep[codes] if len(codes) else np.zeros(0, dtype=bool)
         codes = codes[sel]
         tokens += int(sel.sum())
         top_starts = top["start"].to_numpy()
-        top_ids = top["section_id"].to_numpy(dtype=object)
+        top_ids = np.asarray(top["section_id"].tolist(), dtype=object)
         where = np.searchsorted(top_starts, np.asarray(starts, dtype=np.int64)[sel], side="right") - 1
         where = np.clip(where, 0, None)
         nsec = max(len(top_ids), 1)
         pairs, counts = np.unique(codes.astype(np.int64) * nsec + where, return_counts=True)
         wcode, scode = pairs // nsec, pairs % nsec
         prefix = f"c{k}:" if k else ""
+        term_list = uniques[wcode].tolist()
+        for w, n in zip(term_list, counts.tolist()):
+            totals[w] = totals.get(w, 0) + n
         st = pd.DataFrame({"doc_id": did,
                            "section_id": [prefix + s for s in top_ids[scode]] if len(top_ids) else "",
-                           "term": np.asarray(uniques, dtype=object)[wcode], "n": counts.astype(np.int64)})
-        for w, n in zip(st["term"], st["n"]):
-            totals[w] = totals.get(w, 0) + int(n)
+                           "term": term_list, "n": counts.astype(np.int64)})
         hits = themes.count_themes(c, lexicon=lexicon, sections=sec, doc_id=did)
         hits["sentence"] = np.searchsorted(sent, hits["start"].to_numpy(), side="right") - 1
         out_sec = sec.copy()

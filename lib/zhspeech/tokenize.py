@@ -108,6 +108,7 @@ class Tokenizer:
         self._seg = None
         self._automaton = None
         self._userwords = frozenset(self.userdict.words)
+        self._pieces: dict = {}    # word -> True (keep), False (whitespace) or its pieces
 
     # -- segmenter --------------------------------------------------------------------
     def _segmenter(self):
@@ -144,26 +145,29 @@ class Tokenizer:
         攻部|部部攻), so running the same Viterbi on the same runs is what makes the two
         backends give identical tokens on any input.
         """
-        from jieba import finalseg
-
+        single = [len(w) == 1 and "\u4e00" <= w <= "\u9fd5" for w in words]
+        if True not in single:
+            return words
         out: list[str] = []
-        run: list[str] = []
-        known = _dictionary_freq()
-        for w in words + [""]:
-            if len(w) == 1 and _HAN_CHAR.match(w):
-                run.append(w)
+        # jieba's dictionary frequencies: the segmenter's own for the jieba backend (its
+        # additions are the user words, checked apart), so one dictionary is loaded
+        known = self._segmenter().FREQ if self.backend == "jieba" else _dictionary_freq()
+        pos, i, n = 0, 0, len(words)
+        while i < n:
+            if not single[i]:
+                i += 1
                 continue
-            if len(run) > 1:
-                joined = "".join(run)
-                if known.get(joined) or joined in self._userwords:
-                    out.extend(run)
-                else:
-                    out.extend(finalseg.cut(joined))
-            else:
-                out.extend(run)
-            run = []
-            if w:
-                out.append(w)
+            j = i + 1
+            while j < n and single[j]:
+                j += 1
+            if j - i > 1:
+                joined = "".join(words[i:j])
+                if not (known.get(joined) or joined in self._userwords):
+                    out.extend(words[pos:i])
+                    out.extend(_hmm_cut(joined))
+                    pos = j
+            i = j
+        out.extend(words[pos:])
         return out
 
     def _terms(self):
@@ -182,17 +186,31 @@ class Tokenizer:
         if not text:
             return [], []
         words = self._keep_terms_whole(text, self._raw_cut(text))
-        out_w, out_s = [], []
-        start = 0
-        for w in words:
+        starts = list(accumulate(map(len, words), initial=0))
+        # Each distinct word is classified once: kept as it is (Chinese, or one piece of
+        # the shared rule), dropped (whitespace) or split by the shared rule.
+        pieces = self._pieces
+        for w in set(words).difference(pieces):
             if _HAN_ONLY.fullmatch(w):
+                pieces[w] = True
+            elif w.isspace():
+                pieces[w] = False
+            else:
+                found = [(m.group(), m.start()) for m in _PIECES.finditer(w)]
+                pieces[w] = True if len(found) == 1 and found[0][0] == w else found
+        kinds = [pieces[w] for w in words]
+        if not any(k is not True and k is not False for k in kinds):
+            kept = [(w, s) for w, s, k in zip(words, starts, kinds) if k]
+            return [w for w, _ in kept], [s for _, s in kept]
+        out_w, out_s = [], []
+        for w, s, k in zip(words, starts, kinds):
+            if k is True:
                 out_w.append(w)
-                out_s.append(start)
-            elif not w.isspace():
-                for m in _PIECES.finditer(w):
-                    out_w.append(m.group())
-                    out_s.append(start + m.start())
-            start += len(w)
+                out_s.append(s)
+            elif k:
+                for piece, off in k:
+                    out_w.append(piece)
+                    out_s.append(s + off)
         return out_w, out_s
 
     def _keep_terms_whole(self, text: str, words: list[str]) -> list[str]:
@@ -418,21 +436,36 @@ def best_cover(occurrences, boundary) -> list[tuple[int, int]]:
     return sorted(best[-1][1])
 
 
+_HMM: dict = {}
+
+
+def _hmm_cut(run: str) -> list[str]:
+    """jieba's HMM words of a run of single characters (memoised: runs recur)."""
+    words = _HMM.get(run)
+    if words is None:
+        from jieba import finalseg
+
+        if len(_HMM) > 200_000:
+            _HMM.clear()
+        words = _HMM[run] = list(finalseg.cut(run))
+    return words
+
+
 _JIEBA: dict = {}
 
 
 def _jieba_dictionary():
     """jieba's own dictionary, loaded once per process into a private Tokenizer (jieba's
-    global instance is never touched): its word frequencies and part-of-speech table."""
+    global instance is never touched): its word frequencies, and its part-of-speech
+    table once asked for (``tags``; loading it costs more than the dictionary itself)."""
     if not _JIEBA:
         _quiet_jieba()
         import jieba
-        import jieba.posseg
 
         base = jieba.Tokenizer()
         base.initialize()
+        _JIEBA["base"] = base
         _JIEBA["freq"] = base.FREQ
-        _JIEBA["tags"] = jieba.posseg.POSTokenizer(base).word_tag_tab
     return _JIEBA
 
 
@@ -442,7 +475,12 @@ def _dictionary_freq() -> dict:
 
 def _dictionary_tags() -> dict:
     """jieba's dictionary part-of-speech table (the one jieba.posseg uses)."""
-    return _jieba_dictionary()["tags"]
+    d = _jieba_dictionary()
+    if "tags" not in d:
+        import jieba.posseg
+
+        d["tags"] = jieba.posseg.POSTokenizer(d["base"]).word_tag_tab
+    return d["tags"]
 
 
 # -- corpus-level segmentation with an on-disk cache -------------------------------------
