@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NBVAL := --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
 
-.PHONY: install test unit nbtest report bench clean-cache notebooks lab
+.PHONY: install test unit nbtest report bench bench-full clean-cache notebooks lab
 
 install: $(STAMP)
 
@@ -40,6 +40,10 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The store phases at the issue's sizes (100 MB; several minutes on 2 cores).
+bench-full: $(STAMP)
+	$(BIN)/python benchmarks/run.py --full --only help index-rjieba-1 index-rjieba-2 index-jieba-1 index-file query
 
 # Re-execute the notebooks and keep only the outputs of cells marked NBVAL_CHECK_OUTPUT.
 notebooks: $(STAMP)

@@ -286,7 +286,7 @@ PHASES = {
     "help": lambda a: phase_help(),
     "index-rjieba-1": lambda a: phase_index(a.megabytes, 1, "rjieba"),
     "index-rjieba-2": lambda a: phase_index(a.megabytes, 2, "rjieba"),
-    "index-jieba-1": lambda a: phase_index(a.megabytes / 4, 1, "jieba"),
+    "index-jieba-1": lambda a: phase_index(a.megabytes / 10, 1, "jieba"),
     "index-file": lambda a: phase_index(a.megabytes, 1, "rjieba", single=True),
     "query": lambda a: phase_query(a.documents),
 }

@@ -244,3 +244,24 @@ def test_importing_the_command_line_stays_light():
             " 'duckdb', 'dask'); print([m for m in heavy if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_each_command_computes_only_what_it_shows(monkeypatch, capsys):
+    sample = str(zs.paths.sample_speech())
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a stage this command does not show was computed")
+
+    with monkeypatch.context() as m:
+        m.setattr(zs.themes, "count_themes", forbidden)
+        m.setattr(zs.tokenize, "tokenize_corpus", forbidden)
+        assert main(["sections", sample, "--depth", "1", "--format", "csv"]) == 0
+        assert main(["kwic", sample, "人才", "--format", "csv"]) == 0
+    with monkeypatch.context() as m:
+        m.setattr(zs.themes, "count_themes", forbidden)
+        m.setattr(zs.structure, "parse_structure", forbidden)
+        assert main(["freq", sample, "--top", "3", "--format", "csv"]) == 0
+    with monkeypatch.context() as m:
+        m.setattr(zs.tokenize, "tokenize_corpus", forbidden)
+        assert main(["themes", sample, "--format", "csv"]) == 0
+    capsys.readouterr()

@@ -48,14 +48,16 @@ def _documents(path: str):
     return [corpus.load_document(p)]
 
 
-def _analyses(path: str, args=None):
+def _analyses(path: str, args=None, stages=("sections", "tokens", "hits")):
+    """Analyses of PATH with only the ``stages`` a command shows (see pipeline.analyze)."""
     from . import pipeline, themes, tokenize
 
-    lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False) if args else None
+    lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False) \
+        if args and "hits" in stages else None
     if lexicon is not None and getattr(args, "theme", None):
         lexicon = lexicon.select(args.theme)
-    tok = tokenize.default_tokenizer(getattr(args, "backend", "jieba") or "jieba")
-    return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon) for d in _documents(path)], lexicon
+    tok = tokenize.default_tokenizer(getattr(args, "backend", "jieba") or "jieba") if "tokens" in stages else None
+    return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon, stages=stages) for d in _documents(path)], lexicon
 
 
 def cmd_clean(args):
@@ -85,7 +87,7 @@ def cmd_sections(args):
     import pandas as pd
 
     frames = []
-    for a in _analyses(args.path)[0]:
+    for a in _analyses(args.path, stages=("sections",))[0]:
         s = a.sections
         if args.depth:
             s = s[s["level"] <= args.depth]
@@ -103,7 +105,7 @@ def cmd_freq(args):
 
     from . import stats, tokenize
 
-    analyses, _ = _analyses(args.path, args)
+    analyses, _ = _analyses(args.path, args, stages=("tokens", "sections") if args.by == "section" else ("tokens",))
     if args.pos:
         tok = tokenize.default_tokenizer(args.backend)
         tokens = pd.concat([tok.tokens(a.cleaned, doc_id=a.doc_id, pos=True) for a in analyses], ignore_index=True)
@@ -130,7 +132,7 @@ def cmd_kwic(args):
 
     from . import stats
 
-    analyses, _ = _analyses(args.path)
+    analyses, _ = _analyses(args.path, stages=("sections",))
     frames = [stats.kwic(a.cleaned, args.term, window=args.window, regex=args.regex, doc_id=a.doc_id,
                          sections=a.sections) for a in analyses]
     _emit(pd.concat(frames, ignore_index=True), args)
@@ -141,7 +143,7 @@ def cmd_themes(args):
 
     from . import themes
 
-    analyses, lexicon = _analyses(args.path, args)
+    analyses, lexicon = _analyses(args.path, args, stages=("sections", "hits"))
     frames = []
     for a in analyses:
         e = themes.emphasis(a.hits, a.sections, a.text, by=args.by, lexicon=lexicon)
