@@ -92,7 +92,7 @@ def _schemas():
 class Settings:
     """What a task needs to rebuild the same tokenizer and lexicon in any process."""
 
-    backend: str = "jieba"
+    backend: str = "rjieba"
     lexicon: str | None = None          # a theme lexicon file; None = the bundled one
     chunk_chars: int = CHUNK_CHARS
 
@@ -536,7 +536,7 @@ def _batches(items: list, task_chars: int, task_docs: int) -> list[list]:
     return out
 
 
-def index(source, out, *, workers: int | None = None, scheduler=None, backend: str = "jieba",
+def index(source, out, *, workers: int | None = None, scheduler=None, backend: str = "rjieba",
           lexicon=None, chunk_chars: int = CHUNK_CHARS, recursive: bool = True, progress: bool = True,
           task_chars: int = TASK_CHARS) -> Summary:
     """Build or update the store ``out`` from the texts of ``source`` (a folder or file).
