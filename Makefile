@@ -45,7 +45,8 @@ bench: $(STAMP)
 bench-full: $(STAMP)
 	$(BIN)/python benchmarks/run.py --full --only help index-rjieba-1 index-rjieba-2 index-jieba-1 index-file query
 
-# Re-execute the notebooks and keep only the outputs of cells marked NBVAL_CHECK_OUTPUT.
+# Sync notebooks/*.ipynb from their sources notebooks/*.md (Jupytext MyST), execute them
+# and keep only the outputs of cells marked NBVAL_CHECK_OUTPUT.
 notebooks: $(STAMP)
 	$(BIN)/python tools/build_notebooks.py
 

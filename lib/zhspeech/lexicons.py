@@ -138,7 +138,7 @@ def overlapping_terms(words) -> list[tuple[str, str, str, str]]:
                 if right == left or suffix == right or right in left or left in right:
                     continue
                 joined = left + right[len(suffix):]
-                cover = next((w for w in words if joined in w), "")
+                cover = min((w for w in words if joined in w), key=lambda w: (len(w), w), default="")
                 out.append((left, right, joined, cover))
     return sorted(set(out))
 

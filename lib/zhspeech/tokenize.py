@@ -358,21 +358,28 @@ class Tokenizer:
 
     def _segment_pos(self, text: str):
         words, starts = self.segment(text)
+        tags = self.tags(words)
+        return words, starts, [tags[w] for w in words]
+
+    def tags(self, words) -> dict:
+        """Part of speech of each distinct word, as in :meth:`tokens` with ``pos=True``:
+        the user dictionary's tag, jieba's dictionary tag, ``m`` for numbers, ``eng`` for
+        Latin, ``x`` otherwise. A word's tag does not depend on its context."""
         lookup = _dictionary_tags()
         user = {w: (t or DEFAULT_TAG) for w, _, t in self.userdict.entries}
-        tags = []
-        for w in words:
+        out = {}
+        for w in set(words):
             if w in user:
-                tags.append(user[w])
+                out[w] = user[w]
             elif _HAN_ONLY.fullmatch(w):
-                tags.append(lookup.get(w, "x"))
-            elif w[0].isdigit():
-                tags.append("m")
-            elif w[0].isascii() and w[0].isalpha():
-                tags.append("eng")
+                out[w] = lookup.get(w, "x")
+            elif w[:1].isdigit():
+                out[w] = "m"
+            elif w[:1].isascii() and w[:1].isalpha():
+                out[w] = "eng"
             else:
-                tags.append("x")
-        return words, starts, tags
+                out[w] = "x"
+        return out
 
     def count(self, text, *, masks=None) -> Counter:
         """Counts of the counted tokens (``word`` and ``latin``) of a text.
