@@ -129,8 +129,11 @@ def build_reference(folders, out=None, *, progress: bool = True, cache: bool = T
             corp = corpus.load_group(target)
             extra = clean.find_repeated_lines([d.raw for d in corp])
             for doc in tqdm(list(corp), desc="analysing", unit="doc", disable=not progress):
-                for name, df in store.document_tables(doc, group=target.name, settings=settings,
-                                                      extra_lines=extra):
+                for name, rows in store.document_tables(doc, group=target.name, settings=settings,
+                                                        extra_lines=extra):
+                    df = rows if isinstance(rows, pd.DataFrame) else rows.to_pandas()
+                    if name == "terms":
+                        df = df.sort_values(["n", "term"], ascending=[False, True])
                     parts[name].append(df)
     if not parts["documents"]:
         raise EmptyCorpusError(", ".join(map(str, folders)), "no texts to build a reference from")

@@ -158,11 +158,13 @@ def paragraph_chunks(text: str, size: int):
 
 def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                     extra_lines: frozenset = frozenset()):
-    """Analyse one :class:`~zhspeech.corpus.Document`; yield ``(table, DataFrame)``
-    pairs as they are ready (sections, section terms and hits chunk by chunk, then
-    the document's terms and its documents row)."""
+    """Analyse one :class:`~zhspeech.corpus.Document`; yield ``(table, rows)`` pairs as
+    they are ready (sections, section terms and hits chunk by chunk, then the
+    document's terms and its documents row). Rows are a pandas DataFrame or a pyarrow
+    Table (terms, section terms), in no particular order."""
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
     from . import clean, structure, themes
     from .tokenize import COUNTED
@@ -201,9 +203,10 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         term_list = uniques[wcode].tolist()
         for w, n in zip(term_list, counts.tolist()):
             totals[w] = totals.get(w, 0) + n
-        st = pd.DataFrame({"doc_id": did,
-                           "section_id": [prefix + s for s in top_ids[scode]] if len(top_ids) else "",
-                           "term": term_list, "n": counts.astype(np.int64)})
+        sids = top_ids[scode].tolist() if len(top_ids) else [""] * len(term_list)
+        st = pa.table({"doc_id": pa.array([did] * len(term_list), pa.string()),
+                       "section_id": pa.array([prefix + s for s in sids] if prefix else sids, pa.string()),
+                       "term": pa.array(term_list, pa.string()), "n": pa.array(counts, pa.int64())})
         hits = themes.count_themes(c, lexicon=lexicon, sections=sec, doc_id=did)
         hits["sentence"] = np.searchsorted(sent, hits["start"].to_numpy(), side="right") - 1
         out_sec = sec.copy()
@@ -216,11 +219,12 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                 frame["start"] += base
                 frame["end"] += base
         yield "sections", out_sec
-        yield "section_terms", st.sort_values(["section_id", "n", "term"], ascending=[True, False, True])
+        yield "section_terms", st
         yield "theme_hits", hits
         base += len(text)
-    terms = pd.DataFrame({"doc_id": did, "term": list(totals), "n": list(totals.values())})
-    yield "terms", terms.sort_values(["n", "term"], ascending=[False, True])
+    yield "terms", pa.table({"doc_id": pa.array([did] * len(totals), pa.string()),
+                             "term": pa.array(list(totals), pa.string()),
+                             "n": pa.array(list(totals.values()), pa.int64())})
     meta = doc.meta
     date = str(meta.get("date", "") or "")
     yield "documents", pd.DataFrame([{
@@ -268,7 +272,6 @@ class _PartWriter:
                 self.flush(table)
 
     def flush(self, table: str):
-        import pandas as pd
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -278,8 +281,10 @@ class _PartWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.writers[table] = pq.ParquetWriter(path, schema, compression="zstd")
         if self.buffers[table]:
-            df = pd.concat(self.buffers[table], ignore_index=True)[schema.names]
-            self.writers[table].write_table(pa.Table.from_pandas(df, schema=schema, preserve_index=False))
+            parts = [b if isinstance(b, pa.Table) else
+                     pa.Table.from_pandas(b[schema.names], schema=schema, preserve_index=False)
+                     for b in self.buffers[table]]
+            self.writers[table].write_table(pa.concat_tables([p.select(schema.names).cast(schema) for p in parts]))
         self.buffers[table], self.buffered[table] = [], 0
 
     def close(self) -> dict:
