@@ -265,8 +265,13 @@ class Tokenizer:
 
         def keep_or_recut(a, b):
             """Words covering text[a:b]: the segmenter's where whole, fragments re-cut."""
-            out, pos = [], a
+            if a >= b:
+                return []
             i = bisect.bisect_right(ends, a)
+            j = bisect.bisect_left(ends, b)
+            if (ends[i - 1] if i else 0) == a and ends[j] == b:
+                return words[i:j + 1]               # whole words from a to b: a slice
+            out, pos = [], a
             while pos < b:
                 w_start = ends[i - 1] if i else 0
                 w_end = ends[i]
@@ -282,10 +287,13 @@ class Tokenizer:
                         i += 1
             return out
 
+        occ_starts = [o[0] for o in occ]
         new_words, pos = [], 0
         for lo, hi in regions:
             new_words.extend(keep_or_recut(pos, lo))
-            inside = [o for o in occ if lo <= o[0] and o[1] <= hi]
+            first = bisect.bisect_left(occ_starts, lo)
+            last = bisect.bisect_left(occ_starts, hi, first)
+            inside = [o for o in occ[first:last] if o[1] <= hi]
             cursor = lo
             for s, e in best_cover(inside, boundary):
                 new_words.extend(keep_or_recut(cursor, s))
