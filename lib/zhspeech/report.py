@@ -101,8 +101,9 @@ def _inject(page: str, css: str) -> str:
     return css + page
 
 
-def to_html(nb, *, no_input: bool = False) -> str:
-    """HTML of an executed notebook, with the Chinese font embedded."""
+def to_html(nb, *, no_input: bool = False, css: str | None = None) -> str:
+    """HTML of an executed notebook, with the Chinese font embedded (``css`` from
+    :func:`font_face_css`, made for this page when not given)."""
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab")
@@ -110,7 +111,7 @@ def to_html(nb, *, no_input: bool = False) -> str:
     exporter.exclude_input_prompt = no_input
     exporter.exclude_output_prompt = no_input
     body, _ = exporter.from_notebook_node(nb)
-    return _inject(body, font_face_css(body))
+    return _inject(body, font_face_css(body) if css is None else css)
 
 
 def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False, parameters: dict | None = None,
@@ -141,10 +142,16 @@ def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False,
                 error = f"could not execute ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
             nb = nbformat.read(str(executed if executed.exists() else path), as_version=4)
             target = out / (path.stem + ".html")
-            target.write_text(to_html(nb, no_input=no_input), encoding="utf-8")
+            target.write_text(to_html(nb, no_input=no_input, css=""), encoding="utf-8")
             results.append(NotebookResult(paths.display(path), target, error is None, notebook_title(nb),
                                           error or ""))
-    write_index(results, out)
+    write_index(results, out, css="")
+    # One font subset for the whole run: the characters of every page, embedded in each.
+    pages = [r.html for r in results] + [out / "index.html"]
+    texts = {p: p.read_text(encoding="utf-8") for p in pages if p.is_file()}
+    css = font_face_css("".join(texts.values()))
+    for p, page in texts.items():
+        p.write_text(_inject(page, css), encoding="utf-8")
     return results
 
 
@@ -158,7 +165,7 @@ def _original_cell_number(executed: Path, index: int) -> int:
     return index - injected + 1
 
 
-def write_index(results: list[NotebookResult], out: Path) -> Path:
+def write_index(results: list[NotebookResult], out: Path, *, css: str | None = None) -> Path:
     rows = []
     for r in results:
         status = "✓" if r.ok else f"✗ {html.escape(r.error)}"
@@ -174,5 +181,5 @@ def write_index(results: list[NotebookResult], out: Path) -> Path:
         "<table><tr><th>notebook</th><th>标题 / title</th><th>status</th></tr>\n" + "\n".join(rows) +
         "\n</table>\n</body></html>\n")
     path = out / "index.html"
-    path.write_text(_inject(body, font_face_css(body)), encoding="utf-8")
+    path.write_text(_inject(body, font_face_css(body) if css is None else css), encoding="utf-8")
     return path
