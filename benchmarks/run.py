@@ -259,6 +259,24 @@ def phase_query(documents: int) -> dict:
             "seconds_all": times, "goal_seconds": 1.0}
 
 
+def phase_freq_warm(megabytes: float) -> dict:
+    """``zhspeech freq FOLDER`` on a cold cache, then again on the unchanged folder."""
+    import os
+
+    exe = Path(sys.executable).with_name("zhspeech")
+    with tempfile.TemporaryDirectory() as tmp:
+        size, chars = make_folder(Path(tmp) / "in", megabytes)
+        env = dict(os.environ, ZHSPEECH_CACHE=str(Path(tmp) / "cache"))
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            subprocess.run([str(exe), "freq", str(Path(tmp) / "in"), "--format", "csv"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t0)
+    return {"input_mb": size / 1e6, "chars": chars, "cold_seconds": times[0], "warm_seconds": times[1],
+            "speedup": times[0] / times[1], "goal_speedup": 20}
+
+
 def phase_help() -> dict:
     import statistics
 
@@ -289,6 +307,7 @@ PHASES = {
     "index-jieba-1": lambda a: phase_index(a.megabytes / 10, 1, "jieba"),
     "index-file": lambda a: phase_index(a.megabytes, 1, "rjieba", single=True),
     "query": lambda a: phase_query(a.documents),
+    "freq-warm": lambda a: phase_freq_warm(a.megabytes / 10),
 }
 
 
