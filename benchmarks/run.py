@@ -243,20 +243,29 @@ def phase_query(documents: int) -> dict:
                     chunks.append(d)
                 (out / t).mkdir(parents=True, exist_ok=True)
                 rel = f"{t}/{part}.parquet"
-                pq.write_table(pa.concat_tables(chunks), out / rel, compression="zstd")
+                data = pa.concat_tables(chunks)
+                if t in zs.store.SORTED_BY_TERM:   # as index() writes them: sorted per flush
+                    step = zs.store.FLUSH_ROWS
+                    data = pa.concat_tables([data.slice(i, step).sort_by([("term", "ascending"),
+                                                                          ("doc_id", "ascending")])
+                                             for i in range(0, data.num_rows, step)])
+                pq.write_table(data, out / rel, compression="zstd", row_group_size=zs.store.ROW_GROUP_ROWS)
                 files[t] = {"file": rel, "bytes": (out / rel).stat().st_size, "rows": 0}
             manifest["parts"][part] = files
         (out / "manifest.json").write_text(_json.dumps(manifest))
-        times = []
-        for _ in range(3):
+        times, queries = [], []
+        for _ in range(3):       # open + the query, in a fresh connection each time
             t0 = time.perf_counter()
             with zs.store.open(out) as st:
+                t1 = time.perf_counter()
                 trend = st.term_trend(["脱贫攻坚", "乡村振兴"], by="year")
-                ndocs = int(st.sql("SELECT COUNT(*) AS n FROM documents")["n"][0])
-                nterms = int(st.sql("SELECT COUNT(*) AS n FROM terms")["n"][0])
+                queries.append(time.perf_counter() - t1)
             times.append(time.perf_counter() - t0)
+        with zs.store.open(out) as st:
+            ndocs = int(st.sql("SELECT COUNT(*) AS n FROM documents")["n"][0])
+            nterms = int(st.sql("SELECT COUNT(*) AS n FROM terms")["n"][0])
     return {"documents": ndocs, "term_rows": nterms, "rows": len(trend), "seconds": min(times),
-            "seconds_all": times, "goal_seconds": 1.0}
+            "seconds_all": times, "query_seconds": min(queries), "goal_seconds": 1.0}
 
 
 def phase_freq_warm(megabytes: float) -> dict:

@@ -56,7 +56,9 @@ TABLES = ("documents", "sections", "terms", "section_terms", "theme_hits")
 CHUNK_CHARS = 2_000_000      # documents longer than this are read in chunks
 TASK_CHARS = 1_000_000       # input characters per task (a task holds at least one document)
 TASK_DOCS = 64
-FLUSH_ROWS = 200_000         # rows buffered per table before a row group is written
+FLUSH_ROWS = 200_000         # rows buffered per table before they are written
+ROW_GROUP_ROWS = 2_048
+SORTED_BY_TERM = ("terms", "section_terms")
 DOC_FIELDS = ("title", "date", "issuer", "level", "genre")
 
 
@@ -284,7 +286,12 @@ class _PartWriter:
             parts = [b if isinstance(b, pa.Table) else
                      pa.Table.from_pandas(b[schema.names], schema=schema, preserve_index=False)
                      for b in self.buffers[table]]
-            self.writers[table].write_table(pa.concat_tables([p.select(schema.names).cast(schema) for p in parts]))
+            data = pa.concat_tables([p.select(schema.names).cast(schema) for p in parts])
+            if table in SORTED_BY_TERM:
+                # sorted by term in small row groups: a query for a few terms reads only
+                # the row groups whose min/max statistics can hold them
+                data = data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
+            self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
         self.buffers[table], self.buffered[table] = [], 0
 
     def close(self) -> dict:
@@ -754,6 +761,8 @@ class Store:
         documents, ``per_10k`` = n / tokens × 10,000 and ``docs`` (documents with the
         term). Groups where a term is absent have n = 0."""
         terms = [terms] if isinstance(terms, str) else list(terms)
+        if not terms:
+            raise StoreError("term_trend", "give at least one term")
         col = self._column(by)
         return self.sql(f"""
             WITH g AS (SELECT {col} AS grp, SUM(tokens) AS tokens, COUNT(*) AS documents
@@ -761,12 +770,12 @@ class Store:
                  w AS (SELECT UNNEST(?::VARCHAR[]) AS term),
                  h AS (SELECT d.{col} AS grp, t.term, SUM(t.n) AS n, COUNT(*) AS docs
                        FROM terms t JOIN documents d USING (doc_id)
-                       WHERE t.term IN (SELECT term FROM w) GROUP BY 1, 2)
+                       WHERE t.term IN ({", ".join("?" * len(terms))}) GROUP BY 1, 2)
             SELECT g.grp AS {col}, w.term, COALESCE(h.n, 0)::BIGINT AS n, g.tokens::BIGINT AS tokens,
                    10000.0 * COALESCE(h.n, 0) / NULLIF(g.tokens, 0) AS per_10k,
                    COALESCE(h.docs, 0)::BIGINT AS docs, g.documents::BIGINT AS documents
             FROM g CROSS JOIN w LEFT JOIN h ON h.grp IS NOT DISTINCT FROM g.grp AND h.term = w.term
-            ORDER BY 1 NULLS LAST, 2""", [terms])
+            ORDER BY 1 NULLS LAST, 2""", [terms, *terms])
 
     def top_terms(self, *, by: str = "genre", n: int = 20):
         """The ``n`` most frequent terms of each group of documents (ties by term):
