@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "paths", "corpus", "clean", "structure", "tokenize", "themes",
-    "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "store",
+    "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse",
+    "evaluate", "store",
 )
 
 __all__ = ["ZhspeechError", "__version__", *_SUBMODULES]

@@ -62,7 +62,7 @@ def _analyses(path: str, args=None, stages=("sections", "tokens", "hits")):
     return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon, stages=stages) for d in _documents(path)], lexicon
 
 
-def _theme_rows(df: pd.DataFrame, args) -> pd.DataFrame:
+def _theme_rows(df, args):
     wanted = getattr(args, "theme", None)
     return df[df["theme"].isin(wanted)].reset_index(drop=True) if wanted else df
 
@@ -209,6 +209,58 @@ def cmd_compare(args):
     _emit(what.round(3) if args.show != "keyness" else what, args, index=args.show != "keyness")
 
 
+def _discourse_inputs(args):
+    """(doc_id, cleaned, sections) for every document of every PATH."""
+    from . import clean, structure
+
+    for path in args.paths:
+        for doc in _documents(path):
+            c = clean.clean_text(doc.raw, doc_id=doc.doc_id)
+            yield doc.doc_id, c, structure.parse_structure(c.text, doc.doc_id)
+
+
+def cmd_formulas(args):
+    import pandas as pd
+
+    from . import discourse
+
+    tifa = discourse.load_tifa(args.lexicon)
+    hits = pd.concat([discourse.find_formulas(c, s, lexicon=tifa, doc_id=d, candidates=not args.listed_only)
+                      for d, c, s in _discourse_inputs(args)], ignore_index=True)
+    _emit(hits if args.hits else discourse.count_formulas(hits, by=args.by), args)
+
+
+def cmd_directives(args):
+    import pandas as pd
+
+    from . import discourse
+
+    marks = discourse.load_directives(args.lexicon)
+    frames = []
+    for d, c, s in _discourse_inputs(args):
+        force = discourse.directive_force(c, s, lexicon=marks, doc_id=d)
+        frames.append(force if args.sentences else discourse.directive_shares(force, s, by=args.by))
+    df = pd.concat(frames, ignore_index=True)
+    if not args.sentences:
+        df["share"] = df["share"].round(3)
+    _emit(df, args)
+
+
+def cmd_targets(args):
+    import pandas as pd
+
+    from . import discourse
+
+    rules = discourse.load_target_rules(args.rules)
+    df = pd.concat([discourse.targets(c, s, rules=rules, doc_id=d) for d, c, s in _discourse_inputs(args)],
+                   ignore_index=True)
+    if args.scope != "all":
+        df = df[df["scope"] == args.scope]
+    if args.by == "doc":
+        df = df.drop(columns=["section_id", "top_id"])
+    _emit(df.reset_index(drop=True), args)
+
+
 def cmd_build_reference(args):
     from . import reference
 
@@ -267,6 +319,26 @@ def cmd_report(args):
     for r in failed:
         print(f"zhspeech: error: {r.notebook}: {r.error}", file=sys.stderr)
     return 2 if failed else 0
+
+
+def cmd_eval_structure(args):
+    from . import evaluate
+
+    table = evaluate.evaluate_structure(args.gold, args.texts, min_recall=args.min_recall,
+                                        min_precision=args.min_precision, max_misassigned=args.max_misassigned,
+                                        max_false_warnings=args.max_false_warnings, min_linked=args.min_linked)
+    if args.format == "table":
+        shown = table.assign(recall=table["recall"].round(3), precision=table["precision"].round(3),
+                             misassigned=table["misassigned"].round(4))
+        _emit(shown, args)
+    else:
+        _emit(table, args)
+    failed = table[~table["ok"]]
+    if len(failed):
+        print(f"zhspeech: {len(failed)} of {len(table)} documents below the thresholds: "
+              f"{', '.join(failed['doc_id'])}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def paths_display(p) -> str:
@@ -356,6 +428,31 @@ def build_parser() -> argparse.ArgumentParser:
     common(p)
     p.set_defaults(func=cmd_compare)
 
+    p = sub.add_parser("formulas", help="提法 and numbered formulas: listed and candidate hits")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--hits", action="store_true", help="one row per hit with offsets instead of counts")
+    p.add_argument("--listed-only", action="store_true", help="no candidates found by rule")
+    p.add_argument("--lexicon", help="a 提法 lexicon (YAML like data/lexicons/tifa.yaml)")
+    common(p)
+    p.set_defaults(func=cmd_formulas)
+
+    p = sub.add_parser("directives", help="directive force: shares of sentences by level")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--sentences", action="store_true", help="one row per sentence with its strongest marker")
+    p.add_argument("--lexicon", help="a directive lexicon (YAML like data/lexicons/directives.yaml)")
+    common(p)
+    p.set_defaults(func=cmd_directives)
+
+    p = sub.add_parser("targets", help="stated quantitative targets")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--scope", choices=["main", "other", "all"], default="all")
+    p.add_argument("--rules", help="target-writing rules (YAML like data/lexicons/targets.yaml)")
+    common(p)
+    p.set_defaults(func=cmd_targets)
+
     p = sub.add_parser("corpus", help="corpus maintenance")
     csub = p.add_subparsers(dest="corpus_verb", required=True, metavar="ACTION")
     b = csub.add_parser("build-reference", help="rebuild data/reference/ from a folder of texts")
@@ -389,6 +486,22 @@ def build_parser() -> argparse.ArgumentParser:
                                 "--theme-share, a sections column")
     common(p)
     p.set_defaults(func=cmd_query)
+
+    p = sub.add_parser("eval", help="score a stage against hand-made gold files")
+    esub = p.add_subparsers(dest="eval_verb", required=True, metavar="STAGE")
+    e = esub.add_parser("structure", help="score the structure parser against gold outlines (*.tsv)")
+    e.add_argument("gold", metavar="GOLD_DIR", help="folder of gold outlines, one <doc_id>.tsv per text")
+    e.add_argument("texts", metavar="TEXT_DIR", nargs="?", default=None,
+                   help="folder of the texts (read recursively; default: GOLD_DIR)")
+    e.add_argument("--min-recall", type=float, default=1.0, help="headings found / expected (default 1.0)")
+    e.add_argument("--min-precision", type=float, default=1.0, help="headings right / found (default 1.0)")
+    e.add_argument("--max-misassigned", type=float, default=0.01,
+                   help="share of characters in the wrong section (default 0.01)")
+    e.add_argument("--max-false-warnings", type=int, default=0, help="warnings the gold does not expect (default 0)")
+    e.add_argument("--min-linked", type=float, default=1.0,
+                   help="share of announced counts linked as in the gold (default 1.0)")
+    common(e)
+    e.set_defaults(func=cmd_eval_structure)
     return parser
 
 

@@ -34,3 +34,7 @@ class ThemeError(ZhspeechError):
 
 class ReportError(ZhspeechError):
     """Notebook selection or execution problems in ``zhspeech report``."""
+
+
+class GoldError(ZhspeechError):
+    """A gold outline file is malformed or does not fit its text (the message gives the line)."""

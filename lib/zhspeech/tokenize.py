@@ -26,6 +26,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
@@ -49,6 +50,39 @@ _HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")     # the characters jieba's HMM work
 _PIECES = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z]+|\d+|[^\s]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|[零〇一二三四五六七八九十百千万亿两]+|[\d.]+[万亿]")
 _NUMERAL_ONLY = re.compile(r"[零〇一二三四五六七八九十百千万亿两几]+")
+
+
+def _order_repeats(words: list[str]) -> list[str]:
+    """Neighbouring words made of one repeated character, longest first (治治|治, not
+    治|治治).
+
+    Such words can be put in either order with exactly the same probability, and the
+    backends break that tie differently (it even moves with the dictionary's total
+    frequency), so one fixed order keeps the two identical.
+    """
+    joined = "".join(words)
+    sep = next(c for c in "\x00\ue000\ue001\ue002" if c not in joined)
+    line = sep.join(words)
+    pattern = _repeat_runs(sep)
+    if not pattern.search(line):
+        return words
+
+    def order(m):
+        return sep.join(sorted(m.group().split(sep), key=len, reverse=True))
+
+    return pattern.sub(order, line).split(sep)
+
+
+@lru_cache(maxsize=4)
+def _repeat_runs(sep: str) -> re.Pattern:
+    s = re.escape(sep)
+    return re.compile(f"(?:(?<={s})|^)([\u4e00-\u9fd5])\\1*(?:{s}\\1+)+(?={s}|$)")
+
+
+@lru_cache(maxsize=4)
+def _single_runs(sep: str) -> re.Pattern:
+    s = re.escape(sep)
+    return re.compile(f"(?:(?<={s})|^)[\u4e00-\u9fd5](?:{s}[\u4e00-\u9fd5])+(?={s}|$)")
 
 
 def _quiet_jieba():
@@ -108,6 +142,7 @@ class Tokenizer:
         self._seg = None
         self._automaton = None
         self._userwords = frozenset(self.userdict.words)
+        self._guesses: dict[str, str] = {}     # HMM results by run of characters
         self._pieces: dict = {}    # word -> True (keep), False (whitespace) or its pieces
 
     # -- segmenter --------------------------------------------------------------------
@@ -135,6 +170,7 @@ class Tokenizer:
         rule for the words no dictionary knows (:meth:`_guess_words`)."""
         seg = self._segmenter()
         words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
+        words = _order_repeats(words)
         return self._guess_words(words) if self.hmm else words
 
     def _guess_words(self, words: list[str]) -> list[str]:
@@ -145,30 +181,31 @@ class Tokenizer:
         攻部|部部攻), so running the same Viterbi on the same runs is what makes the two
         backends give identical tokens on any input.
         """
-        single = [len(w) == 1 and "\u4e00" <= w <= "\u9fd5" for w in words]
-        if True not in single:
+        from jieba import finalseg
+
+        if len(words) < 2:
             return words
-        out: list[str] = []
-        # jieba's dictionary frequencies: the segmenter's own for the jieba backend (its
-        # additions are the user words, checked apart), so one dictionary is loaded
-        known = self._segmenter().FREQ if self.backend == "jieba" else _dictionary_freq()
-        pos, i, n = 0, 0, len(words)
-        while i < n:
-            if not single[i]:
-                i += 1
-                continue
-            j = i + 1
-            while j < n and single[j]:
-                j += 1
-            if j - i > 1:
-                joined = "".join(words[i:j])
-                if not (known.get(joined) or joined in self._userwords):
-                    out.extend(words[pos:i])
-                    out.extend(_hmm_cut(joined))
-                    pos = j
-            i = j
-        out.extend(words[pos:])
-        return out
+        known = _dictionary_freq()
+        userwords = self._userwords
+        joined_words = "".join(words)
+        sep = next(c for c in "\x00\ue000\ue001\ue002" if c not in joined_words)
+
+        cache = self._guesses
+
+        def guess(m):
+            run = m.group().replace(sep, "")
+            if known.get(run) or run in userwords:
+                return m.group()
+            found = cache.get(run)
+            if found is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                found = cache[run] = "\x00".join(finalseg.cut(run))
+            return found.replace("\x00", sep) if sep != "\x00" else found
+
+        # words joined by a character the text lacks; a run is two or more one-character
+        # words in a row
+        return _single_runs(sep).sub(guess, sep.join(words)).split(sep)
 
     def _terms(self):
         if self._automaton is None and self.userdict.entries:
@@ -267,33 +304,25 @@ class Tokenizer:
             """Words covering text[a:b]: the segmenter's where whole, fragments re-cut."""
             if a >= b:
                 return []
-            i = bisect.bisect_right(ends, a)
-            j = bisect.bisect_left(ends, b)
-            if (ends[i - 1] if i else 0) == a and ends[j] == b:
-                return words[i:j + 1]               # whole words from a to b: a slice
-            out, pos = [], a
-            while pos < b:
-                w_start = ends[i - 1] if i else 0
-                w_end = ends[i]
-                if w_start == pos and w_end <= b:
-                    out.append(words[i])
-                    pos = w_end
-                    i += 1
-                else:
-                    stop = min(w_end, b)
-                    out.extend(self._raw_cut(text[pos:stop]))
-                    pos = stop
-                    if stop == w_end:
-                        i += 1
+            out = []
+            i = bisect.bisect_right(ends, a)                 # the word holding offset a
+            if (ends[i - 1] if i else 0) != a:
+                stop = min(ends[i], b)
+                out.extend(self._raw_cut(text[a:stop]))
+                a = stop
+                i += 1
+            j = bisect.bisect_right(ends, b)                 # words ending at or before b
+            if i < j:
+                out.extend(words[i:j])
+                a = ends[j - 1]
+            if a < b:
+                out.extend(self._raw_cut(text[a:b]))
             return out
 
-        occ_starts = [o[0] for o in occ]
         new_words, pos = [], 0
         for lo, hi in regions:
             new_words.extend(keep_or_recut(pos, lo))
-            first = bisect.bisect_left(occ_starts, lo)
-            last = bisect.bisect_left(occ_starts, hi, first)
-            inside = [o for o in occ[first:last] if o[1] <= hi]
+            inside = [o for o in occ if lo <= o[0] and o[1] <= hi]
             cursor = lo
             for s, e in best_cover(inside, boundary):
                 new_words.extend(keep_or_recut(cursor, s))
@@ -449,21 +478,6 @@ def best_cover(occurrences, boundary) -> list[tuple[int, int]]:
         with_it = ((score[0] + 1, score[1] - cut, score[2] + e - s), chosen + ((s, e),))
         best.append(max(best[i], with_it, key=lambda x: x[0]))
     return sorted(best[-1][1])
-
-
-_HMM: dict = {}
-
-
-def _hmm_cut(run: str) -> list[str]:
-    """jieba's HMM words of a run of single characters (memoised: runs recur)."""
-    words = _HMM.get(run)
-    if words is None:
-        from jieba import finalseg
-
-        if len(_HMM) > 200_000:
-            _HMM.clear()
-        words = _HMM[run] = list(finalseg.cut(run))
-    return words
 
 
 _JIEBA: dict = {}
