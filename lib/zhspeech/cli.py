@@ -470,8 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba",
                    help="segmenter (identical tokens; rjieba is faster)")
     b.add_argument("--lexicon", help="a theme lexicon file (default: the bundled themes.yaml)")
-    b.add_argument("--chunk-chars", type=int, default=2_000_000, metavar="N",
-                   help="read documents longer than N characters in chunks (default 2,000,000)")
+    b.add_argument("--chunk-chars", type=int, default=500_000, metavar="N",
+                   help="read documents longer than N characters in chunks (default 500,000)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_index)
 

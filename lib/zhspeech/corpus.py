@@ -59,7 +59,7 @@ class Document:
 
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     """Decode bytes as UTF-8 (BOM optional), UTF-16, GB18030 or Big5; return text, encoding."""
-    if not data.strip():
+    if not data or data.isspace():
         raise DocumentError(path, "empty file")
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data[3:], "utf-8", path), "utf-8-sig"
@@ -221,7 +221,7 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None) 
         raise DocumentError(path, "no such file")
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not data or data.isspace():
         raise DocumentError(path, "empty file")
     encoding, found = "utf-8", {}
     if suffix == ".docx":
