@@ -521,10 +521,8 @@ def naive_counts(text: str, top: int = 30) -> pd.DataFrame:
     """What a plain ``jieba.lcut`` + ``Counter`` reports (for comparison in the notebooks):
     jieba's default dictionary, every token counted, punctuation and placeholders included
     except whitespace."""
-    from .tokenize import _quiet_jieba
+    from .tokenize import _jieba_dictionary
 
-    jieba = _quiet_jieba()
-    seg = jieba.Tokenizer()
-    seg.initialize()
+    seg = _jieba_dictionary()["base"]     # jieba's own dictionary, loaded once per process
     counts = Counter(w for w in seg.lcut(text) if w.strip())
     return pd.DataFrame(counts.most_common(top), columns=["term", "n"])
