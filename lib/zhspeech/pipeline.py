@@ -30,23 +30,40 @@ class Analysis:
 def analyze(source, *, doc_id: str | None = None, tokenizer: tokenize.Tokenizer | None = None,
             lexicon: themes.Lexicon | None = None, cache: bool = True,
             extra_lines: frozenset = frozenset()) -> Analysis:
-    """Analyse a file, a :class:`~zhspeech.corpus.Document` or a text string."""
-    if isinstance(source, (str, Path)) and Path(str(source)).suffix and Path(str(source)).exists():
+    """Analyse a file, a :class:`~zhspeech.corpus.Document` or a text string.
+
+    A ``Path``, or a one-line string ending in a supported extension (``.txt``,
+    ``.md``, ``.docx``, ``.pdf``), is read as a file: a missing one raises
+    DocumentError. Any other string is the text itself.
+
+    Raises:
+        TypeError: ``source`` is none of these.
+        DocumentError: the file cannot be read, or the text is not valid Unicode.
+    """
+    if isinstance(source, Path) or (isinstance(source, str) and _names_a_file(source)):
         doc = corpus.load_document(source, doc_id=doc_id)
     elif isinstance(source, corpus.Document):
         doc = source
     elif isinstance(source, str):
+        clean.check_text(source, doc_id or "text")
         doc = corpus.Document(doc_id=doc_id or "text", raw=source, meta={"title": corpus.infer_title(source)})
     else:
-        raise TypeError(f"cannot analyse {type(source).__name__}")
+        raise TypeError(f"cannot analyse {type(source).__name__}: give a path, a Document or a str")
     did = doc_id or doc.doc_id
-    cleaned = clean.clean_text(doc.raw, doc_id=did, extra_lines=extra_lines)
+    cleaned = clean.clean_text(doc.raw, doc_id=did, extra_lines=extra_lines, replacements=doc.replacements)
     sections = structure.parse_structure(cleaned.text, did)
     tokenizer = tokenizer or tokenize.default_tokenizer()
     tokens = tokenize.tokenize_corpus({did: cleaned}, tokenizer, cache=cache, progress=False)
     lexicon = lexicon or themes.load_lexicon(warn_shared=False)
     hits = themes.count_themes(cleaned, lexicon=lexicon, sections=sections, doc_id=did)
     return Analysis(did, doc, cleaned, sections, tokens, hits)
+
+
+def _names_a_file(text: str) -> bool:
+    if "\n" in text or len(text) > 4096:
+        return False
+    suffix = Path(text).suffix.lower()
+    return suffix in corpus.SUPPORTED or (bool(suffix) and Path(text).exists())
 
 
 def analyze_corpus(source, *, tokenizer=None, lexicon=None, cache: bool = True,
