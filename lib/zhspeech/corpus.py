@@ -423,12 +423,13 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
         meta_rows = {}
     else:
         folder = source
-        own = Path(manifest) if manifest is not None else folder / "manifest.csv"
-        meta_rows = _read_manifest(own) if own.is_file() else {}
         try:
-            next(os.scandir(folder), None)
+            with os.scandir(folder) as entries:
+                next(entries, None)
         except OSError as exc:
             raise DocumentError(folder, f"cannot read folder ({exc.strerror or type(exc).__name__})") from None
+        own = Path(manifest) if manifest is not None else folder / "manifest.csv"
+        meta_rows = _read_manifest(own) if own.is_file() else {}
         pattern = "**/*" if recursive else "*"
         files = sorted(p for p in folder.glob(pattern)
                        if p.is_file() and p.suffix.lower() in SUPPORTED and not NOT_TEXTS.match(p.name))

@@ -166,6 +166,7 @@ def new_folder_beside(target: Path, option: str = "--out") -> Path:
     parent = prepare_parent(target, option)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes it private; reports are not
     except OSError as exc:
         raise OutputError(option, f"{target}: cannot write in {parent} ({_cause(exc)})") from None
     return tmp

@@ -240,13 +240,20 @@ def _inject_parameters(nb, values: dict):
 _KERNELS: list = []
 
 
-def _kernel_manager_class():
+def _kernel_manager_class(log: Path):
+    """A kernel manager that registers itself (for Ctrl-C) and sends the kernel's own
+    stderr (start-up chatter) to ``log`` instead of the user's terminal."""
     from jupyter_client.manager import AsyncKernelManager
 
     class TrackedKernelManager(AsyncKernelManager):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             _KERNELS.append(self)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(log, "ab") as fh:
+                kw["stderr"] = fh
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     return TrackedKernelManager
 
@@ -267,12 +274,21 @@ def _execute(source: Path, executed: Path, cwd: Path) -> None:
     outcome: dict = {}
 
     def work():
+        import asyncio
+
         try:
             pm.execute_notebook(str(source), str(executed), parameters={}, kernel_name="python3",
                                 progress_bar=False, log_output=False, cwd=str(cwd),
-                                kernel_manager_class=_kernel_manager_class())
+                                kernel_manager_class=_kernel_manager_class(executed.with_suffix(".stderr")))
         except BaseException as exc:  # handed to the main thread below
             outcome["error"] = exc
+        finally:
+            try:
+                loop = asyncio.get_event_loop_policy().get_event_loop()
+            except RuntimeError:  # this thread never made a loop
+                loop = None
+            if loop is not None and not loop.is_running():
+                loop.close()
 
     _KERNELS.clear()
     worker = threading.Thread(target=work, name="zhspeech-notebook", daemon=True)

@@ -201,6 +201,8 @@ def load_lexicon(path=None, *, warn_shared: bool = True) -> Lexicon:
     between themes are allowed and reported (``Lexicon.shared`` and a warning).
     """
     p = Path(path) if path is not None else paths.lexicon("themes.yaml")
+    if p.is_dir():
+        raise LexiconError(p, "is a folder, not a lexicon file")
     if not p.is_file():
         raise LexiconError(p, "no such file")
     lex = _load(str(p.resolve()), p.stat().st_mtime)
