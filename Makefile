@@ -41,7 +41,8 @@ lab: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# Re-execute the notebooks and keep only the outputs of cells marked NBVAL_CHECK_OUTPUT.
+# Sync notebooks/*.ipynb from their sources notebooks/*.md (Jupytext MyST), execute them
+# and keep only the outputs of cells marked NBVAL_CHECK_OUTPUT.
 notebooks: $(STAMP)
 	$(BIN)/python tools/build_notebooks.py
 

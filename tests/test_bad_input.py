@@ -522,3 +522,19 @@ def test_report_rerun_lists_exactly_this_run(inputs):
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert 'href="a-one.html"' in index and "b-two" not in index
     assert "yzyz" in (reports / "a-one.html").read_text(encoding="utf-8")
+
+
+def test_a_kernel_that_dies_is_named_in_one_line(inputs):
+    nbs = inputs["tmp"] / "nbs"
+    _sleepy_notebooks(nbs)
+    reports = inputs["out"] / "reports"
+    proc = subprocess.Popen([ZHSPEECH, "report", "--quiet", "--notebooks", str(nbs / "*.ipynb"), "--out", str(reports)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    kernels = _wait_for_kernels(proc.pid)
+    assert kernels, "no kernel was started"
+    for pid in kernels:
+        os.kill(pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2
+    assert_one_line(err, "slow.ipynb", "DeadKernelError")
+    assert sorted(p.name for p in reports.iterdir()) == ["index.html", "slow.html"]

@@ -10,7 +10,7 @@ import zhspeech as zs
 SAMPLE_ERRORS = [
     (656, "千部", "干部"),    # 考察识别和使用千部
     (1455, "招蓦", "招募"),   # 招蓦急需紧缺专业大学生
-    (3791, "貧", "贫"),       # 配齐配强貧困乡镇领导班子 (traditional character)
+    (3791, "貧", "贫"),       # 配齐配强貧困乡镇领导班子 (a stray traditional character: corrections.tsv)
     (4510, "班于", "班子"),   # 扎实推进领导班于和干部队伍建设
     (5528, "千部", "干部"),   # 帮扶千部
     (6082, "政洽", "政治"),   # 发挥好政洽效应
@@ -30,7 +30,8 @@ def test_sample_begins_with_title_and_has_no_advert(sample):
 
 
 def test_sample_every_error_is_corrected_and_logged(sample):
-    fixes = sample.edits[sample.edits["step"].isin(["corrections", "simplify"])].sort_values("start")
+    assert (sample.edits["step"] == "simplify").sum() == 0      # a simplified text: no t2s at all
+    fixes = sample.edits[sample.edits["step"] == "corrections"].sort_values("start")
     assert list(zip(fixes["start"], fixes["before"], fixes["after"])) == SAMPLE_ERRORS
     for _, wrong, _ in SAMPLE_ERRORS:
         assert wrong not in sample.text
@@ -126,4 +127,67 @@ def test_cli_clean_writes_text_and_log(tmp_path, capsys):
     import pandas as pd
 
     table = pd.read_csv(log)
-    assert len(table) == 19 and (table["step"] == "corrections").sum() == 8
+    assert len(table) == 19 and (table["step"] == "corrections").sum() == 9
+
+
+# -- script detection before OpenCC --------------------------------------------------------
+# Simplified sentences (our own) with characters that OpenCC t2s maps although they are
+# correct simplified writing: 乾 (乾县, 乾陵, 乾坤, 乾隆), 瞭 (瞭望), 於 in a surname, 後 in a name.
+SIMPLIFIED_WITH_MAPPED = (
+    "陕西省乾县位于关中平原西部，乾陵是唐代帝王陵墓。\n"
+    "乾隆年间编修的县志记载了当地的水利工程，如今乾坤朗朗、百业兴旺。\n"
+    "瞭望塔上的护林员说，今年森林防火形势总体平稳。\n"
+    "在乾县召开乾县乡村振兴工作会议。\n"
+    "於姓在当地是大姓，後稷的传说在这里流传很广。\n"
+)
+TRADITIONAL_PASSAGE = "我們要堅持以人民為中心的發展思想，鞏固拓展脫貧攻堅成果。\n"
+
+
+def test_simplified_text_gets_no_conversion_edits():
+    c = zs.clean.clean_text(SIMPLIFIED_WITH_MAPPED)
+    assert c.text == SIMPLIFIED_WITH_MAPPED
+    assert c.edits.empty
+    # the characters really are ones that t2s would change
+    assert zs.clean.traditional_share(SIMPLIFIED_WITH_MAPPED) > 0
+
+
+def test_traditional_passage_converts_with_its_share_logged():
+    c = zs.clean.clean_text(TRADITIONAL_PASSAGE)
+    assert c.text == "我们要坚持以人民为中心的发展思想，巩固拓展脱贫攻坚成果。\n"
+    e = c.edits
+    assert list(e["before"]) == ["們", "堅", "為", "發", "鞏", "脫貧", "堅"]
+    assert list(e["start"]) == [1, 3, 8, 12, 17, 21, 24]
+    # 8 of 26 汉字 change: 30.8 %
+    assert set(e["rule"]) == {"opencc:t2s paragraph 30.8% traditional"}
+
+
+def test_mixed_text_converts_only_the_traditional_paragraph():
+    text = SIMPLIFIED_WITH_MAPPED + TRADITIONAL_PASSAGE + "一、總體要求\n"
+    c = zs.clean.clean_text(text)
+    assert c.text == SIMPLIFIED_WITH_MAPPED + "我们要坚持以人民为中心的发展思想，巩固拓展脱贫攻坚成果。\n一、总体要求\n"
+    assert "乾县" in c.text and "瞭望" in c.text and "乾坤" in c.text
+    rules = c.edits.groupby("rule").size().to_dict()
+    # 一、總體要求: 2 of its 5 汉字 change, two different characters: traditional
+    assert rules == {"opencc:t2s paragraph 30.8% traditional": 7, "opencc:t2s paragraph 40.0% traditional": 1}
+    assert zs.clean.restore(c.text, c.edits) == text
+
+
+def test_traditional_document_converts_its_short_headings_too():
+    text = "一、總體要求\n" + TRADITIONAL_PASSAGE * 2 + "謝謝！\n"
+    c = zs.clean.clean_text(text)
+    assert c.text == "一、总体要求\n" + "我们要坚持以人民为中心的发展思想，巩固拓展脱贫攻坚成果。\n" * 2 + "谢谢！\n"
+    # 謝謝 changes only one kind of character: too short to tell, so it follows the text
+    # (3 paragraphs told, all traditional)
+    assert c.edits.iloc[-1]["rule"] == "opencc:t2s short paragraph 100.0%, text 100.0% traditional"
+    assert c.edits.iloc[-1]["before"] == "謝謝"
+
+
+def test_short_traditional_line_in_simplified_text_stays():
+    text = SIMPLIFIED_WITH_MAPPED + "謝謝！\n"
+    assert zs.clean.clean_text(text).edits.empty
+
+
+def test_traditional_share_measures():
+    assert zs.clean.traditional_share("") == 0.0
+    assert zs.clean.traditional_share("脱贫攻坚") == 0.0
+    assert zs.clean.traditional_share("脫貧攻堅") == 0.75

@@ -69,3 +69,60 @@ def test_freq_generic_verbs_and_pos(capsys):
     assert main(["freq", SAMPLE, "--top", "2", "--pos", "nz", "--format", "csv"]) == 0
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     assert table[["term", "n"]].values.tolist() == [["脱贫攻坚", 18], ["组织工作", 17]]
+
+
+def _csv(capsys):
+    return pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), keep_default_na=False)
+
+
+def test_freq_rates_do_not_move_with_display_filters(capsys):
+    rates = []
+    for extra in ([], ["--pos", "n,v"], ["--generic-verbs"]):
+        assert main(["freq", SAMPLE, "--top", "50", "--format", "csv", *extra]) == 0
+        table = _csv(capsys)
+        rates.append(table.set_index("term").loc["干部", "per_10k"])
+    assert rates == [152.48, 152.48, 152.48]
+
+
+def test_freq_by_section_in_text_order_and_no_lone_characters(capsys):
+    assert main(["freq", SAMPLE, "--by", "section", "--top", "1", "--format", "csv"]) == 0
+    table = _csv(capsys)
+    assert table["section_id"].tolist() == ["T", "O", "P1", "P2", "P3", "P4", "P5", "P6", "B1", "C"]
+    assert main(["freq", SAMPLE, "--top", "1000", "--format", "csv"]) == 0
+    terms = _csv(capsys)["term"].tolist()
+    assert "们" not in terms and "早" not in terms
+    assert main(["freq", SAMPLE, "--top", "1000", "--single-chars", "--format", "csv"]) == 0
+    assert "们" in _csv(capsys)["term"].tolist()
+
+
+def test_themes_shares_and_ranks_before_the_theme_filter(capsys):
+    assert main(["themes", SAMPLE, "--by", "section", "--format", "csv"]) == 0
+    full = _csv(capsys)
+    assert main(["themes", SAMPLE, "--by", "section", "--theme", "人才", "--format", "csv"]) == 0
+    one = _csv(capsys)
+    assert set(one["theme"]) == {"人才"}
+    pd.testing.assert_frame_equal(one, full[full["theme"] == "人才"].reset_index(drop=True))
+    opening = one[one["section_id"] == "O"].iloc[0]
+    assert opening["hit_share"] == 0.108 and opening["rank"] == "1"
+    assert (one[one["hits"] == 0]["rank"] == "").all()       # no rank without a hit
+
+
+def test_count_substring_and_token(capsys, shared_corpus):
+    texts = zs.paths.corpus_dir() / "texts"
+    assert main(["count", "改革", str(texts / "gwr-2015.txt"), "--format", "csv"]) == 0
+    row = _csv(capsys).iloc[0]
+    assert (row["substring"], row["token"]) == (86, 62)
+    assert row["absorbed_by"].startswith("体制改革 7; 改革开放 6; 全面深化改革 5")
+    assert main(["count", "就业", "脱贫攻坚", str(texts / "gwr-2019.txt"), "--format", "csv"]) == 0
+    table = _csv(capsys).set_index("term")
+    assert table.loc["就业", "substring"] == 30 and table.loc["就业", "token"] == 21
+    assert table.loc["脱贫攻坚", "difference"] == 0
+
+
+def test_count_needs_terms_and_existing_paths(tmp_path):
+    for argv, expected in [(["count", "改革"], "give the terms, then at least one file"),
+                           (["count", SAMPLE], "give at least one term"),
+                           (["count", "改革", str(tmp_path / "none.txt")], "none.txt: no such file or folder")]:
+        proc = subprocess.run([sys.executable, "-m", "zhspeech.cli", *argv], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL)
+        assert proc.returncode == 2 and expected in proc.stderr and proc.stderr.count("\n") == 1, proc.stderr

@@ -6,14 +6,23 @@ from zhspeech import lexicons
 from zhspeech.errors import LexiconError
 
 
-def test_userdict_has_hundreds_of_terms_none_inside_another():
+def test_userdict_has_hundreds_of_terms_and_only_reviewed_compounds_contain_others():
     words = lexicons.load_userdict().words
     assert len(words) >= 300
     for term in ("脱贫攻坚", "基层治理", "乡村振兴", "一肩挑", "两委", "易地扶贫搬迁", "职务与职级并行",
-                 "党建引领", "软弱涣散"):
+                 "党建引领", "软弱涣散", "个体工商户", "农村集体经济组织"):
         assert term in words
-    inside = [(a, b) for a in words for b in words if a != b and a in b]
-    assert inside == []
+    inside = sorted((a, b) for a in words for b in words if a != b and a in b)
+    assert inside == [("村集体经济", "农村集体经济组织"), ("村集体经济", "村集体经济组织"),
+                      ("村集体经济组织", "农村集体经济组织"), ("集体经济组织", "农村集体经济组织"),
+                      ("集体经济组织", "村集体经济组织")]
+
+
+def test_overlapping_terms_are_listed_with_their_cover():
+    pairs = lexicons.overlapping_terms(["村集体经济", "集体经济组织", "村集体经济组织", "领导干部", "干部队伍",
+                                        "脱贫攻坚"])
+    assert pairs == [("村集体经济", "集体经济组织", "村集体经济组织", "村集体经济组织"),
+                     ("领导干部", "干部队伍", "领导干部队伍", "")]
 
 
 def test_stopwords_are_function_words_not_content():

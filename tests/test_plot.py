@@ -34,6 +34,18 @@ def test_packaged_font_is_noto_sans_sc_with_its_licence():
     assert licence and "SIL Open Font License" in licence[0].read_text()
 
 
+def test_setup_notebook_sets_the_table_width_and_the_chinese_font():
+    import matplotlib as mpl
+    import pandas as pd
+    from matplotlib import font_manager
+
+    with pd.option_context("display.max_colwidth", 50):
+        path = plot.setup_notebook()
+        assert pd.get_option("display.max_colwidth") == 60
+    assert path is not None and path.name == "NotoSansSC-Regular.otf"
+    assert mpl.rcParams["font.sans-serif"][0] == font_manager.FontProperties(fname=str(path)).get_name()
+
+
 def test_chinese_title_and_ticks_have_no_missing_glyphs():
     plot.use_chinese_font()
     messages = _draw_chinese()

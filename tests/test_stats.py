@@ -33,7 +33,7 @@ def test_keyness_against_hand_computed_two_by_two_table():
     # Log Ratio = log2((10/100)/(20/1000)) = log2 5 = 2.32193
     target = {"甲": 10, "其他": 90}
     reference = {"甲": 20, "其他": 980}
-    row = stats.keyness(target, reference).set_index("term").loc["甲"]
+    row = stats.keyness(target, reference, single_chars=True).set_index("term").loc["甲"]
     assert row["n_target"] == 10 and row["n_reference"] == 20
     assert row["g2"] == pytest.approx(14.1915, rel=1e-4)
     assert row["chi2"] == pytest.approx(19.0195, rel=1e-4)
@@ -46,7 +46,7 @@ def test_keyness_against_hand_computed_two_by_two_table():
 
 def test_keyness_zero_frequency_uses_half():
     # a=0 of 100, b=5 of 1000: Log Ratio = log2((0.5/100)/(5/1000)) = log2(1) = 0, sign negative
-    row = stats.keyness({"乙": 100}, {"甲": 5, "乙": 995}).set_index("term").loc["甲"]
+    row = stats.keyness({"乙": 100}, {"甲": 5, "乙": 995}, single_chars=True).set_index("term").loc["甲"]
     assert row["log_ratio"] == pytest.approx(0.0)
     assert row["g2"] < 0 and row["n_target"] == 0
 
@@ -120,3 +120,58 @@ def test_sample_keyness_against_reference(sample_tokens):
     key = stats.keyness(sample_tokens, ref.terms)
     assert key.iloc[0]["term"] == "干部" and key.iloc[0]["effect"] == "target"
     assert key.set_index("term").loc["脱贫攻坚", "n_target"] == 18
+
+
+def test_single_characters_leave_ranked_tables_but_not_the_statistics():
+    target = {"甲": 10, "稳": 10, "脱贫攻坚": 10, "其他": 970}
+    reference = {"甲": 1, "稳": 1, "脱贫攻坚": 1, "其他": 997}
+    full = stats.keyness(target, reference, single_chars=True).set_index("term")
+    ranked = stats.keyness(target, reference).set_index("term")
+    assert "甲" in full.index and "甲" not in ranked.index
+    assert "稳" in ranked.index                      # listed in single_char_terms.txt
+    assert ranked.loc["脱贫攻坚", "g2"] == full.loc["脱贫攻坚", "g2"]
+    toks = pd.DataFrame({"doc_id": "d", "token": ["们", "们", "们", "稳", "干部"], "start": range(5),
+                         "end": range(1, 6), "kind": "word"})
+    assert stats.top_terms(toks)[["term", "n", "per_10k"]].values.tolist() == [["干部", 1, 2000.0],
+                                                                              ["稳", 1, 2000.0]]
+    assert stats.top_terms(toks, single_chars=True)["term"].tolist() == ["们", "干部", "稳"]
+    assert stats.drop_single_chars(pd.DataFrame({"term": ["们", "稳"]}), keep={"们"})["term"].tolist() == ["们"]
+
+
+def test_count_terms_rates_keep_their_denominator_and_sections_their_order():
+    # 10 counted tokens: A×4 in section P2 (text first), B×6 in P1 (text second)
+    toks = pd.DataFrame({"doc_id": "d", "token": ["甲乙"] * 4 + ["丙丁"] * 6, "start": range(10),
+                         "end": range(1, 11), "kind": "word"})
+    sections = pd.DataFrame({"doc_id": "d", "section_id": ["P2", "P1"], "level": 1, "start": [0, 4],
+                             "end": [4, 10]})
+    by_sec = stats.count_terms(toks, by="section", sections=sections)
+    assert by_sec[["section_id", "term", "n", "per_10k"]].values.tolist() == [
+        ["P2", "甲乙", 4, 10000.0], ["P1", "丙丁", 6, 10000.0]]
+    doc = stats.count_terms(toks)
+    # a display filter applied afterwards keeps the rate per 10,000 of all 10 tokens
+    assert doc[doc["term"] == "甲乙"]["per_10k"].tolist() == [4000.0]
+
+
+def test_substring_and_token_conventions():
+    text = "经济社会发展，实体经济，经济增长。脱贫攻坚，经济。"
+    toks = pd.DataFrame({"doc_id": "d",
+                         "token": ["经济社会", "发展", "，", "实体经济", "，", "经济", "增长", "。",
+                                   "脱贫", "攻坚", "，", "经济", "。"],
+                         "kind": ["word", "word", "punct", "word", "punct", "word", "word", "punct",
+                                  "word", "word", "punct", "word", "punct"]})
+    starts, pos = [], 0
+    for t in toks["token"]:
+        starts.append(pos)
+        pos += len(t)
+    toks["start"] = starts
+    toks["end"] = [s + len(t) for s, t in zip(starts, toks["token"])]
+    both = stats.count_conventions(["经济", "脱贫攻坚"], text, toks, doc_id="d")
+    assert both.values.tolist() == [
+        ["d", "经济", 4, 2, 2, "实体经济 1; 经济社会 1", ""],
+        ["d", "脱贫攻坚", 1, 0, 1, "", "脱贫|攻坚 1"]]
+    sub = stats.count_terms(toks, method="substring", terms=["经济"], text={"d": text})
+    tok = stats.count_terms(toks)
+    assert sub[["term", "n"]].values.tolist() == [["经济", 4]]
+    assert tok.set_index("term").loc["经济", "n"] == 2
+    # the same denominator: 8 counted tokens (punctuation is not counted)
+    assert sub["per_10k"].iloc[0] == pytest.approx(4 / 8 * 10_000)

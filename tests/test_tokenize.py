@@ -1,5 +1,7 @@
 """Segmentation: whole political terms, offsets, identical backends, the cache and
 bad user dictionaries."""
+from itertools import accumulate
+
 import ahocorasick
 import pandas as pd
 import pytest
@@ -17,6 +19,16 @@ from zhspeech.tokenize import Tokenizer
     ("推动公务员职务与职级并行制度化运行", ["推动", "公务员", "职务与职级并行", "制度化", "运行"]),
     ("突出党建引领城乡基层治理", ["突出", "党建引领", "城乡", "基层治理"]),
     ("PM2.5浓度下降4.5%", ["PM", "2", ".", "5", "浓度", "下降", "4", ".", "5", "%"]),
+    # compounds listed in the dictionary win over the entries inside them
+    ("健全农村集体经济组织", ["健全", "农村集体经济组织"]),
+    ("村集体经济组织成员", ["村集体经济组织", "成员"]),
+    ("壮大村集体经济", ["壮大", "村集体经济"]),
+    ("个体工商户增加", ["个体工商户", "增加"]),
+    # 领导干部 + 干部队伍 overlap and no compound is listed: one term either way, and the
+    # segmenter's own route (领导|干部队伍) is the cover that cuts none of its words
+    ("加强领导干部队伍建设", ["加强", "领导", "干部队伍", "建设"]),
+    # jieba's HMM for both backends (rjieba's own gives 攻部|部部攻)
+    ("攻部部部攻", ["攻部部", "部攻"]),
 ])
 def test_exact_tokens(tokenizer, text, tokens):
     assert tokenizer.cut(text) == tokens
@@ -48,6 +60,76 @@ def test_sample_top_30_has_no_stopword_punctuation_number_or_mask(sample_tokens,
         assert not any(ch.isdigit() or ch in "XX%，。、；：“”（）" for ch in term), term
 
 
+def test_overlapping_entries_without_a_compound_are_resolved_by_best_cover(tmp_path):
+    path = tmp_path / "dict.txt"
+    path.write_text("村集体经济\n集体经济组织\n", encoding="utf-8")
+    for backend in ("jieba", "rjieba"):
+        tok = Tokenizer(backend=backend, userdict=path)
+        # 村集体经济 would cut 农村; 集体经济组织 cuts nothing
+        assert tok.cut("发展农村集体经济组织") == ["发展", "农村", "集体经济组织"]
+        # one term either way: the segmenter's route 村集体经济|组织 is cut by neither
+        assert tok.cut("村集体经济组织") == ["村集体经济", "组织"]
+        assert tok.cut("壮大村集体经济，健全集体经济组织") == ["壮大", "村集体经济", "，", "健全", "集体经济组织"]
+
+
+def test_best_cover_prefers_more_terms_then_fewer_cuts():
+    from zhspeech.tokenize import best_cover
+
+    words = {0, 2, 4, 6, 8}                        # 农村|集体|经济|组织
+    assert best_cover([(1, 6), (2, 8)], words.__contains__) == [(2, 8)]
+    # three spans: A B overlap, C after A: {A, C} keeps two terms
+    assert best_cover([(0, 4), (2, 6), (4, 8)], words.__contains__) == [(0, 4), (4, 8)]
+    assert best_cover([], words.__contains__) == []
+
+
+def _brute_force_score(occ, boundary):
+    """(terms, -cuts) of the best non-overlapping subset, by trying every subset."""
+    from itertools import combinations
+
+    best = (0, 0)
+    for k in range(1, len(occ) + 1):
+        for subset in combinations(sorted(occ), k):
+            if any(a[1] > b[0] for a, b in zip(subset, subset[1:])):
+                continue
+            cuts = sum((not boundary(s)) + (not boundary(e)) for s, e in subset)
+            best = max(best, (k, -cuts))
+    return best
+
+
+def test_every_overlapping_pair_of_the_dictionary(tokenizer, fast_tokenizer):
+    words = tokenizer.userdict.words
+    pairs = zs.lexicons.overlapping_terms(words)
+    assert len(pairs) > 100
+    userwords = set(words)
+    for left, right, joined, cover in pairs:
+        sentence = f"要{joined}。"
+        got = tokenizer.cut(sentence)
+        assert got == fast_tokenizer.cut(sentence), joined
+        if cover:
+            assert cover in got, joined
+            continue
+        # the result keeps as many whole terms as any cover of the outermost occurrences,
+        # cutting as few of the segmenter's words
+        raw = tokenizer._raw_cut(sentence)
+        ends = set(accumulate(map(len, raw))) | {0}
+        occ = [(e + 1 - n, e + 1) for e, n in tokenizer._terms().iter(sentence)]
+        outer = [o for o in occ if not any(p != o and p[0] <= o[0] and o[1] <= p[1] for p in occ)]
+        spans, pos = [], 0
+        for w in got:
+            if w in userwords:
+                spans.append((pos, pos + len(w)))
+            pos += len(w)
+        cuts = sum((s not in ends) + (e not in ends) for s, e in spans)
+        # (a term inside an outermost one may come back whole in the re-cut rest:
+        # 农业农村 + 集体经济组织 in 农业农村集体经济组织, hence ≥)
+        assert (len(spans), -cuts) >= _brute_force_score(outer, ends.__contains__), (joined, got)
+        # where the two terms appear apart, each is one token: token count = substring count
+        apart = f"{left}，{right}。"
+        toks = tokenizer.cut(apart)
+        for term in (left, right):
+            assert toks.count(term) == apart.count(term), (apart, toks)
+
+
 def test_corpus_user_terms_are_segmented_whole_wherever_they_occur(shared_cleaned, tokenizer, fast_tokenizer):
     auto = ahocorasick.Automaton()
     for w in tokenizer.userdict.words:
@@ -61,15 +143,29 @@ def test_corpus_user_terms_are_segmented_whole_wherever_they_occur(shared_cleane
             assert (start, end + 1) in spans, (doc_id, word, start)
         assert fast_tokenizer.tokens(c, doc_id=doc_id).equals(toks), doc_id
         counts = toks["token"].value_counts()
-        for term in tokenizer.userdict.words:  # so token counts equal substring counts
-            assert counts.get(term, 0) == c.masked_text.count(term), (doc_id, term)
+        words = tokenizer.userdict.words
+        for term in words:  # so token counts equal substring counts, less those inside listed compounds
+            inside = sum(c.masked_text.count(big) * big.count(term) for big in words if big != term and term in big)
+            assert counts.get(term, 0) == c.masked_text.count(term) - inside, (doc_id, term)
+
+
+def test_compound_counts_in_a_report(shared_cleaned, tokenizer):
+    counts = tokenizer.count(shared_cleaned["gwr-2020"])
+    assert counts["个体工商户"] == shared_cleaned["gwr-2020"].masked_text.count("个体工商户") == 3
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(list("脱贫攻坚基层治理一肩挑两委人才干部队伍建设的了和。，、A1.5% \nPM_-") +
-                                ["易地扶贫搬迁", "职务与职级并行", "XX", "２０２０", "PM_2.5", "卡拉OK"]),
+@given(st.lists(st.sampled_from(list("脱贫攻坚基层治理一肩挑两委人才干部队伍建设的了和。，、A1.5% \nPM_-攻部") +
+                                ["易地扶贫搬迁", "职务与职级并行", "XX", "２０２０", "PM_2.5", "卡拉OK", "领导干部",
+                                 "村集体经济", "集体经济组织", "农村", "党员干部队伍"]),
                 max_size=40).map("".join) | st.text(max_size=40) | st.text(alphabet="PX-_.5%AB脱贫 ", max_size=12))
 def test_backends_are_identical(tokenizer, fast_tokenizer, text):
+    assert tokenizer.segment(text) == fast_tokenizer.segment(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="攻部部门干党员的人才队伍建设集体经济组织农村一二三", max_size=30))
+def test_backends_are_identical_on_runs_of_rare_characters(tokenizer, fast_tokenizer, text):
     assert tokenizer.segment(text) == fast_tokenizer.segment(text)
 
 

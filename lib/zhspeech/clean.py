@@ -194,8 +194,20 @@ def _opencc():
     return opencc.OpenCC("t2s")
 
 
-def to_simplified(text: str):
-    """Stray traditional characters become simplified (OpenCC ``t2s``)."""
+# Script is decided paragraph by paragraph. A paragraph is traditional when at least this
+# share of its 汉字 change under OpenCC t2s (and at least two do), simplified when fewer
+# change and it has enough 汉字 to tell. Measured: the 16 comparable texts (simplified) have
+# 0 such characters, the sample 1 in 7,440; the sample converted to traditional has 38 %.
+TRADITIONAL_SHARE = 0.15
+TRADITIONAL_MIN = 2     # distinct changed characters a paragraph needs to count as traditional
+                        # (a simplified line naming 乾县 three times changes only one)
+SIMPLIFIED_MIN = 10     # 汉字 a paragraph needs to count as simplified
+
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _t2s_edits(text: str) -> list:
+    """Every change OpenCC t2s would make, as edits on ``text``."""
     try:
         converted = _opencc().convert(text)
     except UnicodeEncodeError:
@@ -204,7 +216,7 @@ def to_simplified(text: str):
         parts = re.split("([\ud800-\udfff]+)", text)
         converted = "".join(p if i % 2 else _opencc().convert(p) for i, p in enumerate(parts))
     if converted == text:
-        return text, []
+        return []
     edits = []
     if len(converted) == len(text):
         block = 4096
@@ -217,7 +229,7 @@ def to_simplified(text: str):
                     j = i
                     while j < end and text[j] != converted[j]:
                         j += 1
-                    edits.append((i, j, text[i:j], converted[i:j], "opencc:t2s"))
+                    edits.append((i, j, text[i:j], converted[i:j]))
                     i = j
                 else:
                     i += 1
@@ -227,8 +239,94 @@ def to_simplified(text: str):
         sm = difflib.SequenceMatcher(None, text, converted, autojunk=False)
         for op, i1, i2, j1, j2 in sm.get_opcodes():
             if op != "equal":
-                edits.append((i1, i2, text[i1:i2], converted[j1:j2], "opencc:t2s"))
-    return apply_edits(text, edits), edits
+                edits.append((i1, i2, text[i1:i2], converted[j1:j2]))
+    return edits
+
+
+def _changed_han(edits) -> int:
+    return sum(len(_HAN_CHAR.findall(before)) for _, _, before, _ in edits)
+
+
+def traditional_share(text: str) -> float:
+    """Share of a text's 汉字 that OpenCC t2s would change (0.0 for a text without 汉字).
+
+    The measure behind :func:`to_simplified`: simplified texts score near 0 (a few
+    characters such as 乾 in 乾县 are legitimate in simplified writing), traditional
+    texts around 0.3–0.4.
+    """
+    han = len(_HAN_CHAR.findall(text))
+    return _changed_han(_t2s_edits(text)) / han if han else 0.0
+
+
+def to_simplified(text: str, *, share: float = TRADITIONAL_SHARE, changed_min: int = TRADITIONAL_MIN,
+                  simplified_min: int = SIMPLIFIED_MIN):
+    """Traditional script becomes simplified (OpenCC ``t2s``), only where the text is
+    written in it.
+
+    Script is decided before anything is converted, paragraph by paragraph, from the
+    share of 汉字 that t2s would change (:func:`traditional_share`):
+
+    * traditional: at least ``share`` of its 汉字 change, and at least ``changed_min``
+      different characters — converted;
+    * simplified: less than ``share`` change and it has at least ``simplified_min``
+      汉字 — left as written (乾县, 乾坤, 瞭望 are legitimate simplified text);
+    * too short to tell: follows the majority script of the paragraphs that could be
+      told, weighted by their 汉字 (a traditional document's short headings convert,
+      a short line in a simplified report does not).
+
+    Each edit's rule records the decision and the measured share, e.g.
+    ``opencc:t2s paragraph 37.7% traditional``. A stray traditional character in a
+    simplified text is a typo: list it in ``corrections.tsv``.
+    """
+    edits = _t2s_edits(text)
+    if not edits:
+        return text, []
+    paragraphs, i = [], 0
+    for start, end in _paragraph_spans(text):
+        j = i
+        while j < len(edits) and edits[j][0] < end:
+            j += 1
+        han = len(_HAN_CHAR.findall(text, start, end))
+        changed = _changed_han(edits[i:j])
+        distinct = len({c for x in edits[i:j] for c in _HAN_CHAR.findall(x[2])})
+        p_share = changed / han if han else 0.0
+        if distinct >= changed_min and p_share >= share:
+            verdict = "traditional"
+        elif p_share < share and han >= simplified_min:
+            verdict = "simplified"
+        else:
+            verdict = "short"
+        paragraphs.append((edits[i:j], han, p_share, verdict))
+        i = j
+    weight = {"traditional": 0, "simplified": 0}
+    for _, han, _, verdict in paragraphs:
+        if verdict != "short":
+            weight[verdict] += han
+    told = weight["traditional"] + weight["simplified"]
+    majority = weight["traditional"] / told if told else 0.0
+    kept = []
+    for inside, _, p_share, verdict in paragraphs:
+        if not inside:
+            continue
+        if verdict == "traditional":
+            rule = f"opencc:t2s paragraph {p_share:.1%} traditional"
+        elif verdict == "short" and majority > 0.5:
+            rule = f"opencc:t2s short paragraph {p_share:.1%}, text {majority:.1%} traditional"
+        else:
+            continue
+        kept.extend((s, e, b, a, rule) for s, e, b, a in inside)
+    if not kept:
+        return text, []
+    return apply_edits(text, kept), kept
+
+
+def _paragraph_spans(text: str):
+    start = 0
+    for m in re.finditer("\n", text):
+        yield start, m.end()
+        start = m.end()
+    if start < len(text):
+        yield start, len(text)
 
 
 @lru_cache(maxsize=8)

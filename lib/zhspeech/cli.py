@@ -61,24 +61,21 @@ def _documents(path: str, args=None):
     return docs
 
 
-def _lexicon(args):
-    """The theme lexicon of --lexicon (default: the bundled one), narrowed to --theme."""
-    from . import themes
-
-    lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False)
-    if getattr(args, "theme", None):
-        lexicon = lexicon.select(args.theme)
-    return lexicon
-
-
 def _analyses(path: str, args=None):
+    """Analyses of every document of PATH, with the whole theme lexicon: shares and ranks
+    keep their meaning, and ``--theme`` selects rows of the result (:func:`_theme_rows`)."""
     from . import pipeline, themes, tokenize
 
     lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False) if args else None
     if lexicon is not None and getattr(args, "theme", None):
-        lexicon = lexicon.select(args.theme)
+        lexicon.select(args.theme)          # an unknown theme is an error before any work
     tok = tokenize.default_tokenizer(getattr(args, "backend", "jieba") or "jieba")
     return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon) for d in _documents(path, args)], lexicon
+
+
+def _theme_rows(df: pd.DataFrame, args) -> pd.DataFrame:
+    wanted = getattr(args, "theme", None)
+    return df[df["theme"].isin(wanted)].reset_index(drop=True) if wanted else df
 
 
 def cmd_clean(args):
@@ -120,28 +117,62 @@ def cmd_sections(args):
 
 
 def cmd_freq(args):
-    from . import stats, tokenize
+    """Term frequencies. Rates are per 10,000 counted tokens of the document or section;
+    --pos, --generic-verbs and lone characters only choose which rows are shown."""
+    from . import lexicons, paths, stats, tokenize
 
     analyses, _ = _analyses(args.path, args)
-    if args.pos:
-        tok = tokenize.default_tokenizer(args.backend)
-        tokens = pd.concat([tok.tokens(a.cleaned, doc_id=a.doc_id, pos=True) for a in analyses], ignore_index=True)
-    else:
-        tokens = pd.concat([a.tokens for a in analyses], ignore_index=True)
-    if args.generic_verbs:
-        strict = tokenize.Tokenizer(generic_verbs=True)
-        tokens["kind"] = [strict.kind_of(t) if k in ("word", "stop") else k
-                          for t, k in zip(tokens["token"], tokens["kind"])]
-    if args.pos:
-        wanted = tuple(p.strip() for p in args.pos.split(","))
-        tokens = tokens[tokens["pos"].str.startswith(wanted)]
+    tokens = pd.concat([a.tokens for a in analyses], ignore_index=True)
     if args.by == "section":
         sections = pd.concat([a.sections for a in analyses], ignore_index=True)
         terms = stats.count_terms(tokens, by="section", sections=sections)
     else:
         terms = stats.count_terms(tokens)
+    if args.pos:
+        tags = tokenize.default_tokenizer(args.backend).tags(terms["term"].unique())
+        wanted = tuple(p.strip() for p in args.pos.split(","))
+        terms = terms[terms["term"].map(tags).str.startswith(wanted)]
+    if args.generic_verbs:
+        generic = lexicons.load_stopwords(paths.lexicon("stopwords_generic.txt"))
+        terms = terms[~terms["term"].isin(generic)]
+    if not args.single_chars:
+        terms = stats.drop_single_chars(terms)
     terms = terms.groupby(["doc_id", "section_id"], sort=False).head(args.top)
-    _emit(terms.assign(per_10k=terms["per_10k"].round(2)), args)
+    _emit(terms.assign(per_10k=terms["per_10k"].round(2)).reset_index(drop=True), args)
+
+
+def cmd_count(args):
+    """Substring and token counts of each TERM in each document, side by side."""
+    from . import stats
+
+    terms, targets = _split_terms_and_paths(args.items)
+    frames = []
+    for target in targets:
+        for a in _analyses(target, args)[0]:
+            frames.append(stats.count_conventions(terms, a.cleaned, a.tokens, doc_id=a.doc_id))
+    _emit(pd.concat(frames, ignore_index=True), args)
+
+
+def _split_terms_and_paths(items: list[str]) -> tuple[list[str], list[str]]:
+    """``TERM… PATH…``: the paths are the trailing items that exist or look like paths
+    (a folder separator or a file suffix); at least one of each."""
+    from .errors import DocumentError
+
+    def pathlike(x):
+        return Path(x).exists() or "/" in x or "\\" in x or Path(x).suffix.lower() in (".txt", ".docx", ".pdf", ".md")
+
+    k = len(items)
+    while k > 0 and pathlike(items[k - 1]):
+        k -= 1
+    terms, targets = items[:k], items[k:]
+    if not targets:
+        raise ZhspeechError("count", "give the terms, then at least one file or folder")
+    if not terms:
+        raise ZhspeechError("count", "give at least one term before the files")
+    for t in targets:
+        if not Path(t).exists():
+            raise DocumentError(t, "no such file or folder")
+    return terms, targets
 
 
 def cmd_kwic(args):
@@ -170,7 +201,7 @@ def cmd_themes(args):
     for a in analyses:
         e = themes.emphasis(a.hits, a.sections, a.text, by=args.by, lexicon=lexicon)
         frames.append(e)
-    df = pd.concat(frames, ignore_index=True)
+    df = _theme_rows(pd.concat(frames, ignore_index=True), args)
     for col in ("per_1k_hanzi", "sentence_share", "hit_share", "doc_share"):
         df[col] = df[col].round(3)
     _emit(df, args)
@@ -179,12 +210,14 @@ def cmd_themes(args):
 def cmd_compare(args):
     from . import compare as cmp
 
-    analyses = []
+    analyses, lexicon = [], None
     for p in args.paths:
-        analyses.extend(_analyses(p, args)[0])
-    lexicon = _lexicon(args)
+        found, lexicon = _analyses(p, args)
+        analyses.extend(found)
+    # The whole lexicon (--lexicon or the bundled one) goes to compare(); --theme picks columns.
     result = cmp.compare(analyses, with_reference=args.reference, lexicon=lexicon)
-    what = {"profile": result.profile, "keyness": result.keyness.head(args.top),
+    profile = result.profile[args.theme] if args.theme else result.profile
+    what = {"profile": profile, "keyness": result.keyness.head(args.top),
             "similarity": result.similarity}[args.show]
     _emit(what.round(3) if args.show != "keyness" else what, args, index=args.show != "keyness")
 
@@ -294,9 +327,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=_at_least_one, default=30, help="rows per document or section (≥ 1)")
     p.add_argument("--pos", help="keep parts of speech starting with these jieba tags, e.g. n,v")
     p.add_argument("--generic-verbs", action="store_true", help="also drop generic verbs (加强, 推进, …)")
+    p.add_argument("--single-chars", action="store_true",
+                   help="show lone characters too (default: only those in single_char_terms.txt)")
     p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
     common(p)
     p.set_defaults(func=cmd_freq)
+
+    p = sub.add_parser("count", help="substring and token counts of terms, side by side",
+                       description="For each TERM in each document: its substring count (as newspapers "
+                                   "count), its token count (as frequency tables count) and the words that "
+                                   "absorb the difference.")
+    p.add_argument("items", nargs="+", metavar="TERM… PATH…", help="terms, then files or folders")
+    p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+    common(p)
+    p.set_defaults(func=cmd_count)
 
     p = sub.add_parser("kwic", help="concordance lines")
     p.add_argument("path")
@@ -359,7 +403,8 @@ def _check_outputs(args) -> None:
 
     if args.verb in ("report", "corpus"):
         return
-    inputs = [*(getattr(args, "paths", None) or []), *([args.path] if getattr(args, "path", None) else [])]
+    inputs = [*(getattr(args, "paths", None) or []), *(getattr(args, "items", None) or []),
+              *([args.path] if getattr(args, "path", None) else [])]
     if getattr(args, "lexicon", None):
         inputs.append(args.lexicon)
     outputs = {"--out": getattr(args, "out", None), "--log": getattr(args, "log", None)}

@@ -147,6 +147,35 @@ def _load_userdict(path: str, mtime: float) -> UserDict:
     return UserDict(tuple(entries), str(p), file_hash(p))
 
 
+def overlapping_terms(words) -> list[tuple[str, str, str, str]]:
+    """Pairs of dictionary terms that overlap without either containing the other:
+    ``(left, right, joined, covered_by)``, where the end of ``left`` is the start of
+    ``right`` (村集体经济 + 集体经济组织 → 村集体经济组织) and ``covered_by`` is a listed
+    term containing ``joined`` ('' when there is none).
+
+    Where ``joined`` occurs in a text and no listed term covers it, only one of the two
+    can be a token there, so that occurrence counts for one term and not the other. A
+    reviewed dictionary lists the compound (the check in tests/test_lexicons.py asks
+    for ``covered_by`` on every pair of the bundled file).
+    """
+    words = sorted(set(words))
+    by_prefix: dict[str, list[str]] = {}
+    for w in words:
+        for k in range(1, len(w)):
+            by_prefix.setdefault(w[:k], []).append(w)
+    out = []
+    for left in words:
+        for k in range(1, len(left)):
+            suffix = left[k:]
+            for right in by_prefix.get(suffix, ()):
+                if right == left or suffix == right or right in left or left in right:
+                    continue
+                joined = left + right[len(suffix):]
+                cover = min((w for w in words if joined in w), key=lambda w: (len(w), w), default="")
+                out.append((left, right, joined, cover))
+    return sorted(set(out))
+
+
 def load_userdict(path=None) -> UserDict:
     """The domain user dictionary: one ``word [freq] [tag]`` per line, # comments."""
     p = _path(path, "userdict.txt")
@@ -171,6 +200,29 @@ def load_stopwords(path=None) -> frozenset:
     """Stopwords: one per line; lines starting with # are comments."""
     p = _path(path, "stopwords.txt")
     return _load_wordlist(str(p.resolve()), p.stat().st_mtime)
+
+
+@lru_cache(maxsize=16)
+def _load_single_chars(path: str, mtime: float) -> frozenset:
+    p = Path(path)
+    seen: dict[str, int] = {}
+    for n, line in enumerate(read_text(p).split("\n"), start=1):
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        if len(body) != 1 or not _HAN.match(body):
+            raise LexiconError(f"{p}:{n}", f"expected one Chinese character per line, got {body[:20]!r}")
+        if body in seen:
+            raise LexiconError(f"{p}:{n}", f"duplicate character {body!r} (first on line {seen[body]})")
+        seen[body] = n
+    return frozenset(seen)
+
+
+def load_single_chars(path=None) -> frozenset:
+    """Single characters kept in ranked tables (``single_char_terms.txt``): one Chinese
+    character per line, # comments."""
+    p = _path(path, "single_char_terms.txt")
+    return _load_single_chars(str(p.resolve()), p.stat().st_mtime)
 
 
 @dataclass(frozen=True)

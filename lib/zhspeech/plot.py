@@ -88,6 +88,13 @@ def use_chinese_font() -> Path | None:
     return path
 
 
+def setup_notebook() -> Path | None:
+    """The set-up every notebook shares: register the Chinese font (``use_chinese_font``)
+    and let pandas show table cells up to 60 characters wide. Returns the font's path."""
+    pd.set_option("display.max_colwidth", 60)
+    return use_chinese_font()
+
+
 def _ax(ax, figsize=(8, 5)):
     import matplotlib.pyplot as plt
 

@@ -269,8 +269,14 @@ def _stop_kernels() -> None:
 def _execute(source: Path, executed: Path, cwd: Path) -> None:
     """Run one notebook with papermill in a worker thread. The main thread stays free
     to receive Ctrl-C, stop the kernel and let the worker finish before it re-raises."""
+    import logging
+
     import papermill as pm
 
+    # papermill logs a dying kernel itself; our one line about the notebook says it.
+    log = logging.getLogger("papermill")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
     outcome: dict = {}
 
     def work():

@@ -16,7 +16,7 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-from .clean import text_and_masks
+from .clean import blank_spans, text_and_masks
 from .tokenize import COUNTED
 
 TERM_COLUMNS = ["doc_id", "section_id", "term", "n", "per_10k"]
@@ -29,12 +29,21 @@ def counted(tokens: pd.DataFrame) -> pd.DataFrame:
 
 
 def count_terms(tokens: pd.DataFrame, *, by: str = "doc", sections: pd.DataFrame | None = None,
-                level: int = 1) -> pd.DataFrame:
-    """Term frequency per document or per section.
+                level: int = 1, method: str = "token", terms=None, text=None) -> pd.DataFrame:
+    """Term frequency per document or per section, in either counting convention.
 
-    ``n`` is the number of occurrences; ``per_10k`` = n / (counted tokens of the unit)
-    × 10,000; ``df`` is the number of units (documents or sections) in which the term
-    occurs at all.
+    * ``method="token"`` (default): ``n`` is the number of tokens equal to the term, as
+      segmented. A word inside a longer word is not counted (经济 in 经济社会).
+    * ``method="substring"``: ``n`` is the number of non-overlapping occurrences of each
+      of ``terms`` in the cleaned ``text`` (redaction masks blanked), the convention of
+      newspapers and most papers (``str.count``). ``text`` is a text or a Cleaned, or a
+      dict of them by doc_id.
+
+    ``per_10k`` = n / (counted tokens of the unit) × 10,000 in both conventions, where
+    the counted tokens are all tokens of kind ``word`` or ``latin`` in the document or
+    section: the denominator does not change with what a table later shows. ``df`` is
+    the number of units (documents or sections) in which the term occurs at all.
+    Sections come in text order.
 
     Args:
         tokens: the tokens table.
@@ -43,24 +52,141 @@ def count_terms(tokens: pd.DataFrame, *, by: str = "doc", sections: pd.DataFrame
     """
     if by not in ("doc", "section"):
         raise ValueError("by must be 'doc' or 'section'")
+    if method not in ("token", "substring"):
+        raise ValueError("method must be 'token' or 'substring'")
+    if by == "section" and sections is None:
+        raise ValueError("by='section' needs the sections table")
     tok = counted(tokens)
     cols = TERM_COLUMNS + ["df"]
-    if tok.empty:
-        return pd.DataFrame(columns=cols)
-    tok = tok.assign(section_id="")
-    if by == "section":
-        if sections is None:
-            raise ValueError("by='section' needs the sections table")
-        tok = tok.assign(section_id=_assign_sections(tok, sections, level))
     keys = ["doc_id", "section_id"]
-    table = tok.groupby(keys + ["token"], sort=False).size().rename("n").reset_index()
-    totals = table.groupby(keys)["n"].transform("sum")
-    table["per_10k"] = table["n"] / totals * 10_000
-    table = table.rename(columns={"token": "term"})
-    units = table.drop_duplicates(keys + ["term"]).groupby("term").size()
-    table["df"] = table["term"].map(units).astype(int)
-    table = table.sort_values(keys + ["n", "term"], ascending=[True, True, False, True])
+    tok = tok.assign(section_id="")
+    if by == "section" and len(tok):
+        tok = tok.assign(section_id=_assign_sections(tok, sections, level))
+    totals = tok.groupby(keys, sort=False).size()
+    if method == "token":
+        table = tok.groupby(keys + ["token"], sort=False).size().rename("n").reset_index()
+        table = table.rename(columns={"token": "term"})
+    else:
+        if terms is None or text is None:
+            raise ValueError("method='substring' needs terms= and text=")
+        table = _substring_table(list(dict.fromkeys(terms)), text, tok, sections if by == "section" else None,
+                                 level)
+    if table.empty:
+        return pd.DataFrame(columns=cols)
+    total = table.set_index(keys).index.map(lambda k: totals.get(k, 0)).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["per_10k"] = np.where(total > 0, table["n"] / np.where(total > 0, total, 1) * 10_000, 0.0)
+    units = table[table["n"] > 0].drop_duplicates(keys + ["term"]).groupby("term").size()
+    table["df"] = table["term"].map(units).fillna(0).astype(int)
+    table["_doc"] = table["doc_id"].map({d: i for i, d in enumerate(dict.fromkeys(tok["doc_id"]))})
+    table["_sec"] = _section_order(table, sections)
+    table = table.sort_values(["_doc", "_sec", "n", "term"], ascending=[True, True, False, True])
     return table[cols].reset_index(drop=True)
+
+
+def _section_order(table: pd.DataFrame, sections) -> np.ndarray:
+    """Position of each row's section in its document's text (0 for whole documents)."""
+    if sections is None or table["section_id"].eq("").all():
+        return np.zeros(len(table))
+    sec = sections.assign(doc_id=sections["doc_id"] if "doc_id" in sections else "")
+    start = {(d, s): st for d, s, st in zip(sec["doc_id"], sec["section_id"], sec["start"])}
+    any_doc = {s: st for s, st in zip(sec["section_id"], sec["start"])}
+    return np.array([start.get((d, s), any_doc.get(s, -1)) for d, s in zip(table["doc_id"], table["section_id"])])
+
+
+def _substring_table(terms: list, text, tok: pd.DataFrame, sections, level: int) -> pd.DataFrame:
+    from .structure import section_of
+
+    texts = text if isinstance(text, dict) else {(tok["doc_id"].iloc[0] if len(tok) else ""): text}
+    rows = []
+    for doc_id, source in texts.items():
+        blanked = blank_spans(*text_and_masks(source, None))
+        sec = None
+        if sections is not None:
+            sec = sections[sections["doc_id"] == doc_id] if "doc_id" in sections else sections
+        for term in terms:
+            if not term:
+                raise ValueError("terms must not be empty strings")
+            starts = [m.start() for m in re.finditer(re.escape(term), blanked)]
+            if sec is None:
+                rows.append((doc_id, "", term, len(starts)))
+                continue
+            units = section_of(sec, np.asarray(starts, dtype=np.int64), level=level) if starts else []
+            per = Counter(units)
+            for sid in dict.fromkeys(sec.loc[sec["level"] == level, "section_id"]):
+                rows.append((doc_id, sid, term, per.get(sid, 0)))
+    return pd.DataFrame(rows, columns=["doc_id", "section_id", "term", "n"])
+
+
+def count_conventions(terms, text, tokens: pd.DataFrame, *, doc_id: str | None = None) -> pd.DataFrame:
+    """Each term's substring count and token count side by side, and where they differ,
+    which tokens took the difference.
+
+    Columns: doc_id, term, substring, token, difference (substring − token), absorbed_by
+    (the tokens that contain an occurrence, with counts, most frequent first:
+    ``经济社会 12; 实体经济 5``) and split_as (occurrences cut across tokens, such as
+    ``脱贫|攻坚 3``). Occurrences are non-overlapping (``str.count``) in the cleaned text
+    with redaction masks blanked; tokens are those of ``tokens`` (all kinds), so a
+    stopword or a number is counted too if it is asked for.
+
+    Cite the substring count when comparing with counts published elsewhere
+    (newspapers count strings); cite the token count when the unit is the word, as in
+    frequency tables, keyness and collocations.
+    """
+    import bisect
+
+    text_str, spans = text_and_masks(text, None)
+    blanked = blank_spans(text_str, spans)
+    if doc_id is None:
+        doc_id = tokens["doc_id"].iloc[0] if len(tokens) else getattr(text, "doc_id", "")
+    tok = tokens[tokens["doc_id"] == doc_id] if len(tokens) and "doc_id" in tokens else tokens
+    tok = tok.sort_values("start")
+    starts = tok["start"].tolist()
+    ends = tok["end"].tolist()
+    words = tok["token"].tolist()
+    rows = []
+    for term in dict.fromkeys(terms):
+        if not term:
+            raise ValueError("terms must not be empty strings")
+        absorbed: Counter = Counter()
+        split: Counter = Counter()
+        n_sub = n_tok = 0
+        for m in re.finditer(re.escape(term), blanked):
+            n_sub += 1
+            s, e = m.start(), m.end()
+            i = bisect.bisect_right(starts, s) - 1
+            if i < 0 or ends[i] <= s:
+                continue
+            if starts[i] == s and ends[i] == e:
+                n_tok += 1
+            elif ends[i] >= e:
+                absorbed[words[i]] += 1
+            else:
+                j = bisect.bisect_left(starts, e)
+                split["|".join(words[i:j])] += 1
+        rows.append((doc_id, term, n_sub, n_tok, n_sub - n_tok, _listing(absorbed), _listing(split)))
+    return pd.DataFrame(rows, columns=["doc_id", "term", "substring", "token", "difference",
+                                       "absorbed_by", "split_as"])
+
+
+def _listing(c: Counter) -> str:
+    return "; ".join(f"{w} {n}" for w, n in sorted(c.items(), key=lambda x: (-x[1], x[0])))
+
+
+def drop_single_chars(table: pd.DataFrame, *, column: str = "term", keep=None) -> pd.DataFrame:
+    """Rows whose term is not a lone Chinese character, except the characters listed in
+    ``data/lexicons/single_char_terms.txt`` (or ``keep``, a set or a file path).
+
+    Ranked tables (top terms, keyness) call this after every statistic is computed, so
+    rates and test statistics are the same with or without it.
+    """
+    from . import lexicons
+
+    if keep is None or isinstance(keep, (str, bytes)) or hasattr(keep, "__fspath__"):
+        keep = lexicons.load_single_chars(keep)
+    terms = table[column].astype(str)
+    lone = (terms.str.len() == 1) & terms.str.match(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+    return table[~lone | terms.isin(keep)].reset_index(drop=True)
 
 
 def _assign_sections(tok: pd.DataFrame, sections: pd.DataFrame, level: int) -> list:
@@ -76,9 +202,15 @@ def _assign_sections(tok: pd.DataFrame, sections: pd.DataFrame, level: int) -> l
     return list(out)
 
 
-def top_terms(tokens: pd.DataFrame, n: int = 30) -> pd.DataFrame:
-    """The ``n`` most frequent counted terms of all tokens (ties broken by term)."""
+def top_terms(tokens: pd.DataFrame, n: int = 30, *, single_chars: bool = False) -> pd.DataFrame:
+    """The ``n`` most frequent counted terms of all tokens (ties broken by term).
+
+    Lone characters are left out unless listed in ``single_char_terms.txt`` or
+    ``single_chars`` is true; ``per_10k`` is per 10,000 of all counted tokens either way.
+    """
     terms = count_terms(tokens.assign(doc_id="all"))
+    if not single_chars:
+        terms = drop_single_chars(terms)
     return terms.head(n)[["term", "n", "per_10k"]].reset_index(drop=True)
 
 
@@ -111,7 +243,8 @@ def _p_chi2_1df(x):
     return np.array([math.erfc(math.sqrt(v / 2)) if v > 0 else 1.0 for v in np.abs(x).ravel()]).reshape(x.shape)
 
 
-def keyness(target, reference, *, alpha: float = 0.05, min_n: int = 1) -> pd.DataFrame:
+def keyness(target, reference, *, alpha: float = 0.05, min_n: int = 1,
+            single_chars: bool = False) -> pd.DataFrame:
     """Keyness of each term of a target against a reference.
 
     For a term with ``a`` occurrences among ``Nt`` target tokens and ``b`` among
@@ -134,6 +267,8 @@ def keyness(target, reference, *, alpha: float = 0.05, min_n: int = 1) -> pd.Dat
     Args:
         target, reference: term counts (a Counter, a dict, a Series indexed by term,
             or a tokens table).
+        single_chars: ``False`` leaves lone characters out of the table (see
+            :func:`drop_single_chars`) after every statistic is computed on all terms.
     """
     t = _as_counts(target)
     r = _as_counts(reference)
@@ -159,7 +294,8 @@ def keyness(target, reference, *, alpha: float = 0.05, min_n: int = 1) -> pd.Dat
     effect = np.where(p < alpha, np.where(g2 > 0, "target", "reference"), "")
     out = pd.DataFrame({"term": terms, "n_target": a.astype(int), "n_reference": b.astype(int),
                         "g2": g2, "log_ratio": log_ratio, "chi2": chi2, "p": p, "effect": effect})
-    return out.sort_values(["g2", "term"], ascending=[False, True]).reset_index(drop=True)
+    out = out.sort_values(["g2", "term"], ascending=[False, True]).reset_index(drop=True)
+    return out if single_chars else drop_single_chars(out)
 
 
 def _xlogy(o, e):

@@ -289,9 +289,12 @@ def emphasis(hits: pd.DataFrame, sections: pd.DataFrame, text: str, *, by: str =
       theme vocabulary);
     * ``doc_share`` — hits of t in u / hits of t in the document (where the theme sits);
     * ``rank`` — rank of u by per_1k_hanzi for t among the document's units of the same
-      kind (parts among parts; 1 = highest).
+      kind that have at least one hit (parts among parts; 1 = highest); missing (<NA>)
+      where u has no hit of t.
 
-    Every theme of the lexicon gets a row for every unit, zeros included.
+    Every theme of the lexicon gets a row for every unit, zeros included, in text order.
+    Shares and ranks are computed over the whole lexicon: select themes from the result
+    (``out[out["theme"] == "人才"]``), not from the lexicon, to keep their meaning.
     """
     if by not in ("section", "doc"):
         raise ValueError("by must be 'section' or 'doc'")
@@ -332,10 +335,14 @@ def emphasis(hits: pd.DataFrame, sections: pd.DataFrame, text: str, *, by: str =
     if by == "section":
         info = sections.set_index("section_id")[["kind", "label", "heading"]]
         out = out.join(info, on="section_id")
-        # Parts are ranked among parts, other sections among sections of their kind.
-        out["rank"] = out.groupby(["theme", "kind"])["per_1k_hanzi"].rank(ascending=False, method="min").astype(int)
+        # Parts are ranked among parts, other sections among sections of their kind;
+        # a unit without a hit of the theme has no rank.
+        hit = out["hits"] > 0
+        ranks = out[hit].groupby(["theme", "kind"])["per_1k_hanzi"].rank(ascending=False, method="min")
+        out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+        out.loc[hit, "rank"] = ranks.astype("int64")
     else:
-        out["rank"] = 1
+        out["rank"] = pd.array([1 if h > 0 else pd.NA for h in out["hits"]], dtype="Int64")
     return out
 
 

@@ -42,6 +42,7 @@ CACHE_VERSION = "1"
 COUNTED = ("word", "latin")
 
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")     # the characters jieba's HMM works on
 # Outside Chinese characters, a token is a run of Latin letters, a run of digits or one
 # other character. Nothing is joined across punctuation (2.5 → 2 . 5), so the result does
 # not depend on where a backend happened to cut: jieba and rjieba give the same tokens.
@@ -129,10 +130,41 @@ class Tokenizer:
         return self._seg
 
     def _raw_cut(self, text: str) -> list[str]:
+        """The segmenter's words: its dictionary route, then (with ``hmm``) one shared
+        rule for the words no dictionary knows (:meth:`_guess_words`)."""
         seg = self._segmenter()
-        if self.backend == "jieba":
-            return seg.lcut(text, HMM=self.hmm)
-        return seg.cut(text, self.hmm)
+        words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
+        return self._guess_words(words) if self.hmm else words
+
+    def _guess_words(self, words: list[str]) -> list[str]:
+        """Runs of single 汉字 that are no dictionary word go through jieba's HMM.
+
+        This is what jieba itself does with HMM on, but done here for both backends:
+        rjieba's own HMM breaks ties differently (攻部部部攻: jieba 攻部部|部攻, rjieba
+        攻部|部部攻), so running the same Viterbi on the same runs is what makes the two
+        backends give identical tokens on any input.
+        """
+        from jieba import finalseg
+
+        out: list[str] = []
+        run: list[str] = []
+        known = _dictionary_freq()
+        for w in words + [""]:
+            if len(w) == 1 and _HAN_CHAR.match(w):
+                run.append(w)
+                continue
+            if len(run) > 1:
+                joined = "".join(run)
+                if known.get(joined) or joined in self._userwords:
+                    out.extend(run)
+                else:
+                    out.extend(finalseg.cut(joined))
+            else:
+                out.extend(run)
+            run = []
+            if w:
+                out.append(w)
+        return out
 
     def _terms(self):
         if self._automaton is None and self.userdict.entries:
@@ -149,12 +181,10 @@ class Tokenizer:
         """Words and their start offsets, whitespace dropped, user terms kept whole."""
         if not text:
             return [], []
-        words = self._raw_cut(text)
-        ends = list(accumulate(map(len, words)))
-        words, ends = self._enforce_terms(text, words, ends)
+        words = self._keep_terms_whole(text, self._raw_cut(text))
         out_w, out_s = [], []
         start = 0
-        for w, e in zip(words, ends):
+        for w in words:
             if _HAN_ONLY.fullmatch(w):
                 out_w.append(w)
                 out_s.append(start)
@@ -162,55 +192,91 @@ class Tokenizer:
                 for m in _PIECES.finditer(w):
                     out_w.append(m.group())
                     out_s.append(start + m.start())
-            start = e
+            start += len(w)
         return out_w, out_s
 
-    def _repairs(self, text, ends, matches=None) -> list[tuple[int, int, list[str]]]:
-        """Where the segmenter cut through a leftmost-longest user-term occurrence:
-        ``(first, last, words)`` — tokens first..last are to be replaced by ``words``
-        (the term whole, the rest re-cut). ``matches`` are the automaton's
-        (end, length) pairs when already computed."""
-        auto = self._terms()
-        if auto is None:
-            return []
-        fixes = []
-        for end_idx, length in (auto.iter_long(text) if matches is None else matches):
-            s, e = end_idx + 1 - length, end_idx + 1
-            i = bisect.bisect_left(ends, e)
-            if i < len(ends) and ends[i] == e and (s == 0 if i == 0 else ends[i - 1] == s):
-                continue
-            first = bisect.bisect_right(ends, s)       # token holding offset s
-            last = bisect.bisect_left(ends, e)         # token holding offset e-1
-            if fixes and first <= fixes[-1][1]:        # occurrences sharing tokens: one repair
-                prev = fixes[-1]
-                fixes[-1] = (prev[0], max(prev[1], last), prev[2] + [(s, e)])
-            else:
-                fixes.append((first, last, [(s, e)]))
-        out = []
-        for first, last, occs in fixes:
-            cursor, right, words = (ends[first - 1] if first > 0 else 0), ends[last], []
-            for s, e in occs:
-                if s > cursor:
-                    words.extend(self._raw_cut(text[cursor:s]))
-                words.append(text[s:e])
-                cursor = e
-            if cursor < right:
-                words.extend(self._raw_cut(text[cursor:right]))
-            out.append((first, last, words))
-        return out
+    def _keep_terms_whole(self, text: str, words: list[str]) -> list[str]:
+        """Re-cut where the segmenter's words and the user terms disagree.
 
-    def _enforce_terms(self, text, words, ends, matches=None):
-        """Make every leftmost-longest user-term occurrence a single token."""
-        repairs = self._repairs(text, ends, matches)
-        if not repairs:
-            return words, ends
-        new_w, pos = [], 0
-        for first, last, fixed in repairs:
-            new_w.extend(words[pos:first])
-            new_w.extend(fixed)
-            pos = last + 1
-        new_w.extend(words[pos:])
-        return new_w, list(accumulate(map(len, new_w)))
+        Only outermost occurrences count: a term inside a longer listed term (集体经济组织
+        inside 农村集体经济组织) is absorbed by it. Wherever an occurrence is not one word,
+        or two occurrences overlap (村集体经济 and 集体经济组织 in 村集体经济组织成员, when
+        no compound covers them), the stretch of words they touch
+        is covered anew: among the sets of non-overlapping occurrences there, the one
+        with (1) the most whole user terms, then (2) the fewest segmenter words cut
+        at its edges, then (3) the most characters in terms (:func:`best_cover`). The
+        rest of the stretch keeps the segmenter's words; only fragments of cut words
+        are segmented again. Where nothing disagrees, ``words`` are returned as they are.
+        """
+        auto = self._terms()
+        if auto is None or not words:
+            return words
+        occ = _outermost(sorted((e + 1 - n, -(e + 1)) for e, n in auto.iter(text)))
+        if not occ:
+            return words
+        ends = list(accumulate(map(len, words)))
+
+        def boundary(x):
+            i = bisect.bisect_left(ends, x)
+            return x == 0 or (i < len(ends) and ends[i] == x)
+
+        def whole(s, e):
+            i = bisect.bisect_left(ends, e)
+            return ends[i] == e and (s == 0 if i == 0 else ends[i - 1] == s)
+
+        # groups of occurrences chained by overlap; a group needs work when it has more
+        # than one member or its one member is not a single word
+        regions = []
+        k = 0
+        while k < len(occ):
+            j, reach = k + 1, occ[k][1]
+            while j < len(occ) and occ[j][0] < reach:
+                reach = max(reach, occ[j][1])
+                j += 1
+            if j - k > 1 or not whole(*occ[k]):
+                first = bisect.bisect_right(ends, occ[k][0])          # word holding the start
+                last = bisect.bisect_left(ends, reach)                # word holding reach - 1
+                lo, hi = (ends[first - 1] if first else 0), ends[last]
+                if regions and lo < regions[-1][1]:
+                    regions[-1][1] = max(regions[-1][1], hi)
+                else:
+                    regions.append([lo, hi])
+            k = j
+        if not regions:
+            return words
+
+        def keep_or_recut(a, b):
+            """Words covering text[a:b]: the segmenter's where whole, fragments re-cut."""
+            out, pos = [], a
+            i = bisect.bisect_right(ends, a)
+            while pos < b:
+                w_start = ends[i - 1] if i else 0
+                w_end = ends[i]
+                if w_start == pos and w_end <= b:
+                    out.append(words[i])
+                    pos = w_end
+                    i += 1
+                else:
+                    stop = min(w_end, b)
+                    out.extend(self._raw_cut(text[pos:stop]))
+                    pos = stop
+                    if stop == w_end:
+                        i += 1
+            return out
+
+        new_words, pos = [], 0
+        for lo, hi in regions:
+            new_words.extend(keep_or_recut(pos, lo))
+            inside = [o for o in occ if lo <= o[0] and o[1] <= hi]
+            cursor = lo
+            for s, e in best_cover(inside, boundary):
+                new_words.extend(keep_or_recut(cursor, s))
+                new_words.append(text[s:e])
+                cursor = e
+            new_words.extend(keep_or_recut(cursor, hi))
+            pos = hi
+        new_words.extend(keep_or_recut(pos, len(text)))
+        return new_words
 
     # -- public API -------------------------------------------------------------------
     def cut(self, text: str) -> list[str]:
@@ -274,49 +340,41 @@ class Tokenizer:
 
     def _segment_pos(self, text: str):
         words, starts = self.segment(text)
+        tags = self.tags(words)
+        return words, starts, [tags[w] for w in words]
+
+    def tags(self, words) -> dict:
+        """Part of speech of each distinct word, as in :meth:`tokens` with ``pos=True``:
+        the user dictionary's tag, jieba's dictionary tag, ``m`` for numbers, ``eng`` for
+        Latin, ``x`` otherwise. A word's tag does not depend on its context."""
         lookup = _dictionary_tags()
         user = {w: (t or DEFAULT_TAG) for w, _, t in self.userdict.entries}
-        tags = []
-        for w in words:
+        out = {}
+        for w in set(words):
             if w in user:
-                tags.append(user[w])
+                out[w] = user[w]
             elif _HAN_ONLY.fullmatch(w):
-                tags.append(lookup.get(w, "x"))
-            elif w[0].isdigit():
-                tags.append("m")
-            elif w[0].isascii() and w[0].isalpha():
-                tags.append("eng")
+                out[w] = lookup.get(w, "x")
+            elif w[:1].isdigit():
+                out[w] = "m"
+            elif w[:1].isascii() and w[:1].isalpha():
+                out[w] = "eng"
             else:
-                tags.append("x")
-        return words, starts, tags
+                out[w] = "x"
+        return out
 
     def count(self, text, *, masks=None) -> Counter:
         """Counts of the counted tokens (``word`` and ``latin``) of a text.
 
-        Same result as counting :meth:`tokens`, computed faster: the segmenter's words
-        are counted by type (non-Chinese types are split by the shared rule once per
-        type, not once per token), and the positional repair of user terms runs only
-        if some term's token count differs from its leftmost-longest occurrences.
+        The same result as counting :meth:`tokens`, without building the table: words
+        are counted by type, and non-Chinese types are split by the shared rule once per
+        type rather than once per token.
         """
         text, spans = text_and_masks(text, masks)
         blanked = blank_spans(text, spans)
         if not blanked:
             return Counter()
-        words = self._raw_cut(blanked)
-        types = Counter(words)
-        auto = self._terms()
-        if auto is not None:
-            matches = list(auto.iter_long(blanked))
-            occurrences = Counter(blanked[end + 1 - n:end + 1] for end, n in matches)
-            cut = {t for t, n in occurrences.items() if types.get(t, 0) != n}
-            if cut or any(types.get(t, 0) and t not in occurrences for t in self._userwords):
-                # Adjust the counts where a term was cut, without rebuilding the token list;
-                # only the occurrences of terms whose counts disagree can need it.
-                suspects = [(e, n) for e, n in matches if blanked[e + 1 - n:e + 1] in cut] if cut else matches
-                for first, last, fixed in self._repairs(blanked, list(accumulate(map(len, words))), suspects):
-                    types.subtract(words[first:last + 1])
-                    types.update(fixed)
-                types = +types
+        types = Counter(self._keep_terms_whole(blanked, self._raw_cut(blanked)))
         out: Counter = Counter()
         for w, n in types.items():
             if _HAN_ONLY.fullmatch(w):
@@ -327,18 +385,71 @@ class Tokenizer:
         return Counter({w: n for w, n in out.items() if self.kind_of(w) in COUNTED})
 
 
-_TAGS: dict = {}
+def _outermost(spans) -> list[tuple[int, int]]:
+    """``(start, end)`` of the occurrences not inside another, from spans given as
+    ``(start, -end)`` sorted (by start, longest first)."""
+    out, reach = [], -1
+    for start, neg_end in spans:
+        if -neg_end > reach:
+            out.append((start, -neg_end))
+            reach = -neg_end
+    return out
 
 
-def _dictionary_tags() -> dict:
-    """jieba's dictionary part-of-speech table (read once; jieba's global state untouched)."""
-    if not _TAGS:
+def best_cover(occurrences, boundary) -> list[tuple[int, int]]:
+    """The non-overlapping subset of ``occurrences`` (``(start, end)`` spans) that keeps
+    the most terms whole, then cuts the fewest segmenter words, then covers the most
+    characters.
+
+    A weighted-interval-scheduling dynamic programme over the spans sorted by end;
+    ``boundary(x)`` tells whether offset ``x`` lies between two segmenter words (an
+    edge elsewhere cuts a word). Scores are compared as tuples, so the result is the
+    same whatever order the spans come in.
+
+    Example:
+        >>> # 农村集体经济组织 segmented 农村|集体|经济|组织: 村集体经济 would cut 农村
+        >>> best_cover([(1, 6), (2, 8)], lambda x: x in (0, 2, 4, 6, 8))
+        [(2, 8)]
+    """
+    spans = sorted(set(occurrences), key=lambda o: (o[1], o[0]))
+    if not spans:
+        return []
+    ends = [e for _, e in spans]
+    best = [((0, 0, 0), ())]                 # best[i]: over the first i spans
+    for i, (s, e) in enumerate(spans):
+        p = bisect.bisect_right(ends, s, 0, i)          # spans ending at or before s
+        score, chosen = best[p]
+        cut = (not boundary(s)) + (not boundary(e))
+        with_it = ((score[0] + 1, score[1] - cut, score[2] + e - s), chosen + ((s, e),))
+        best.append(max(best[i], with_it, key=lambda x: x[0]))
+    return sorted(best[-1][1])
+
+
+_JIEBA: dict = {}
+
+
+def _jieba_dictionary():
+    """jieba's own dictionary, loaded once per process into a private Tokenizer (jieba's
+    global instance is never touched): its word frequencies and part-of-speech table."""
+    if not _JIEBA:
         _quiet_jieba()
         import jieba
         import jieba.posseg
 
-        _TAGS.update(jieba.posseg.POSTokenizer(jieba.Tokenizer()).word_tag_tab)
-    return _TAGS
+        base = jieba.Tokenizer()
+        base.initialize()
+        _JIEBA["freq"] = base.FREQ
+        _JIEBA["tags"] = jieba.posseg.POSTokenizer(base).word_tag_tab
+    return _JIEBA
+
+
+def _dictionary_freq() -> dict:
+    return _jieba_dictionary()["freq"]
+
+
+def _dictionary_tags() -> dict:
+    """jieba's dictionary part-of-speech table (the one jieba.posseg uses)."""
+    return _jieba_dictionary()["tags"]
 
 
 # -- corpus-level segmentation with an on-disk cache -------------------------------------
