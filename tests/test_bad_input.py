@@ -536,5 +536,25 @@ def test_a_kernel_that_dies_is_named_in_one_line(inputs):
         os.kill(pid, signal.SIGKILL)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2
-    assert_one_line(err, "slow.ipynb", "DeadKernelError")
+    assert_one_line(err, "slow.ipynb", "could not execute", "Kernel died")  # before or during the cell
     assert sorted(p.name for p in reports.iterdir()) == ["index.html", "slow.html"]
+
+
+# -- the library: wrong input types raise TypeError or a ZhspeechError, never AttributeError
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: zs.clean.clean_text(None), TypeError, "got NoneType"),
+    (lambda: zs.clean.clean_text(5), TypeError, "got int"),
+    (lambda: zs.structure.parse_structure(None), TypeError, "got NoneType"),
+    (lambda: zs.pipeline.analyze("关于\ud800基层治理"), zs.errors.DocumentError, "lone surrogate U+D800 at offset 2"),
+    (lambda: zs.pipeline.analyze("/no/such/file.txt"), zs.errors.DocumentError, "/no/such/file.txt: no such file"),
+    (lambda: zs.pipeline.analyze(5), TypeError, "cannot analyse int"),
+    (lambda: zs.corpus.load_document(None), TypeError, "expects a path"),
+    (lambda: zs.stats.kwic("基层治理", "(", regex=True), zs.errors.UsageError, "invalid regular expression"),
+    (lambda: zs.stats.kwic("基层治理", ""), zs.errors.UsageError, "empty search term"),
+], ids=["clean_text-None", "clean_text-int", "parse_structure-None", "analyze-surrogate", "analyze-missing-file",
+        "analyze-int", "load_document-None", "kwic-bad-regex", "kwic-empty"])
+def test_library_rejects_wrong_input_types(call, error, message):
+    with pytest.raises(error) as info:
+        call()
+    assert message in str(info.value)

@@ -519,14 +519,14 @@ def clean_text(raw: str, *, doc_id: str = "", steps=STEPS, boilerplate: dict | N
 
     Raises:
         TypeError: ``raw`` is not a str.
-        DocumentError: ``raw`` holds a lone surrogate.
 
     Example:
         >>> c = clean_text("千部队伍\\n")
         >>> c.text, list(c.edits["after"])
         ('干部队伍\\n', ['干部'])
     """
-    check_text(raw, doc_id)
+    if not isinstance(raw, str):
+        raise TypeError(f"clean_text expects the text as a str, got {type(raw).__name__}")
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise ValueError(f"unknown cleaning steps: {sorted(unknown)}")

@@ -45,11 +45,11 @@ def analyze(source, *, doc_id: str | None = None, tokenizer: tokenize.Tokenizer 
     elif isinstance(source, corpus.Document):
         doc = source
     elif isinstance(source, str):
-        clean.check_text(source, doc_id or "text")
         doc = corpus.Document(doc_id=doc_id or "text", raw=source, meta={"title": corpus.infer_title(source)})
     else:
         raise TypeError(f"cannot analyse {type(source).__name__}: give a path, a Document or a str")
     did = doc_id or doc.doc_id
+    clean.check_text(doc.raw, did)
     cleaned = clean.clean_text(doc.raw, doc_id=did, extra_lines=extra_lines, replacements=doc.replacements)
     sections = structure.parse_structure(cleaned.text, did)
     tokenizer = tokenizer or tokenize.default_tokenizer()
