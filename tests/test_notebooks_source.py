@@ -20,7 +20,7 @@ def _cells(nb):
 def test_every_notebook_has_its_markdown_source_and_the_other_way_round():
     ipynb = {p.stem for p in NB_DIR.glob("*.ipynb")}
     md = {p.stem for p in SOURCES}
-    assert len(md) == 6
+    assert len(md) == 7
     assert ipynb - md == set(), f"notebooks without a .md source: {sorted(ipynb - md)}"
     assert md - ipynb == set(), f"sources without a notebook: {sorted(md - ipynb)}; {FIX}"
 

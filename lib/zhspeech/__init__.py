@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = (
     "paths", "corpus", "clean", "structure", "tokenize", "themes",
-    "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare",
+    "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse",
 )
 
 __all__ = ["ZhspeechError", "__version__", *_SUBMODULES]

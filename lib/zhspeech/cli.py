@@ -222,6 +222,52 @@ def cmd_compare(args):
     _emit(what.round(3) if args.show != "keyness" else what, args, index=args.show != "keyness")
 
 
+def _discourse_inputs(args):
+    """(doc_id, cleaned, sections) for every document of every PATH."""
+    from . import clean, structure
+
+    for path in args.paths:
+        for doc in _documents(path):
+            c = clean.clean_text(doc.raw, doc_id=doc.doc_id)
+            yield doc.doc_id, c, structure.parse_structure(c.text, doc.doc_id)
+
+
+def cmd_formulas(args):
+    from . import discourse
+
+    tifa = discourse.load_tifa(args.lexicon)
+    hits = pd.concat([discourse.find_formulas(c, s, lexicon=tifa, doc_id=d, candidates=not args.listed_only)
+                      for d, c, s in _discourse_inputs(args)], ignore_index=True)
+    _emit(hits if args.hits else discourse.count_formulas(hits, by=args.by), args)
+
+
+def cmd_directives(args):
+    from . import discourse
+
+    marks = discourse.load_directives(args.lexicon)
+    frames = []
+    for d, c, s in _discourse_inputs(args):
+        force = discourse.directive_force(c, s, lexicon=marks, doc_id=d)
+        frames.append(force if args.sentences else discourse.directive_shares(force, s, by=args.by))
+    df = pd.concat(frames, ignore_index=True)
+    if not args.sentences:
+        df["share"] = df["share"].round(3)
+    _emit(df, args)
+
+
+def cmd_targets(args):
+    from . import discourse
+
+    rules = discourse.load_target_rules(args.rules)
+    df = pd.concat([discourse.targets(c, s, rules=rules, doc_id=d) for d, c, s in _discourse_inputs(args)],
+                   ignore_index=True)
+    if args.scope != "all":
+        df = df[df["scope"] == args.scope]
+    if args.by == "doc":
+        df = df.drop(columns=["section_id", "top_id"])
+    _emit(df.reset_index(drop=True), args)
+
+
 def cmd_build_reference(args):
     from . import reference
 
@@ -367,6 +413,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", action="append", help="only this theme (repeatable)")
     common(p)
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("formulas", help="提法 and numbered formulas: listed and candidate hits")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--hits", action="store_true", help="one row per hit with offsets instead of counts")
+    p.add_argument("--listed-only", action="store_true", help="no candidates found by rule")
+    p.add_argument("--lexicon", help="a 提法 lexicon (YAML like data/lexicons/tifa.yaml)")
+    common(p)
+    p.set_defaults(func=cmd_formulas)
+
+    p = sub.add_parser("directives", help="directive force: shares of sentences by level")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--sentences", action="store_true", help="one row per sentence with its strongest marker")
+    p.add_argument("--lexicon", help="a directive lexicon (YAML like data/lexicons/directives.yaml)")
+    common(p)
+    p.set_defaults(func=cmd_directives)
+
+    p = sub.add_parser("targets", help="stated quantitative targets")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--by", choices=["doc", "section"], default="doc")
+    p.add_argument("--scope", choices=["main", "other", "all"], default="all")
+    p.add_argument("--rules", help="target-writing rules (YAML like data/lexicons/targets.yaml)")
+    common(p)
+    p.set_defaults(func=cmd_targets)
 
     p = sub.add_parser("corpus", help="corpus maintenance")
     csub = p.add_subparsers(dest="corpus_verb", required=True, metavar="ACTION")

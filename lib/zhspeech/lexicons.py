@@ -411,3 +411,47 @@ def load_structure_rules(path=None) -> dict:
     """Words the structure parser reads as structure (``structure.yaml``), compiled."""
     p = _path(path, "structure.yaml")
     return _load_structure(str(p.resolve()), p.stat().st_mtime)
+
+
+class LinedDict(dict):
+    """A YAML mapping that remembers the line it starts on (``line``, 1-based)."""
+
+    line = 0
+
+
+class LinedList(list):
+    """A YAML sequence that remembers its own line and each item's (``lines``)."""
+
+    line = 0
+    lines: list = []
+
+
+def load_yaml_lines(path: Path):
+    """Like :func:`load_yaml`, but every mapping and list carries its line numbers, so
+    a validator can name the line of a bad entry (``file:line``)."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        out = LinedDict(loader.construct_mapping(node, deep=True))
+        out.line = node.start_mark.line + 1
+        return out
+
+    def sequence(loader, node):
+        out = LinedList(loader.construct_sequence(node, deep=True))
+        out.line = node.start_mark.line + 1
+        out.lines = [item.start_mark.line + 1 for item in node.value]
+        return out
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
+    text = read_text(path)
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise LexiconError(where, f"malformed YAML ({problem})") from None

@@ -343,3 +343,37 @@ def plot_theme_trend(emphasis: pd.DataFrame, documents: pd.DataFrame, themes, *,
     years = sorted(data["year"].astype(int).unique())
     ax.set_xticks(years)
     return ax
+
+
+def plot_target_series(series: pd.DataFrame, *, ax=None, title: str = "政府工作报告的增长目标",
+                       ylabel: str = "目标（%）"):
+    """A stated target year by year (``discourse.target_series``): a point for a single
+    value, a bar from low to high for a range, and a labelled mark for a year whose
+    document states no such target. Years without a document are labelled too, so a gap
+    in the corpus is not read as a missing target."""
+    ax = _ax(ax, (9, 4.5))
+    stated = series[series["stated"]]
+    for row in stated.itertuples():
+        if row.high != row.low:
+            ax.plot([row.year, row.year], [row.low, row.high], color="#b2182b", linewidth=6, solid_capstyle="butt")
+        else:
+            ax.plot(row.year, row.low, "o", color="#b2182b")
+        ax.annotate(f"{row.low:g}" + (f"–{row.high:g}" if row.high != row.low else "") + (row.modifier
+                    if row.modifier not in ("", "range") else ""),
+                    (row.year, row.high), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    low = float(stated["low"].min()) if len(stated) else 0.0
+    high = float(stated["high"].max()) if len(stated) else 1.0
+    ax.set_ylim(low - 1.5, high + 1)
+    for row in series[~series["stated"]].itertuples():
+        ax.plot(row.year, low - 1, "x", color="0.3")
+        ax.annotate("未设目标", (row.year, low - 1), textcoords="offset points", xytext=(0, 6), ha="center",
+                    fontsize=8, color="0.3")
+    years = sorted(series["year"].astype(int).unique())
+    if years:
+        for gap in sorted(set(range(years[0], years[-1] + 1)) - set(years)):
+            ax.annotate("无报告", (gap, low - 1), ha="center", fontsize=8, color="0.6")
+        ax.set_xticks(range(years[0], years[-1] + 1))
+    ax.set_xlabel("年份")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax

@@ -10,6 +10,13 @@ sections.csv       the sections table (headings cut to 12 characters), no text
 terms.csv          doc_id, term, n — counted tokens per document
 theme_hits.csv     doc_id, section_id, top_id, theme, subtheme, term, start, end,
                    sentence (index of the sentence holding the hit)
+formulas.csv       doc_id, section_id, top_id, formula, status, rule, kind, start, end
+                   (提法 hits, listed and candidates; names cut to 12 characters)
+directives.csv     doc_id, section_id, top_id, sentence, start, end, level, marker,
+                   marker_start, markers (one row per sentence)
+targets.csv        doc_id, section_id, top_id, scope, indicator (cut to 12
+                   characters), low, high, unit, modifier, bound, aim, direction,
+                   mask, start, end, value_start
 meta.json          lexicon version and hashes, tokenizer configuration
 =================  ==============================================================
 
@@ -26,12 +33,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import corpus, lexicons, paths, pipeline, themes, tokenize
+from . import corpus, discourse, lexicons, paths, pipeline, themes, tokenize
 from .errors import EmptyCorpusError
 
 TITLE_CHARS = 15
 HEADING_CHARS = 12
-FILES = ("documents.csv", "sections.csv", "terms.csv", "theme_hits.csv", "meta.json")
+FILES = ("documents.csv", "sections.csv", "terms.csv", "theme_hits.csv", "formulas.csv", "directives.csv",
+         "targets.csv", "meta.json")
+FORMULA_COLUMNS = ["doc_id", "section_id", "top_id", "formula", "status", "rule", "kind", "start", "end"]
+DIRECTIVE_COLUMNS = ["doc_id", "section_id", "top_id", "sentence", "start", "end", "level", "marker",
+                     "marker_start", "markers"]
 DOC_COLUMNS = ["doc_id", "title", "date", "year", "issuer", "level", "genre", "group",
                "chars", "hanzi", "sentences", "tokens", "sha256"]
 SECTION_COLUMNS = ["doc_id", "section_id", "parent_id", "level", "kind", "label", "ordinal", "heading",
@@ -46,6 +57,9 @@ class Reference:
     terms: pd.DataFrame
     hits: pd.DataFrame
     meta: dict
+    formulas: pd.DataFrame | None = None
+    directives: pd.DataFrame | None = None
+    targets: pd.DataFrame | None = None
 
     def doc_ids(self, genre: str | None = None) -> list[str]:
         d = self.documents
@@ -61,6 +75,8 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
     """The reference tables (no text) of already analysed documents."""
     groups = groups or {}
     docs, secs, terms, hits = [], [], [], []
+    formulas, directives, targets = [], [], []
+    tifa, marks, rules = discourse.load_tifa(), discourse.load_directives(), discourse.load_target_rules()
     for doc_id, a in analyses.items():
         meta = a.document.meta if a.document else {}
         date = str(meta.get("date", "") or "")
@@ -83,6 +99,13 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
         h = a.hits.copy()
         h["sentence"] = np.searchsorted(sent, h["start"].to_numpy(), side="right") - 1
         hits.append(h[HIT_COLUMNS])
+        f = discourse.find_formulas(a.cleaned, sec, lexicon=tifa, doc_id=doc_id)
+        f["formula"] = f["formula"].map(lambda x: _cut(x, HEADING_CHARS))
+        formulas.append(f[FORMULA_COLUMNS])
+        directives.append(discourse.directive_force(a.cleaned, sec, lexicon=marks, doc_id=doc_id)[DIRECTIVE_COLUMNS])
+        t = discourse.targets(a.cleaned, sec, rules=rules, doc_id=doc_id)
+        t["indicator"] = t["indicator"].map(lambda x: _cut(x, HEADING_CHARS))
+        targets.append(t)
     lexicon = lexicon or themes.load_lexicon(warn_shared=False)
     tokenizer = tokenizer or tokenize.default_tokenizer()
     meta = {"lexicon_version": lexicon.version, "themes_sha": lexicon.digest,
@@ -92,11 +115,19 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
             "structure_sha": lexicons.file_hash(paths.lexicon("structure.yaml")),
             "redactions_sha": lexicons.file_hash(paths.lexicon("redactions.yaml")),
             "boilerplate_sha": lexicons.file_hash(paths.lexicon("boilerplate.yaml")),
+            "tifa_sha": tifa.digest, "directives_sha": marks.digest, "targets_sha": rules.digest,
             "documents": len(docs)}
+
+    def frame(parts, columns):
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+
     return {"documents": pd.DataFrame(docs, columns=DOC_COLUMNS),
             "sections": pd.concat(secs, ignore_index=True) if secs else pd.DataFrame(columns=SECTION_COLUMNS),
             "terms": pd.concat(terms, ignore_index=True) if terms else pd.DataFrame(columns=["doc_id", "term", "n"]),
             "theme_hits": pd.concat(hits, ignore_index=True) if hits else pd.DataFrame(columns=HIT_COLUMNS),
+            "formulas": frame(formulas, FORMULA_COLUMNS),
+            "directives": frame(directives, DIRECTIVE_COLUMNS),
+            "targets": frame(targets, discourse.TARGET_COLUMNS),
             "meta": meta}
 
 
@@ -128,7 +159,7 @@ def build_reference(folders, out=None, *, progress: bool = True, cache: bool = T
 def write_reference(tables: dict, out=None) -> Path:
     out = Path(out) if out is not None else paths.reference_dir()
     out.mkdir(parents=True, exist_ok=True)
-    for name in ("documents", "sections", "terms", "theme_hits"):
+    for name in ("documents", "sections", "terms", "theme_hits", "formulas", "directives", "targets"):
         tables[name].to_csv(out / f"{name}.csv", index=False, float_format="%.6g", lineterminator="\n")
     (out / "meta.json").write_text(json.dumps(tables["meta"], ensure_ascii=False, indent=2, sort_keys=True) + "\n",
                                    encoding="utf-8")
@@ -144,7 +175,9 @@ def load_reference(folder=None) -> Reference:
                                        "run `zhspeech corpus build-reference --from DIR`")
     text_cols = {"doc_id": str, "section_id": str, "parent_id": str, "top_id": str, "label": str,
                  "subtheme": str, "heading": str, "warnings": str, "term": str, "title": str, "issuer": str,
-                 "level": str, "genre": str, "group": str, "date": str, "kind": str, "theme": str, "sha256": str}
+                 "level": str, "genre": str, "group": str, "date": str, "kind": str, "theme": str, "sha256": str,
+                 "formula": str, "status": str, "rule": str, "marker": str, "scope": str, "indicator": str,
+                 "unit": str, "modifier": str, "bound": str, "aim": str, "direction": str, "mask": str}
 
     def read(name):
         return pd.read_csv(folder / name, dtype=text_cols, keep_default_na=False)
@@ -156,8 +189,14 @@ def load_reference(folder=None) -> Reference:
         secs[col] = pd.to_numeric(secs[col], errors="coerce")
     docs["year"] = pd.to_numeric(docs["year"], errors="coerce")
     hits = read("theme_hits.csv")
+    targets = read("targets.csv")
+    for col in ("low", "high"):
+        targets[col] = pd.to_numeric(targets[col], errors="coerce")
+    directives = read("directives.csv")
+    directives["level"] = directives["level"].astype(str)
     return Reference(docs, secs, read("terms.csv"), hits,
-                     json.loads((folder / "meta.json").read_text(encoding="utf-8")))
+                     json.loads((folder / "meta.json").read_text(encoding="utf-8")),
+                     read("formulas.csv"), directives, targets)
 
 
 def document_emphasis(ref: Reference, *, lexicon=None) -> pd.DataFrame:

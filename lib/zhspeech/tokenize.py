@@ -26,6 +26,7 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 from pathlib import Path
 
@@ -49,6 +50,39 @@ _HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")     # the characters jieba's HMM work
 _PIECES = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z]+|\d+|[^\s]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|[零〇一二三四五六七八九十百千万亿两]+|[\d.]+[万亿]")
 _NUMERAL_ONLY = re.compile(r"[零〇一二三四五六七八九十百千万亿两几]+")
+
+
+def _order_repeats(words: list[str]) -> list[str]:
+    """Neighbouring words made of one repeated character, longest first (治治|治, not
+    治|治治).
+
+    Such words can be put in either order with exactly the same probability, and the
+    backends break that tie differently (it even moves with the dictionary's total
+    frequency), so one fixed order keeps the two identical.
+    """
+    joined = "".join(words)
+    sep = next(c for c in "\x00\ue000\ue001\ue002" if c not in joined)
+    line = sep.join(words)
+    pattern = _repeat_runs(sep)
+    if not pattern.search(line):
+        return words
+
+    def order(m):
+        return sep.join(sorted(m.group().split(sep), key=len, reverse=True))
+
+    return pattern.sub(order, line).split(sep)
+
+
+@lru_cache(maxsize=4)
+def _repeat_runs(sep: str) -> re.Pattern:
+    s = re.escape(sep)
+    return re.compile(f"(?:(?<={s})|^)([\u4e00-\u9fd5])\\1*(?:{s}\\1+)+(?={s}|$)")
+
+
+@lru_cache(maxsize=4)
+def _single_runs(sep: str) -> re.Pattern:
+    s = re.escape(sep)
+    return re.compile(f"(?:(?<={s})|^)[\u4e00-\u9fd5](?:{s}[\u4e00-\u9fd5])+(?={s}|$)")
 
 
 def _quiet_jieba():
@@ -108,6 +142,7 @@ class Tokenizer:
         self._seg = None
         self._automaton = None
         self._userwords = frozenset(self.userdict.words)
+        self._guesses: dict[str, str] = {}     # HMM results by run of characters
 
     # -- segmenter --------------------------------------------------------------------
     def _segmenter(self):
@@ -134,6 +169,7 @@ class Tokenizer:
         rule for the words no dictionary knows (:meth:`_guess_words`)."""
         seg = self._segmenter()
         words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
+        words = _order_repeats(words)
         return self._guess_words(words) if self.hmm else words
 
     def _guess_words(self, words: list[str]) -> list[str]:
@@ -146,25 +182,29 @@ class Tokenizer:
         """
         from jieba import finalseg
 
-        out: list[str] = []
-        run: list[str] = []
+        if len(words) < 2:
+            return words
         known = _dictionary_freq()
-        for w in words + [""]:
-            if len(w) == 1 and _HAN_CHAR.match(w):
-                run.append(w)
-                continue
-            if len(run) > 1:
-                joined = "".join(run)
-                if known.get(joined) or joined in self._userwords:
-                    out.extend(run)
-                else:
-                    out.extend(finalseg.cut(joined))
-            else:
-                out.extend(run)
-            run = []
-            if w:
-                out.append(w)
-        return out
+        userwords = self._userwords
+        joined_words = "".join(words)
+        sep = next(c for c in "\x00\ue000\ue001\ue002" if c not in joined_words)
+
+        cache = self._guesses
+
+        def guess(m):
+            run = m.group().replace(sep, "")
+            if known.get(run) or run in userwords:
+                return m.group()
+            found = cache.get(run)
+            if found is None:
+                if len(cache) > 200_000:
+                    cache.clear()
+                found = cache[run] = "\x00".join(finalseg.cut(run))
+            return found.replace("\x00", sep) if sep != "\x00" else found
+
+        # words joined by a character the text lacks; a run is two or more one-character
+        # words in a row
+        return _single_runs(sep).sub(guess, sep.join(words)).split(sep)
 
     def _terms(self):
         if self._automaton is None and self.userdict.entries:
@@ -247,21 +287,21 @@ class Tokenizer:
 
         def keep_or_recut(a, b):
             """Words covering text[a:b]: the segmenter's where whole, fragments re-cut."""
-            out, pos = [], a
-            i = bisect.bisect_right(ends, a)
-            while pos < b:
-                w_start = ends[i - 1] if i else 0
-                w_end = ends[i]
-                if w_start == pos and w_end <= b:
-                    out.append(words[i])
-                    pos = w_end
-                    i += 1
-                else:
-                    stop = min(w_end, b)
-                    out.extend(self._raw_cut(text[pos:stop]))
-                    pos = stop
-                    if stop == w_end:
-                        i += 1
+            if a >= b:
+                return []
+            out = []
+            i = bisect.bisect_right(ends, a)                 # the word holding offset a
+            if (ends[i - 1] if i else 0) != a:
+                stop = min(ends[i], b)
+                out.extend(self._raw_cut(text[a:stop]))
+                a = stop
+                i += 1
+            j = bisect.bisect_right(ends, b)                 # words ending at or before b
+            if i < j:
+                out.extend(words[i:j])
+                a = ends[j - 1]
+            if a < b:
+                out.extend(self._raw_cut(text[a:b]))
             return out
 
         new_words, pos = [], 0

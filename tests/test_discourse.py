@@ -1,0 +1,439 @@
+"""zs.discourse: 提法, directive force, stated targets and attention, checked against
+hand-made examples, the sample speech and (where present) the comparable corpus."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import zhspeech as zs
+from zhspeech import discourse
+from zhspeech.cli import main
+from zhspeech.errors import LexiconError
+
+SAMPLE = str(zs.paths.sample_speech())
+
+
+def cleaned(text, doc_id="t"):
+    return zs.clean.clean_text(text, doc_id=doc_id)
+
+
+# -- lexicons -------------------------------------------------------------------------------
+
+def test_bundled_lexicons_load():
+    tifa = discourse.load_tifa()
+    assert len(tifa.info) >= 40
+    assert tifa.surface["两不愁、三保障"] == "两不愁三保障"
+    assert tifa.info["一肩挑"][0] == "numbered" and tifa.info["交硬账"][0] == "phrase"
+    marks = discourse.load_directives()
+    assert marks.surface["不要"] == ("prohibitive", "不要")
+    assert marks.surface["不得不"] == ("strong", "不得不")
+    assert marks.surface["要"] == ("standard", "要") and marks.surface["鼓励"] == ("soft", "鼓励")
+    assert "重要" in marks.not_markers
+    rules = discourse.load_target_rules()
+    assert ("左右", "about", "after") in rules.modifiers and "预期目标" in rules.announce
+
+
+@pytest.mark.parametrize("loader,content,line,cause", [
+    ("load_directives", "markers:\n  - {canonical: 要, level: standard}\n  - {level: strong}\n", 3,
+     "markers entry 2 has no canonical form"),
+    ("load_directives", "markers:\n  - {canonical: 要, level: standard}\n  - {canonical: 务必, level: urgent}\n", 3,
+     "level must be one of prohibitive, strong, standard, soft, got 'urgent'"),
+    ("load_directives", "markers:\n  - canonical: 要\n    level: standard\n  - canonical: ''\n    level: soft\n", 4,
+     "markers entry 2 has no canonical form"),
+    ("load_directives", "markers:\n  - {canonical: 要, level: standard}\n  - {canonical: 要, level: soft}\n", 3,
+     "marker '要' listed twice (first at line 2)"),
+    ("load_directives", "markers:\n  - {canonical: 不要, level: prohibitive, negates: 要}\n", 2,
+     "negates '要', which is not a marker"),
+    ("load_tifa", "formulas:\n  - {canonical: 四风, kind: numbered, gloss: x}\n  - {kind: numbered, gloss: y}\n", 3,
+     "formulas entry 2 has no canonical form"),
+    ("load_tifa", "formulas:\n  - {canonical: 四风, kind: numbered}\n", 2, "formula '四风' has no gloss"),
+    ("load_tifa", "formulas:\n  - {canonical: 四风, kind: slogan, gloss: x}\n", 2, "kind must be numbered or phrase"),
+    ("load_tifa", "formulas:\n  - {canonical: 四风, kind: numbered, gloss: x}\n\n  - {canonical: 三公, "
+                  "variants: [四风], kind: numbered, gloss: y}\n", 4, "form '四风' already belongs to '四风' (line 2)"),
+    ("load_tifa", "formulas:\n  - {canonical: “两委”, kind: numbered, gloss: x}\n", 2, "leave out quotation marks"),
+    ("load_target_rules", "announce: [目标]\nunits: ['%']\nmodifiers:\n  - {canonical: 左右, bound: near, "
+                          "position: after}\n", 4, "bound must be one of about, at_least, at_most"),
+])
+def test_bad_entries_name_file_and_line(tmp_path, loader, content, line, cause):
+    path = tmp_path / "lex.yaml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError) as info:
+        getattr(discourse, loader)(path)
+    assert f"lex.yaml:{line}: " in str(info.value) and cause in str(info.value)
+
+
+def test_cli_bad_lexicon_exits_2_with_one_line(tmp_path, capsys):
+    bad = tmp_path / "d.yaml"
+    bad.write_text("markers:\n  - {canonical: 必须, level: strong}\n  - {canonical: 可, level: maybe}\n",
+                   encoding="utf-8")
+    assert main(["directives", SAMPLE, "--lexicon", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("zhspeech: error: ") and "d.yaml:3: " in err[0]
+    tifa = tmp_path / "t.yaml"
+    tifa.write_text("formulas:\n  - {gloss: x, kind: phrase}\n", encoding="utf-8")
+    assert main(["formulas", SAMPLE, "--lexicon", str(tifa)]) == 2
+    assert "t.yaml:2: formulas entry 1 has no canonical form" in capsys.readouterr().err
+
+
+# -- formulas -----------------------------------------------------------------------------
+
+def test_sample_formulas_with_offsets(sample, sample_sections):
+    hits = discourse.find_formulas(sample, sample_sections)
+    listed = hits[hits["status"] == "listed"]
+
+    def spans(name):
+        return [(r.start, r.end, r.section_id) for r in hits[hits["formula"] == name].itertuples()]
+
+    assert spans("一肩挑") == [(848, 851, "O.I4"), (1462, 1465, "O.I8"), (3680, 3683, "P2.I2")]
+    assert all(sample.text[s:e] == "一肩挑" and sample.text[s - 1] == "“" for s, e, _ in spans("一肩挑"))
+    assert spans("两委") == [(814, 816, "O.I4"), (1507, 1509, "O.I9")]
+    assert spans("三件大事") == [(2016, 2020, "O.B4"), (2122, 2126, "O.B4")]
+    assert spans("双报到、双评价") == [(6908, 6915, "P5.I3")]
+    assert spans("交硬账") == [(2285, 2288, "O.I16")]
+    assert set(listed["formula"]) >= {"两个一线", "三个一批", "十个带头", "挂牌督战", "三学一提升", "凡提必下", "两项法规"}
+    cand = hits[hits["status"] == "candidate"]
+    assert cand[cand["rule"] == "plus"].empty and cand[cand["formula"] == "1+10"]["rule"].tolist() == ["quoted"]
+    assert {"走过场", "做样子", "回头看", "十四五", "两不管、有空白"} <= set(cand["formula"])
+    # No candidate is made of redaction marks (“XX”党建工程, “XX人才周”).
+    assert not any("X" in f or " " in f for f in hits["formula"])
+    assert not (set(cand["formula"]) & {"三项工作", "五项工作", "六个方面工作"})
+
+
+def test_candidates_find_the_sample_formulas_without_a_lexicon(tmp_path, sample, sample_sections):
+    lex = tmp_path / "t.yaml"
+    lex.write_text("formulas:\n  - {canonical: 四风, kind: numbered, gloss: x}\n", encoding="utf-8")
+    hits = discourse.find_formulas(sample, sample_sections, lexicon=discourse.load_tifa(lex))
+    found = hits.groupby("formula")["start"].apply(list).to_dict()
+    assert found["一肩挑"] == [848, 1462, 3680]
+    assert found["两委"] == [814, 1507]
+    assert found["双报到、双评价"] == [6908]
+    assert found["三件大事"] == [2016, 2122]  # quoted once, then counted by the number rule
+    assert hits.set_index("start").loc[2122, "rule"] == "number"
+
+
+def test_formula_rules_on_own_text():
+    text = "坚持“1+N”政策体系，推行1+10模式。要落实两不愁三保障，做到四个意识，抓好三项工作。“红色引擎”和“一二三”都是提法。"
+    hits = discourse.find_formulas(cleaned(text))
+    rows = [(r.formula, r.status, r.rule, r.start, r.end) for r in hits.itertuples()]
+    assert rows == [
+        ("1+N", "listed", "lexicon", 3, 6),
+        ("1+10", "candidate", "plus", 14, 18),
+        ("两不愁三保障", "listed", "lexicon", 24, 30),
+        ("四个意识", "listed", "lexicon", 33, 37),
+        ("红色引擎", "candidate", "quoted", 46, 50),
+        ("一二三", "candidate", "quoted", 53, 56),
+    ]
+    counts = discourse.count_formulas(hits)
+    assert counts["n"].tolist() == [1] * 6
+
+
+# -- directive force ------------------------------------------------------------------------
+
+# Sentences written for this test, each labelled by hand before the lexicon was run.
+HAND_LABELLED = [
+    ("各单位必须在月底前报送名单。", "strong", "必须"),
+    ("务必把安全责任压实到每一个岗位。", "strong", "务必"),
+    ("坚决守住不发生规模性返贫的底线。", "strong", "坚决"),
+    ("确保明年春耕物资供应充足。", "strong", "确保"),
+    ("今后三年一定要把老旧小区改造完。", "strong", "一定要"),
+    ("严禁借检查之名向基层摊派费用。", "prohibitive", "严禁"),
+    ("任何单位不得擅自提高收费标准。", "prohibitive", "不得"),
+    ("不要把会议开成表态会。", "prohibitive", "不要"),
+    ("决不允许在扶贫资金上动手脚。", "prohibitive", "不允许"),
+    ("干部不能把群众的事当作小事。", "prohibitive", "不能"),
+    ("禁止在水源地周边新建养殖场。", "prohibitive", "禁止"),
+    ("杜绝数字造假。", "prohibitive", "杜绝"),
+    ("各地要结合实际制定实施方案。", "standard", "要"),
+    ("着力提升县城的公共服务水平。", "standard", "着力"),
+    ("推进农村厕所改造。", "standard", "推进"),
+    ("加强对新任干部的培训。", "standard", "加强"),
+    ("乡镇应当公开财务收支情况。", "standard", "应"),
+    ("鼓励高校毕业生到基层工作。", "soft", "鼓励"),
+    ("支持有条件的地方先行先试。", "soft", "支持"),
+    ("探索建立跨区域的人才共享机制。", "soft", "探索"),
+    ("符合条件的企业可以申请贴息贷款。", "soft", "可以"),
+    ("力争年底前完成全部登记工作。", "soft", "力争"),
+    ("这次会议开得很成功。", "none", ""),
+    ("去年全县粮食产量创历史新高。", "none", ""),
+    ("这是一项重要的工作。", "none", ""),
+    ("主要问题是投入不足。", "none", ""),
+    ("我们需要更多的时间。", "none", ""),
+    ("这个方案可能还有漏洞。", "none", ""),
+    ("他们及时回应了群众关切。", "none", ""),
+    ("全市应急物资储备充足。", "none", ""),
+    ("必须严格执行考勤制度，不得迟到早退。", "prohibitive", "不得"),
+    ("要抓紧研究，必要时可以请专家论证。", "standard", "要"),
+    ("我们不得不承认差距依然存在。", "strong", "不得不"),
+    ("不能不看到困难的一面。", "strong", "不能不"),
+    ("各地可结合本地情况适当调整。", "soft", "可"),
+    ("原则上不再新设议事协调机构。", "soft", "原则上"),
+    ("逐步提高农村低保标准。", "soft", "逐步"),
+    ("要加强学习，也要注意休息。", "standard", "要"),
+    ("不应把考核结果简单排名。", "prohibitive", "不应"),
+    ("倡导节约用餐的好风气。", "soft", "倡导"),
+    ("一定要把纪律挺在前面，决不能搞特殊化。", "prohibitive", "决不能"),
+    ("对群众反映的问题要尽快答复。", "standard", "要"),
+    ("只要方向对了，就不怕路远。", "none", ""),
+    ("这项技术已经广泛应用于农业生产。", "none", ""),
+    ("各单位要严格落实值班制度。", "strong", "严格"),
+    ("适时启动第二批试点。", "soft", "适时"),
+    ("不可在林区使用明火。", "prohibitive", "不可"),
+    ("允许村集体经济组织依法流转土地。", "soft", "允许"),
+]
+
+
+def test_hand_labelled_sentences_agree_on_every_label():
+    assert len(HAND_LABELLED) >= 40
+    text = "\n".join(s for s, _, _ in HAND_LABELLED) + "\n"
+    force = discourse.directive_force(cleaned(text))
+    assert len(force) == len(HAND_LABELLED)
+    got = list(zip(force["level"], force["marker"]))
+    assert got == [(lvl, m) for _, lvl, m in HAND_LABELLED]
+    # Offsets point at the marker in the text.
+    for r in force[force["level"] != "none"].itertuples():
+        surface = text[r.marker_start:r.marker_end]
+        assert surface == r.marker or discourse.load_directives().surface[surface][1] == r.marker
+
+
+def test_strongest_marker_and_its_offset():
+    c = cleaned("要加强学习，必须按时到岗，鼓励参加培训。\n")
+    row = discourse.directive_force(c).iloc[0]
+    assert (row["level"], row["marker"], row["marker_start"], row["marker_end"], row["markers"]) == \
+        ("strong", "必须", 6, 8, 4)
+
+
+def test_sample_directive_profile_per_part(sample, sample_sections):
+    force = discourse.directive_force(sample, sample_sections)
+    assert len(force) == 158
+    assert force["level"].value_counts().to_dict() == {"standard": 105, "none": 28, "strong": 16,
+                                                       "prohibitive": 6, "soft": 3}
+    shares = discourse.directive_shares(force, sample_sections, by="section")
+    p2 = shares[shares["section_id"] == "P2"].set_index("level")
+    assert p2["sentences"].to_dict() == {"prohibitive": 2, "strong": 3, "standard": 17, "soft": 0, "none": 2}
+    assert p2.loc["standard", "share"] == pytest.approx(17 / 24)
+    assert p2["heading"].iloc[0] == "强力推进抓党建促决战决胜脱贫攻坚"
+    doc = discourse.directive_shares(force, by="doc")
+    assert doc["share"].sum() == pytest.approx(1.0)
+    assert dict(zip(doc["level"], doc["sentences"]))["strong"] == 16
+
+
+# -- targets ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("numeral,value", [
+    ("一千一百", 1100), ("十一万", 110000), ("三亿五千万", 350000000), ("两千", 2000), ("二〇二〇", 2020),
+    ("十", 10), ("二十五", 25), ("一百零八", 108), ("一些", None),
+])
+def test_chinese_numerals(numeral, value):
+    assert discourse.cn_value(numeral) == value
+
+
+OWN_PLAN = ("关于明年工作的安排\n"
+            "今年的主要预期目标是：全县地区生产总值增长7%至7.5%，城镇新增就业一千一百万人以上，农村居民人均可支配收入增长8%左右。\n"
+            "明年要把空气优良天数比例提高到XX%以上，新建农村公路不少于300公里。\n"
+            "全年城镇新增就业1000万人，增速比去年提高2个百分点。\n"
+            "经过研究，我们没有提出全年经济增速的具体目标。\n")
+
+
+def test_targets_of_own_plan():
+    c = cleaned(OWN_PLAN)
+    t = discourse.targets(c)
+    rows = [(r.scope, r.indicator, r.low, r.high, r.unit, r.modifier, r.bound, r.direction, r.mask)
+            for r in t.itertuples()]
+    nan = rows[3][2]
+    assert math.isnan(nan) and math.isnan(rows[3][3])
+    rows[3] = rows[3][:2] + (None, None) + rows[3][4:]
+    assert rows == [
+        ("main", "全县地区生产总值增长", 7.0, 7.5, "%", "range", "range", "up", ""),
+        ("main", "城镇新增就业", 1100.0, 1100.0, "万人", "以上", "at_least", "", ""),
+        ("main", "农村居民人均可支配收入增长", 8.0, 8.0, "%", "左右", "about", "up", ""),
+        ("other", "空气优良天数比例", None, None, "%", "以上", "at_least", "", "XX%"),
+        ("other", "新建农村公路", 300.0, 300.0, "公里", "不少于", "at_least", "", ""),
+    ]
+    assert c.text[t["value_start"][1]:t["value_start"][1] + 6] == "一千一百万人"
+    assert (t["start"][0], t["end"][0]) == (10, 72)
+    assert c.text[t["start"][3]:t["end"][3]].startswith("明年要把")
+
+
+def test_masked_numbers_are_never_values(sample, sample_sections):
+    t = discourse.targets(sample, sample_sections)
+    assert len(t) == 1
+    row = t.iloc[0]
+    assert (row["mask"], row["unit"], row["modifier"], row["section_id"]) == ("XX%", "%", "左右", "P5.I1")
+    assert np.isnan(row["low"]) and np.isnan(row["high"])
+    assert sample.text[row["value_start"]:row["value_start"] + 5] == "XX%左右"
+    assert t["low"].isna().all()
+
+
+def _rows(t):
+    return [(r.scope, r.indicator, r.low, r.high, r.unit, r.modifier, r.direction) for r in t.itertuples()]
+
+
+@pytest.fixture(scope="module")
+def gwr(shared_cleaned):
+    def get(doc_id):
+        c = shared_cleaned[doc_id]
+        return c, discourse.targets(c, zs.structure.parse_structure(c.text, doc_id))
+    return get
+
+
+def test_gwr_2019_every_target(gwr):
+    c, t = gwr("gwr-2019")
+    assert _rows(t) == [
+        ("main", "国内生产总值增长", 6.0, 6.5, "%", "range", "up"),
+        ("main", "城镇新增就业", 1100.0, 1100.0, "万人", "以上", ""),
+        ("main", "城镇调查失业率", 5.5, 5.5, "%", "左右", ""),
+        ("main", "城镇登记失业率", 4.5, 4.5, "%", "以内", ""),
+        ("main", "居民消费价格涨幅", 3.0, 3.0, "%", "左右", "up"),
+        ("main", "农村贫困人口减少", 1000.0, 1000.0, "万", "以上", "down"),
+        ("main", "单位国内生产总值能耗下降", 3.0, 3.0, "%", "左右", "down"),
+        ("other", "财政支出", 23.0, 23.0, "万亿元", "超过", ""),
+        ("other", "一般性支出压减", 5.0, 5.0, "%", "以上", "down"),
+        ("other", "“三公”经费再压减", 3.0, 3.0, "%", "左右", "down"),
+        ("other", "国有大型商业银行小微企业贷款要增长", 30.0, 30.0, "%", "以上", "up"),
+        ("other", "移动网络流量平均资费再降低", 20.0, 20.0, "%", "以上", "down"),
+        ("other", "国家财政性教育经费占国内生产总值比例", 4.0, 4.0, "%", "以上", ""),
+        ("other", "中央财政教育支出安排", 1.0, 1.0, "万亿元", "超过", ""),
+    ]
+    main_rows = t[t["scope"] == "main"]
+    assert main_rows["bound"].tolist() == ["range", "at_least", "about", "at_most", "about", "at_least", "about"]
+    assert main_rows["start"].nunique() == 1 and main_rows["section_id"].iloc[0] == "P2.B1"
+    assert c.text[main_rows["value_start"].iloc[0]:main_rows["value_start"].iloc[0] + 8] == "6%-6.5%；"[:8]
+
+
+def test_gwr_2024_every_target(gwr):
+    _, t = gwr("gwr-2024")
+    assert _rows(t) == [
+        ("main", "国内生产总值增长", 5.0, 5.0, "%", "左右", "up"),
+        ("main", "城镇新增就业", 1200.0, 1200.0, "万人", "以上", ""),
+        ("main", "城镇调查失业率", 5.5, 5.5, "%", "左右", ""),
+        ("main", "居民消费价格涨幅", 3.0, 3.0, "%", "左右", "up"),
+        ("main", "粮食产量", 1.3, 1.3, "万亿斤", "以上", ""),
+        ("main", "单位国内生产总值能耗降低", 2.5, 2.5, "%", "左右", "down"),
+        ("main", "经济增长预期目标", 5.0, 5.0, "%", "左右", ""),
+    ]
+
+
+def test_gwr_2020_has_no_growth_target_invented(gwr):
+    _, t = gwr("gwr-2020")
+    main_rows = t[t["scope"] == "main"]
+    assert not main_rows["indicator"].str.contains("生产总值|经济增长|经济增速").any()
+    assert _rows(main_rows) == [
+        ("main", "城镇新增就业", 900.0, 900.0, "万人", "以上", ""),
+        ("main", "城镇调查失业率", 6.0, 6.0, "%", "左右", ""),
+        ("main", "城镇登记失业率", 5.5, 5.5, "%", "左右", ""),
+        ("main", "居民消费价格涨幅", 3.5, 3.5, "%", "左右", "up"),
+    ]
+
+
+# -- attention ----------------------------------------------------------------------------
+
+def test_mann_kendall_by_hand():
+    s, z, p, tau = discourse.mann_kendall([1.0, 2.0, 3.0, 4.0])
+    # S = 6, Var = 4·3·13/18 = 26/3, z = (6 − 1)/√(26/3)
+    assert s == 6 and tau == 1.0
+    assert z == pytest.approx(5 / math.sqrt(26 / 3))
+    assert p == pytest.approx(math.erfc(z / math.sqrt(2)))
+    assert discourse.theil_sen([2000, 2001, 2003], [1.0, 3.0, 4.0]) == pytest.approx(1.0)
+
+
+def test_attention_on_hand_made_tables():
+    docs = pd.DataFrame({"doc_id": ["a", "b", "c", "d"], "year": [2001, 2002, 2003, 2004],
+                         "tokens": [10_000, 10_000, 20_000, 10_000]})
+    terms = pd.DataFrame({"doc_id": ["a", "b", "c", "d", "a", "b", "c", "c", "d", "d"],
+                          "term": ["旧词", "旧词", "旧词", "旧词", "常词", "常词", "常词", "新词", "新词", "常词"],
+                          "n": [40, 30, 20, 5, 10, 10, 20, 6, 9, 10]})
+    tables = type("T", (), {"documents": docs, "terms": terms})()
+    att = discourse.attention(tables, by="year", min_n=5)
+    spans = att.spans.set_index("term")
+    assert spans.loc["新词", ["first_year", "last_year", "years", "n"]].tolist() == [2003, 2004, 2, 15]
+    assert bool(spans.loc["新词", "new"]) and not bool(spans.loc["旧词", "new"])
+    rate = att.per_year.set_index(["term", "year"])["per_10k"]
+    assert rate[("旧词", 2003)] == pytest.approx(10.0) and rate[("新词", 2004)] == pytest.approx(9.0)
+    trend = att.trend.set_index("term")
+    assert trend.loc["旧词", "s"] == -6 and trend.loc["常词", "s"] == 0
+    assert trend.loc["旧词", "slope"] == pytest.approx(-(12.5 + 35 / 3) / 2)  # median of six pairwise slopes
+    key = att.keyness[att.keyness["year"] == 2003].set_index("term")
+    assert key.loc["新词", "n_target"] == 6 and key.loc["新词", "n_reference"] == 0
+    with pytest.raises(ValueError):
+        discourse.attention(tables, by="doc")
+
+
+def test_attention_on_the_reference_reports():
+    ref = zs.reference.load_reference()
+    gwr = ref.documents[(ref.documents["genre"] == "government_work_report")
+                        & (ref.documents["level"] == "central")]["doc_id"]
+    att = discourse.attention(ref, doc_ids=gwr)
+    assert sorted(att.per_year["year"].unique()) == [2015, 2016, 2017, 2018, 2019, 2020, 2022, 2023, 2024, 2025]
+    spans = att.spans.set_index("term")
+    assert spans.loc["高质量发展", ["first_year", "last_year", "n"]].tolist() == [2018, 2025, 66]
+    assert bool(spans.loc["高质量发展", "new"]) and not bool(spans.loc["高质量发展", "gone"])
+    assert spans.loc["疫情防控", ["first_year", "last_year"]].tolist() == [2020, 2024]
+    assert bool(spans.loc["疫情防控", "gone"])
+    trend = att.trend.set_index("term")
+    assert trend.loc["科技创新", "direction"] == "rising" and trend.loc["和谐", "direction"] == "falling"
+    assert trend.loc["科技创新", "s"] == 35
+    assert "化" not in spans.index  # lone characters are left out (min_chars=2)
+    generic = zs.lexicons.load_stopwords(zs.paths.lexicon("stopwords_generic.txt"))
+    trimmed = discourse.attention(ref, doc_ids=gwr, exclude=generic)
+    assert "推进" in att.trend["term"].values and "推进" not in trimmed.trend["term"].values
+    assert set(att.keyness["year"]) == {2016, 2017, 2018, 2019, 2020, 2022, 2023, 2024, 2025}
+
+
+# -- reference and command line ------------------------------------------------------------
+
+def test_reference_has_discourse_tables():
+    ref = zs.reference.load_reference()
+    t = ref.targets
+    g = t[(t["doc_id"] == "gwr-2019") & (t["scope"] == "main")]
+    assert g["indicator"].tolist()[:2] == ["国内生产总值增长", "城镇新增就业"]
+    assert (g["low"].iloc[0], g["high"].iloc[0]) == (6.0, 6.5)
+    assert not ((t["doc_id"] == "gwr-2020") & t["indicator"].str.contains("生产总值")).any()
+    assert set(ref.directives["level"]) == {"prohibitive", "strong", "standard", "soft", "none"}
+    assert set(ref.formulas["status"]) == {"listed", "candidate"}
+    assert (ref.formulas["formula"].str.len() <= 13).all() and (t["indicator"].str.len() <= 13).all()
+
+
+def test_cli_formulas_targets_directives(capsys):
+    assert main(["formulas", SAMPLE, "--format", "json", "--listed-only"]) == 0
+    import json
+    rows = json.loads(capsys.readouterr().out)
+    counts = {r["formula"]: r["n"] for r in rows}
+    assert counts["一肩挑"] == 3 and counts["两委"] == 2 and counts["三件大事"] == 2
+    assert all(r["status"] == "listed" for r in rows)
+    assert main(["formulas", SAMPLE, "--by", "section", "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert table[(table["formula"] == "一肩挑")][["section_id", "n"]].values.tolist() == [["O", 2], ["P2", 1]]
+    assert main(["targets", SAMPLE, "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+    assert table["mask"].tolist() == ["XX%"] and table["low"].isna().all()
+    assert main(["directives", SAMPLE, "--by", "section", "--format", "csv"]) == 0
+    table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out), keep_default_na=False)
+    p1 = table[table["section_id"] == "P1"].set_index("level")["sentences"].to_dict()
+    assert sum(p1.values()) == 11
+
+
+def test_target_series_keeps_the_year_without_a_growth_target():
+    ref = zs.reference.load_reference()
+    docs = ref.documents[(ref.documents["genre"] == "government_work_report") & (ref.documents["level"] == "central")]
+    series = discourse.target_series(ref.targets, docs, "生产总值增长")
+    assert series["year"].tolist() == [2015, 2016, 2017, 2018, 2019, 2020, 2022, 2023, 2024, 2025]
+    assert series["stated"].tolist() == [True] * 5 + [False] + [True] * 4
+    assert series.set_index("year").loc[2019, ["low", "high", "modifier"]].tolist() == [6.0, 6.5, "range"]
+    assert series.set_index("year").loc[2016, ["low", "high"]].tolist() == [6.5, 7.0]
+    assert np.isnan(series.set_index("year").loc[2020, "low"])
+    import matplotlib
+    matplotlib.use("Agg")
+    ax = zs.plot.plot_target_series(series)
+    labels = [t.get_text() for t in ax.texts]
+    assert labels.count("未设目标") == 1 and labels.count("无报告") == 1 and "6–6.5" in labels
+
+
+@pytest.mark.parametrize("row,text", [
+    ({"mask": "", "low": 6.0, "high": 6.5, "unit": "%", "bound": "range"}, "6–6.5%"),
+    ({"mask": "", "low": 1100.0, "high": 1100.0, "unit": "万人", "bound": "at_least"}, "≥1100万人"),
+    ({"mask": "", "low": 5.5, "high": 5.5, "unit": "%", "bound": "about"}, "≈5.5%"),
+    ({"mask": "XX%", "low": np.nan, "high": np.nan, "unit": "%", "bound": "about"}, "≈XX%"),
+])
+def test_format_target(row, text):
+    assert discourse.format_target(row) == text
