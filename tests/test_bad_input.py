@@ -164,6 +164,10 @@ CASES = [
     ("compare-unknown-theme", ["compare", "{S}", "--theme", "不存在"], 2, ["不存在"]),
     ("compare-reference-custom-lexicon", ["compare", "{S}", "--reference", "--lexicon", "{in}/custom.yaml"], 2,
      ["custom.yaml", "reference"]),
+    # the discourse verbs share the same checks
+    ("formulas-alias-bomb", ["formulas", "{S}", "--lexicon", "{in}/bomb.yaml"], 2, ["bomb.yaml:2", "aliases"]),
+    ("targets-out-is-input", ["targets", "{S}", "--out", "{S}"], 2, ["--out", "speech.txt"]),
+    ("directives-damaged-byte", ["directives", "{in}/damaged.txt"], 2, ["damaged.txt", "byte offset 18"]),
     # report parameters: checked before any kernel starts
     ("param-code-injection", ["report", "--quiet", "--out", "{out}/r",
                               "--param", "__import__('os').system('touch {out}/pwned');x=1"], 2, ["--param"]),

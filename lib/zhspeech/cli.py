@@ -227,8 +227,8 @@ def _discourse_inputs(args):
     from . import clean, structure
 
     for path in args.paths:
-        for doc in _documents(path):
-            c = clean.clean_text(doc.raw, doc_id=doc.doc_id)
+        for doc in _documents(path, args):
+            c = clean.clean_document(doc)
             yield doc.doc_id, c, structure.parse_structure(c.text, doc.doc_id)
 
 
@@ -476,8 +476,9 @@ def _check_outputs(args) -> None:
         return
     inputs = [*(getattr(args, "paths", None) or []), *(getattr(args, "items", None) or []),
               *([args.path] if getattr(args, "path", None) else [])]
-    if getattr(args, "lexicon", None):
-        inputs.append(args.lexicon)
+    for option in ("lexicon", "rules"):
+        if getattr(args, option, None):
+            inputs.append(getattr(args, option))
     outputs = {"--out": getattr(args, "out", None), "--log": getattr(args, "log", None)}
     check_outputs(outputs, [p for p in inputs if Path(p).exists()])
 

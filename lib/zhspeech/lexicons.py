@@ -431,7 +431,7 @@ def load_yaml_lines(path: Path):
     a validator can name the line of a bad entry (``file:line``)."""
     import yaml
 
-    class _Loader(yaml.SafeLoader):
+    class _Loader(_loader()):  # safe, and without aliases
         pass
 
     def mapping(loader, node):
@@ -449,7 +449,7 @@ def load_yaml_lines(path: Path):
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
     text = read_text(path)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass without aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
