@@ -108,3 +108,32 @@ def test_bad_structure_rules(tmp_path, content, cause):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(LexiconError, match=cause):
         lexicons.load_structure_rules(path)
+
+
+def test_numbered_formulas_are_loaded_with_the_structure_rules():
+    rules = lexicons.load_structure_rules()
+    assert {"两个维护", "四个意识", "三个一批", "两个确保", "两不愁三保障", "两委", "1+N"} <= rules["formulas"]
+    assert rules["part_marker"].match("第三个问题：").group("label") == "第三个问题"
+    assert rules["part_marker"].match("第12点，").group("n") == "12"
+
+
+@pytest.mark.parametrize("content,line,cause", [
+    ("两个维护\n四个 意识\n", 2, "one formula per line"),
+    ("两个维护\n维护核心\n", 2, "has no numeral"),
+    ("# c\n两个维护\n两个维护\n", 3, "duplicate formula '两个维护' (first on line 2)"),
+])
+def test_bad_numbered_formulas_name_the_line(tmp_path, content, line, cause):
+    base = zs.paths.lexicon("structure.yaml").read_text(encoding="utf-8")
+    (tmp_path / "structure.yaml").write_text(base, encoding="utf-8")
+    (tmp_path / "numbered_formulas.txt").write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError) as info:
+        lexicons.load_structure_rules(tmp_path / "structure.yaml")
+    assert f"numbered_formulas.txt:{line}: " in str(info.value) and cause in str(info.value)
+
+
+def test_structure_yaml_naming_a_missing_formula_file(tmp_path):
+    base = zs.paths.lexicon("structure.yaml").read_text(encoding="utf-8")
+    (tmp_path / "structure.yaml").write_text(base, encoding="utf-8")
+    with pytest.raises(LexiconError) as info:
+        lexicons.load_structure_rules(tmp_path / "structure.yaml")
+    assert "'numbered_formulas': no such file 'numbered_formulas.txt'" in str(info.value)

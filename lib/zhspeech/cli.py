@@ -293,6 +293,26 @@ def cmd_report(args):
     return 2 if failed else 0
 
 
+def cmd_eval_structure(args):
+    from . import evaluate
+
+    table = evaluate.evaluate_structure(args.gold, args.texts, min_recall=args.min_recall,
+                                        min_precision=args.min_precision, max_misassigned=args.max_misassigned,
+                                        max_false_warnings=args.max_false_warnings, min_linked=args.min_linked)
+    if args.format == "table":
+        shown = table.assign(recall=table["recall"].round(3), precision=table["precision"].round(3),
+                             misassigned=table["misassigned"].round(4))
+        _emit(shown, args)
+    else:
+        _emit(table, args)
+    failed = table[~table["ok"]]
+    if len(failed):
+        print(f"zhspeech: {len(failed)} of {len(table)} documents below the thresholds: "
+              f"{', '.join(failed['doc_id'])}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def paths_display(p) -> str:
     from . import paths
 
@@ -447,6 +467,22 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="output folder (default: data/reference/)")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_build_reference)
+
+    p = sub.add_parser("eval", help="score a stage against hand-made gold files")
+    esub = p.add_subparsers(dest="eval_verb", required=True, metavar="STAGE")
+    e = esub.add_parser("structure", help="score the structure parser against gold outlines (*.tsv)")
+    e.add_argument("gold", metavar="GOLD_DIR", help="folder of gold outlines, one <doc_id>.tsv per text")
+    e.add_argument("texts", metavar="TEXT_DIR", nargs="?", default=None,
+                   help="folder of the texts (read recursively; default: GOLD_DIR)")
+    e.add_argument("--min-recall", type=float, default=1.0, help="headings found / expected (default 1.0)")
+    e.add_argument("--min-precision", type=float, default=1.0, help="headings right / found (default 1.0)")
+    e.add_argument("--max-misassigned", type=float, default=0.01,
+                   help="share of characters in the wrong section (default 0.01)")
+    e.add_argument("--max-false-warnings", type=int, default=0, help="warnings the gold does not expect (default 0)")
+    e.add_argument("--min-linked", type=float, default=1.0,
+                   help="share of announced counts linked as in the gold (default 1.0)")
+    common(e)
+    e.set_defaults(func=cmd_eval_structure)
     return parser
 
 
@@ -476,7 +512,7 @@ def _check_outputs(args) -> None:
         return
     inputs = [*(getattr(args, "paths", None) or []), *(getattr(args, "items", None) or []),
               *([args.path] if getattr(args, "path", None) else [])]
-    for option in ("lexicon", "rules"):
+    for option in ("lexicon", "rules", "gold", "texts"):
         if getattr(args, option, None):
             inputs.append(getattr(args, option))
     outputs = {"--out": getattr(args, "out", None), "--log": getattr(args, "log", None)}

@@ -36,6 +36,10 @@ class ReportError(ZhspeechError):
     """Notebook selection or execution problems in ``zhspeech report``."""
 
 
+class GoldError(ZhspeechError):
+    """A gold outline file is malformed or does not fit its text (the message gives the line)."""
+
+
 class UsageError(ZhspeechError):
     """A command-line option or argument has a value zhspeech cannot use."""
 

@@ -386,31 +386,78 @@ def _word_list(p, data, key) -> list[str]:
     return [w.strip() for w in items]
 
 
+_NUMERAL = re.compile(r"[一二两三四五六七八九十百千\d]")
+
+
+def _load_formulas(p: Path) -> tuple:
+    """Numbered formulas (两个维护, 三个一批, …): one per line, # comments; each must
+    contain a numeral, or it is not a numbered formula."""
+    words, seen = [], {}
+    for n, line in enumerate(read_text(p).split("\n"), start=1):
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        if any(c.isspace() for c in body):
+            raise LexiconError(f"{p}:{n}", f"one formula per line expected, got {body!r}")
+        if not _NUMERAL.search(body):
+            raise LexiconError(f"{p}:{n}", f"{body!r} has no numeral, so it is not a numbered formula")
+        if body in seen:
+            raise LexiconError(f"{p}:{n}", f"duplicate formula {body!r} (first on line {seen[body]})")
+        seen[body] = n
+        words.append(body)
+    return tuple(words)
+
+
+def _optional_list(p, data, key) -> list[str]:
+    return _word_list(p, data, key) if key in data else []
+
+
 @lru_cache(maxsize=8)
-def _load_structure(path: str, mtime: float) -> dict:
+def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dict:
     p = Path(path)
     data = load_yaml(p)
     if not isinstance(data, dict):
         raise LexiconError(p, "expected a mapping with salutations, count_units and final_remarks")
     alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
     salute = f"(?:{alt(_word_list(p, data, 'salutations'))})"
-    count = (r"(?P<n>[一二三四五六七八九十两几]{1,3}|\d{1,2})"
+    # Not after 第 (第一个问题 is an ordinal) nor inside a longer number.
+    count = (r"(?<![第\d一二三四五六七八九十两几])(?P<n>[一二三四五六七八九十两几]{1,3}|\d{1,2})"
              f"(?P<unit>{alt(_word_list(p, data, 'count_units'))})" r"(?P<what>[\u4e00-\u9fff]{0,6}?)")
+    part_units = _optional_list(p, data, "part_units")
+    formulas = ()
+    if data.get("numbered_formulas") is not None:
+        name = data["numbered_formulas"]
+        if not isinstance(name, str) or not name.strip():
+            raise LexiconError(p, "'numbered_formulas' must name a file next to structure.yaml")
+        fp = p.parent / name
+        if not fp.is_file():
+            raise LexiconError(p, f"'numbered_formulas': no such file {name!r}")
+        formulas = _load_formulas(fp)
     return {
         "salutation_line": re.compile(rf"{salute}[：:！!，,]?"),
         "closing_start": re.compile(rf"{salute}[，,！!：:]"),
         # A count followed by a colon announces a list; right before a chain a full stop
         # does too (“着力把握好三点。一是…”), and the count may close a quotation.
+        "count": re.compile(count),
         "announce": re.compile(count + "[”’\"]?[：:]"),
         "announce_link": re.compile(count + "[”’\"]?[：:。]"),
         "final_remarks": re.compile(rf"最后[，,、](?:[^。]{{0,30}}?)(?:{alt(_word_list(p, data, 'final_remarks'))})"),
+        # 第一个问题： / 第二个方面， / 第三点，: parts marked inside the running text.
+        "part_marker": re.compile(r"(?P<label>第(?P<n>[一二三四五六七八九十]{1,3}|\d{1,2})"
+                                  rf"(?:{alt(part_units)}))[，,、：:。]?") if part_units else None,
+        "count_nouns": tuple(_optional_list(p, data, "count_nouns")),
+        "note_marks": tuple(_optional_list(p, data, "note_marks")),
+        "formulas": frozenset(formulas),
     }
 
 
 def load_structure_rules(path=None) -> dict:
-    """Words the structure parser reads as structure (``structure.yaml``), compiled."""
+    """Words the structure parser reads as structure (``structure.yaml``), compiled,
+    with the numbered formulas of the file it names (``numbered_formulas.txt``)."""
     p = _path(path, "structure.yaml")
-    return _load_structure(str(p.resolve()), p.stat().st_mtime)
+    formulas = p.parent / "numbered_formulas.txt"
+    return _load_structure(str(p.resolve()), p.stat().st_mtime,
+                           formulas.stat().st_mtime if formulas.is_file() else 0.0)
 
 
 class LinedDict(dict):

@@ -60,6 +60,12 @@ def notebooks_dir() -> Path:
     return project_root() / "notebooks"
 
 
+def gold_dir() -> Path:
+    """The hand-checked gold outlines (``structure/corpus``, ``structure/speeches``) and,
+    beside them, the project's own test speeches (``tests/data/speeches``)."""
+    return project_root() / "tests" / "gold"
+
+
 def sample_speech() -> Path:
     """The sample speech as received (data/raw/)."""
     return raw_dir() / "000_20ad1a32e8f79341.txt"

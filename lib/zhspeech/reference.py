@@ -113,6 +113,7 @@ def analyses_to_tables(analyses: dict, groups: dict | None = None, *, lexicon=No
             "stopwords_sha": tokenizer.config.stopwords_hash,
             "corrections_sha": lexicons.file_hash(paths.lexicon("corrections.tsv")),
             "structure_sha": lexicons.file_hash(paths.lexicon("structure.yaml")),
+            "numbered_formulas_sha": lexicons.file_hash(paths.lexicon("numbered_formulas.txt")),
             "redactions_sha": lexicons.file_hash(paths.lexicon("redactions.yaml")),
             "boilerplate_sha": lexicons.file_hash(paths.lexicon("boilerplate.yaml")),
             "tifa_sha": tifa.digest, "directives_sha": marks.digest, "targets_sha": rules.digest,

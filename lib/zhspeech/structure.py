@@ -25,7 +25,7 @@ SECTION_COLUMNS = ["doc_id", "section_id", "parent_id", "level", "kind", "label"
                    "start", "end", "chars", "hanzi", "sentences", "declared_items", "items",
                    "share", "position", "top_id", "is_leaf", "warnings"]
 ENUM_COLUMNS = ["doc_id", "parent_id", "family", "first", "last", "items", "declared_items",
-                "announcement", "start"]
+                "announcement", "start", "announced_at"]
 KINDS = ("title", "salutation", "opening", "part", "subpart", "item", "closing", "body")
 
 _CN = "一二三四五六七八九十"
@@ -43,13 +43,25 @@ _FAMILIES = {
     "seq": re.compile(r"(?P<w>首先|其次|再次|最后)[，,、：:]"),
     "paren": re.compile(r"[（(](?P<d>\d{1,2})[）)]"),
     "point": re.compile(r"(?P<d>\d{1,2})[.．、](?!\d)"),
+    # ——经济运行保持在合理区间。 Paragraphs opened by a dash: numbered by their order.
+    "dash": re.compile(r"——"),
 }
 # Families read at the start of a paragraph only, or anywhere at a clause start.
-_LINE_FAMILIES = ("point", "paren", "di", "shi", "yao", "seq")
+_LINE_FAMILIES = ("point", "paren", "di", "shi", "yao", "seq", "dash")
 _INLINE_FAMILIES = ("shi", "yao", "di", "paren", "seq")
 _SEQ = {"首先": 1, "其次": 2, "再次": 3}
 
 _MAX_GAP = 2000  # characters allowed between two markers of one inline chain
+_SENTENCE_START = set("。；！？：:;!?\n")
+# A 第一，/首先 chain is the speech's parts (not items) when its markers stand on average
+# at least this many characters apart, it runs over at least this share of the body, and
+# the text after its last marker is not much longer than one such distance.
+_LEAD_MIN_CHARS = 60
+_LEAD_MIN_SHARE = 0.4
+_LEAD_MAX_TAIL = 3  # the last part runs at most this many times the mean distance
+# A closing is at most this many paragraphs and this share of the body.
+_CLOSING_MAX_PARAS = 5
+_CLOSING_MAX_SHARE = 1 / 3
 # Forms of address, counting units and final-remark words come from
 # data/lexicons/structure.yaml (lexicons.load_structure_rules).
 _SENT_END = "。！？!?"
@@ -100,11 +112,12 @@ class _Marker:
     family: str
 
 
-class _Parser:
+class _Text:
+    """A cleaned text seen as paragraphs and sentences: the positions the detectors ask about."""
+
     def __init__(self, text: str, rules: dict):
         self.text = text
         self.rules = rules
-        self.enums: list[dict] = []
         # Paragraph spans, each including its newline.
         self.paras = []
         pos = 0
@@ -114,8 +127,15 @@ class _Parser:
                 self.paras.append((pos, end))
             pos += len(line) + 1
         self.para_starts = [s for s, _ in self.paras]
+        # Paragraphs that open with a form of address (同志们！ / 各位代表：…): they
+        # close an open subpart or item and return to the level of the part.
+        # In a text whose line breaks were lost, 同志们！ at a sentence start does the same.
+        address = {ps for ps, pe in self.paras
+                   if rules["closing_start"].match(text, ps) or rules["salutation_line"].fullmatch(text[ps:pe].strip())}
+        address.update(m.start() for m in rules["closing_start"].finditer(text)
+                       if m.group()[-1] in "！!" and self.sentence_start(m.start()))
+        self.address = sorted(address)
 
-    # -- helpers --------------------------------------------------------------------
     def paras_in(self, s: int, e: int):
         """Paragraphs that overlap [s, e)."""
         import bisect
@@ -143,6 +163,39 @@ class _Parser:
         head = chunk[:m.start()] if m else chunk
         return head.strip()[:80]
 
+    def sentence_start(self, pos: int) -> bool:
+        """``pos`` starts a paragraph or follows 。！？；：."""
+        k = pos - 1
+        while k >= 0 and self.text[k] in " \t“\"":
+            k -= 1
+        return k < 0 or self.text[k] in _SENTENCE_START
+
+    def first_address(self, s: int, e: int) -> int | None:
+        """The first paragraph in (s, e) that opens with a form of address."""
+        import bisect
+
+        k = bisect.bisect_right(self.address, s)
+        return self.address[k] if k < len(self.address) and self.address[k] < e else None
+
+    def segments(self, starts: list[int], end: int) -> list[tuple[int, int, bool]]:
+        """Spans of consecutive headings ``starts`` up to ``end``, each cut where a
+        paragraph opens with a form of address; the rest up to the next heading is
+        returned as a body (flag False)."""
+        out = []
+        bounds = list(starts) + [end]
+        for k, st in enumerate(starts):
+            nxt = bounds[k + 1]
+            cut = self.first_address(st, nxt)
+            out.append((st, cut if cut is not None else nxt, True))
+            if cut is not None:
+                out.append((cut, nxt, False))
+        return out
+
+    def para_start_index(self, pos: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.para_starts, pos) - 1
+
     def clause_start(self, pos: int, lo: int) -> bool:
         if pos <= lo or pos == 0:
             return True
@@ -151,7 +204,18 @@ class _Parser:
             prev = self.text[pos - 2] if pos >= 2 else "\n"
         return prev in _CLAUSE_START
 
-    # -- document level --------------------------------------------------------------
+
+
+class _Parser(_Text):
+    """Builds the section tree: boundaries (title, salutation, closing, notes), parts from
+    the first PART_DETECTORS entry that finds some, then subparts and items inside."""
+
+    def __init__(self, text: str, rules: dict):
+        super().__init__(text, rules)
+        self.enums: list[dict] = []
+        self._line_cache: dict = {}
+        self.announcements = _Announcements(self)
+
     def parse(self) -> list[_Node]:
         n = len(self.paras)
         if n == 0:
@@ -169,13 +233,18 @@ class _Parser:
             i += 1
         if i >= n:
             return nodes
-        closing_at = self._closing_start(i)
         body_start = self.paras[i][0]
-        body_end = self.paras[closing_at][0] if closing_at is not None else len(self.text)
-        nodes.extend(self._top_level(body_start, body_end, i, closing_at))
-        if closing_at is not None:
-            nodes.append(_Node("closing", self.paras[closing_at][0], len(self.text), label="",
-                               heading=self.heading_at(self.paras[closing_at][0], len(self.text))))
+        note = find_note_start(self, i)
+        end = note if note is not None else len(self.text)
+        parts = self._parts(body_start, end)
+        closing = find_closing_start(self, body_start, parts[-1].body if parts else body_start, end)
+        body_end = closing if closing is not None else end
+        parts = [m for m in parts if m.start < body_end]
+        nodes.extend(self._top_level(body_start, body_end, parts))
+        if closing is not None:
+            nodes.append(_Node("closing", closing, end, label="", heading=self.heading_at(closing, end)))
+        if note is not None:
+            nodes.append(_Node("body", note, len(self.text), label="注", heading=self.heading_at(note, len(self.text))))
         return nodes
 
     def _title_like(self, line: str) -> bool:
@@ -191,36 +260,33 @@ class _Parser:
             return True
         return not re.search(r"[。；，,;！？!?：:]", s) and len(s) <= 40
 
-    def _closing_start(self, first: int) -> int | None:
-        n = len(self.paras)
-        k = n - 1
-        if k <= first:
-            return None
-        start = None
-        while k > first and self.rules["closing_start"].match(self.line(k)):
-            start = k
-            k -= 1
-        if start is None and k - 1 > first and self.rules["salutation_line"].fullmatch(self.line(n - 2).strip()):
-            start = n - 2
-        return start
+    def _parts(self, s: int, e: int) -> list[_Marker]:
+        """The parts of the body: the first detector that finds a chain wins."""
+        for detect in PART_DETECTORS:
+            found = detect(self, s, e)
+            if found:
+                return found
+        return []
 
-    def _top_level(self, s: int, e: int, first_para: int, closing_at) -> list[_Node]:
-        parts = self._line_markers(s, e, "part")
+    def _top_level(self, s: int, e: int, parts: list[_Marker]) -> list[_Node]:
         if parts:
             nodes = []
             if parts[0].start > s:
                 nodes.append(_Node("opening", s, parts[0].start))
-            tail = self._finally_paragraph(parts[-1].start, e)
+            tail = self._finally_paragraph(parts[-1].start, e) if parts[-1].label != "最后" else None
             bounds = [m.start for m in parts] + [tail if tail is not None else e]
             for k, m in enumerate(parts):
                 nodes.append(_Node("part", m.start, bounds[k + 1], label=m.label, ordinal=m.ordinal,
                                    heading=self.heading_at(m.body, bounds[k + 1])))
+            if parts[-1].ordinal == -1:
+                nodes[-1].ordinal = len(parts)
             self._check_numbering(nodes, "part")
             if tail is not None:
                 nodes.append(_Node("body", tail, e, label="最后", heading=self.heading_at(tail, e)))
             self._link_announcement([n for n in nodes if n.kind == "part"], s, "", "part")
+            family = parts[0].family
             for node in nodes:
-                self._fill(node, stage=1)
+                self._fill(node, stage=1, exclude=(family,) if node.kind == "part" else ())
             return nodes
         node = _Node("body", s, e)
         self._fill(node, stage=1, top=True)
@@ -269,20 +335,42 @@ class _Parser:
         return out
 
     def _family_candidates(self, family: str, s: int, e: int, line_start: bool) -> list[_Marker]:
-        regex = _FAMILIES[family]
-        out = []
         if line_start:
-            for ps, _pe in self.paras_in(s, e):
-                if s <= ps < e:
-                    m = regex.match(self.text, ps)
-                    if m and m.end() <= e:
-                        out.append(self._marker(m, family))
-            return [m for m in out if m is not None]
-        for m in regex.finditer(self.text, s, e):
+            return self._line_candidates(family, s, e)
+        if family == "dash":
+            return []
+        out = []
+        for m in _FAMILIES[family].finditer(self.text, s, e):
             if self.clause_start(m.start(), s):
                 mk = self._marker(m, family)
                 if mk is not None:
                     out.append(mk)
+        return out
+
+    def _line_candidates(self, family: str, s: int, e: int) -> list[_Marker]:
+        """Markers of ``family`` at paragraph starts in [s, e). Each family's markers are
+        found once for the whole text; a region takes its slice."""
+        import bisect
+
+        if family not in self._line_cache:
+            found = []
+            for ps, _pe in self.paras:
+                m = _FAMILIES[family].match(self.text, ps)
+                mk = m and (_Marker(ps, ps + 2, 0, "——", "dash") if family == "dash" else self._marker(m, family))
+                if mk:
+                    found.append(mk)
+            self._line_cache[family] = ([m.start for m in found], found)
+        starts, found = self._line_cache[family]
+        out = [m for m in found[bisect.bisect_left(starts, s):bisect.bisect_left(starts, e)] if m.body <= e]
+        if family == "dash":
+            # Numbered along each run of consecutive dash paragraphs within the region.
+            numbered, prev = [], None
+            for m in out:
+                k = self.para_start_index(m.start)
+                n = numbered[-1].ordinal + 1 if numbered and prev == k - 1 else 1
+                numbered.append(_Marker(m.start, m.body, n, m.label, "dash"))
+                prev = k
+            out = numbered
         return out
 
     def _marker(self, m, family) -> _Marker | None:
@@ -329,10 +417,7 @@ class _Parser:
                 children = []
                 if subs[0].start > s:
                     children.append(_Node("body", s, subs[0].start))
-                bounds = [m.start for m in subs] + [e]
-                for k, m in enumerate(subs):
-                    children.append(_Node("subpart", m.start, bounds[k + 1], label=m.label, ordinal=m.ordinal,
-                                          heading=self.heading_at(m.body, bounds[k + 1])))
+                children.extend(self._heads("subpart", subs, e))
                 self._check_numbering(children, "subpart", node)
                 self._link_announcement([c for c in children if c.kind == "subpart"], s, node, "subpart")
                 node.children = children
@@ -353,11 +438,7 @@ class _Parser:
                     last_end = nxt[0].start if nxt else e
                 if chain[0].start > pos:
                     children.append(_Node("body", pos, chain[0].start))
-                bounds = [m.start for m in chain] + [last_end]
-                for k, m in enumerate(chain):
-                    children.append(_Node("item", m.start, bounds[k + 1], label=m.label,
-                                          ordinal=m.ordinal if m.ordinal > 0 else len(chain),
-                                          heading=self.heading_at(m.body, bounds[k + 1])))
+                children.extend(self._heads("item", chain, last_end))
                 self._register_chain(node, chain, s)
                 pos = last_end
                 chain = nxt if nxt and nxt[0].start >= pos else None
@@ -373,10 +454,19 @@ class _Parser:
                 return
         self._fill_inline(node, exclude)
 
-    def para_start_index(self, pos: int) -> int:
-        import bisect
-
-        return bisect.bisect_right(self.para_starts, pos) - 1
+    def _heads(self, kind: str, markers: list[_Marker], end: int) -> list[_Node]:
+        """Nodes for consecutive markers up to ``end``; a paragraph opening with a form
+        of address ends the open one, and the text after it is a body."""
+        out = []
+        by_start = {m.start: m for m in markers}
+        for st, en, is_head in self.segments([m.start for m in markers], end):
+            if not is_head:
+                out.append(_Node("body", st, en))
+                continue
+            m = by_start[st]
+            out.append(_Node(kind, st, en, label=m.label, ordinal=m.ordinal if m.ordinal > 0 else len(markers),
+                             heading=self.heading_at(m.body, en)))
+        return out
 
     @staticmethod
     def _family_of(node: _Node) -> str:
@@ -418,14 +508,11 @@ class _Parser:
             last_end = min(self.para_end(chain[-1].start), e)
             if chain[0].start > pos:
                 children.append(_Node("body", pos, chain[0].start))
-            bounds = [m.start for m in chain] + [last_end]
-            items = [_Node("item", m.start, bounds[k + 1], label=m.label,
-                           ordinal=m.ordinal if m.ordinal > 0 else len(chain),
-                           heading=self.heading_at(m.body, bounds[k + 1]))
-                     for k, m in enumerate(chain)]
+            items = self._heads("item", chain, last_end)
             self._register_chain(node, chain, s)
             for item in items:
-                self._fill_inline(item, exclude=(*exclude, chain[0].family))
+                if item.kind == "item":
+                    self._fill_inline(item, exclude=(*exclude, chain[0].family))
             children.extend(items)
             pos = last_end
         if pos < e:
@@ -433,32 +520,13 @@ class _Parser:
         node.children = children
 
     # -- announced counts -------------------------------------------------------------
-    def _announcement_before(self, pos: int, lo: int):
-        """The count phrase ending right before ``pos`` (only spaces, newlines or an
-        opening quote between its colon and the first marker)."""
-        window = self.text[max(lo, pos - 60):pos]
-        best = None
-        for m in self.rules["announce_link"].finditer(window):
-            if window[m.end():].strip(" \n“\"") == "":
-                best = m
-        return best
-
-    def _announced(self, pos: int, lo: int) -> tuple[float, str]:
-        """(declared count, phrase) of the announcement right before ``pos``; the count
-        is NaN for 几 or when nothing is announced."""
-        ann = self._announcement_before(pos, lo)
-        if ann is None:
-            return np.nan, ""
-        val = cn_number(ann.group("n"))
-        return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。”’\"")
-
     def _record(self, owner, family: str, heads: list, lo: int, what: str) -> tuple[float, str]:
         """Link an enumeration (items, subparts or parts) to its announcement, list it,
         and warn on its owner when the announced count disagrees with the count found."""
-        declared, phrase = self._announced(heads[0].start, lo)
+        declared, phrase, at = self.announcements.before(heads[0].start, lo)
         self.enums.append({"parent": owner, "family": family, "first": heads[0].label,
                            "last": heads[-1].label, "items": len(heads), "declared_items": declared,
-                           "announcement": phrase, "start": heads[0].start})
+                           "announcement": phrase, "start": heads[0].start, "announced_at": at})
         if phrase and not np.isnan(declared) and declared != len(heads):
             target = owner if owner is not None else heads[0]
             target.warnings.append(f"announced {phrase} ({int(declared)}) but found {len(heads)} {what} "
@@ -489,6 +557,119 @@ class _Parser:
                 node.warnings.append(f"numbering starts at {node.label}")
             seen[node.ordinal] = True
             prev = node.ordinal
+
+
+# -- boundaries and part detectors: each takes the parser and a span of its text ----------
+def find_note_start(p: _Parser, first: int) -> int | None:
+    """Editorial notes at the end (※这是…的讲话。): paragraphs that open with a note mark."""
+    marks = tuple(p.rules.get("note_marks", ()))
+    k = len(p.paras)
+    while marks and k - 1 > first and p.line(k - 1).lstrip().startswith(marks):
+        k -= 1
+    return p.paras[k][0] if k < len(p.paras) else None
+
+
+def find_closing_start(p: _Parser, body_start: int, after: int, end: int) -> int | None:
+    """The closing starts at the last paragraph that opens with a form of address
+    after the last part's heading, when what follows is short (a few paragraphs)."""
+    later = [a for a in p.address if max(after, body_start) < a < end]
+    if not later:
+        return None
+    start = later[-1]
+    k, last = p.para_start_index(start), p.para_start_index(end - 1)
+    if last - k + 1 > _CLOSING_MAX_PARAS or end - start > _CLOSING_MAX_SHARE * (end - body_start):
+        return None
+    if p.paras[k][1] >= end and p.rules["salutation_line"].fullmatch(p.line(k).strip()):
+        return None  # a form of address with nothing after it
+    return start
+
+
+def detect_line_parts(p: _Parser, s: int, e: int) -> list[_Marker]:
+    """一、 / 第一部分 at paragraph starts."""
+    return p._line_markers(s, e, "part")
+
+
+def detect_inline_parts(p: _Parser, s: int, e: int) -> list[_Marker]:
+    """第一个问题： / 第二个方面， / 第三点， at sentence starts, also mid-paragraph."""
+    regex = p.rules["part_marker"]
+    if regex is None:
+        return []
+    cands = []
+    for m in regex.finditer(p.text, s, e):
+        if p.sentence_start(m.start()):
+            val = cn_number(m.group("n"))
+            if val is not None:
+                cands.append(_Marker(m.start(), m.end(), val, m.group("label"), "part"))
+    chains = p._chains(cands)
+    return max(chains, key=len) if chains else []
+
+
+def detect_lead_chain_parts(p: _Parser, s: int, e: int) -> list[_Marker]:
+    """A 第一，… / 首先… chain at sentence starts whose items are long and run over
+    much of the body: the speech's parts, in a text with no part headings."""
+    for fam in ("di", "seq"):
+        cands = [m for m in p._family_candidates(fam, s, e, False) if p.sentence_start(m.start)]
+        for chain in p._chains(cands):
+            gap = (chain[-1].start - chain[0].start) / (len(chain) - 1)
+            if (e - chain[0].start >= _LEAD_MIN_SHARE * (e - s) and gap >= _LEAD_MIN_CHARS
+                    and e - chain[-1].start <= _LEAD_MAX_TAIL * gap):
+                return chain
+    return []
+
+
+# Tried in order on the body of a text; the first that finds a chain gives the parts.
+PART_DETECTORS = (detect_line_parts, detect_inline_parts, detect_lead_chain_parts)
+
+
+class _Announcements:
+    """Announced counts (“抓好五项工作：”, “讲3个问题。”) and the formulas that only look
+    like them (两个维护, “两个确保”)."""
+
+    def __init__(self, text: _Text):
+        self.text = text.text
+        self.rules = text.rules
+
+    def _match_before(self, pos: int, lo: int):
+        """The count phrase ending right before ``pos`` (only spaces, newlines or an
+        opening quote between its colon and the first marker)."""
+        best = None
+        lo = max(lo, pos - 60)
+        for m in self.rules["announce_link"].finditer(self.text, lo, pos):
+            if self.text[m.end():pos].strip(" \n“\"") == "" and not self.is_name(m):
+                best = m
+        if best is None:
+            # The count may sit inside the sentence that ends right before the list:
+            # “我从4个方面谈谈下一步的打算。第一个方面，…”
+            head = self.text[lo:pos].rstrip(" \n“\"")
+            if head and head[-1] in "：:。":
+                begin = lo + max(head.rfind(c, 0, len(head) - 1) for c in "。！？；\n") + 1
+                for m in self.rules["count"].finditer(self.text, begin, lo + len(head)):
+                    if not self.is_name(m):
+                        best = m
+        return best
+
+    def is_name(self, m) -> bool:
+        """A count phrase that names a formula (两个维护, “两个确保”, 三个一批) rather
+        than announcing a list: a listed numbered formula, a quoted 个-count, or 个
+        with a short term that is not a counting noun (问题, 方面, 要求, …)."""
+        start = m.start()
+        if any(self.text.startswith(f, start) for f in self.rules.get("formulas", ())):
+            return True
+        unit, what = m.group("unit"), m.group("what")
+        if unit != "个" and not unit.startswith("个"):
+            return False
+        if start > 0 and self.text[start - 1] in "“\"「『":
+            return True
+        return unit == "个" and 2 <= len(what) <= 4 and not what.startswith(tuple(self.rules.get("count_nouns", ())))
+
+    def before(self, pos: int, lo: int) -> tuple[float, str, int]:
+        """(declared count, phrase, offset) of the announcement right before ``pos``;
+        the count is NaN for 几 or when nothing is announced."""
+        ann = self._match_before(pos, lo)
+        if ann is None:
+            return np.nan, "", -1
+        val = cn_number(ann.group("n"))
+        return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。”’\""), ann.start()
 
 
 def _label_of(value, kind) -> str:
@@ -601,32 +782,71 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
     df = pd.DataFrame(rows, columns=SECTION_COLUMNS)
     df["ordinal"] = df["ordinal"].astype(float)
     df["declared_items"] = df["declared_items"].astype(float)
-    enums = [{"doc_id": doc_id, "parent_id": ids.get(id(e["parent"]), "") if e["parent"] is not None else "",
+    enums = [{"doc_id": doc_id,
+              "parent_id": e["parent_id"] if "parent_id" in e else
+              (ids.get(id(e["parent"]), "") if e["parent"] is not None else ""),
               **{k: e[k] for k in ENUM_COLUMNS[2:]}} for e in parser.enums]
+    enums.sort(key=lambda e: e["start"])
     if enumerations:
         return df, pd.DataFrame(enums, columns=ENUM_COLUMNS)
     return df
 
 
 def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
+    """Announcements that no enumeration follows: a 、 list right after the colon is
+    their enumeration (family ``dun``); otherwise the holding leaf gets a warning."""
+    import bisect
+
     linked = {e["start"] for e in parser.enums}
     leaves = [r for r in rows if r["is_leaf"]]
     starts = [r["start"] for r in leaves]
-    import bisect
-
-    for m in parser.rules["announce"].finditer(text):
+    for m in _colon_counts(text, parser.rules["announce"]):
+        if parser.announcements.is_name(m):
+            continue
         nxt = m.end()
         while nxt < len(text) and text[nxt] in " \n“\"":
             nxt += 1
         if nxt in linked or nxt >= len(text):
             continue
-        # Only a colon that ends its clause announces a list; one followed by prose
-        # with no marker is an orphan announcement.
         k = bisect.bisect_right(starts, m.start()) - 1
-        if k >= 0:
-            row = leaves[k]
+        if k < 0:
+            continue
+        row = leaves[k]
+        elements = _dun_list(text, m.end())
+        val = cn_number(m.group("n"))
+        declared = float(val) if val is not None else np.nan
+        phrase = m.group().rstrip("：:。”’\"")
+        if elements:
+            parser.enums.append({"parent_id": row["section_id"], "family": "dun", "first": elements[0][:6],
+                                 "last": elements[-1][:6], "items": len(elements), "declared_items": declared,
+                                 "announcement": phrase, "start": m.end(), "announced_at": m.start()})
+            if declared == declared and declared != len(elements):
+                note = f"announced {phrase} ({int(declared)}) but found {len(elements)} items (、 list)"
+            else:
+                continue
+        else:
             note = f"announced {m.group().rstrip('：:')} but no enumeration follows"
-            row["warnings"] = f"{row['warnings']}; {note}" if row["warnings"] else note
+        row["warnings"] = f"{row['warnings']}; {note}" if row["warnings"] else note
+
+
+def _colon_counts(text: str, regex):
+    """Matches of the announcement pattern (a count ending in a colon), found from the
+    colons backwards: scanning every character for a numeral is the slow way."""
+    for colon in re.finditer(r"[：:]", text):
+        end = colon.end()
+        m = regex.search(text, max(0, end - 16), end)
+        while m is not None and m.end() != end:
+            m = regex.search(text, m.start() + 1, end)
+        if m is not None:
+            yield m
+
+
+def _dun_list(text: str, pos: int) -> list[str]:
+    """The elements of a 、 list that runs from ``pos`` to the end of its clause
+    (推进A、推进B、推动C。), or [] when the clause is not such a list."""
+    m = re.compile(r"[^。；！？，,;!?\n]*").match(text, pos)
+    parts = m.group().split("、")
+    return parts if len(parts) >= 2 and all(p.strip() for p in parts) else []
 
 
 def count_hanzi(text: str) -> int:
