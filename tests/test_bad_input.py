@@ -214,8 +214,8 @@ def test_missing_output_folder_is_created_with_the_table(inputs):
     target = inputs["out"] / "new" / "deeper" / "x.csv"
     assert run(["freq", inputs["S"], "--top", "2", "--format", "csv", "--out", target])[0] == 0
     table = pd.read_csv(target)
-    # 基层治理 3 times, 脱贫攻坚 twice, out of 23 tokens (3/23 × 10,000 = 1304.35).
-    assert table[["term", "n", "per_10k"]].values.tolist() == [["基层治理", 3, 1304.35], ["脱贫攻坚", 2, 869.57]]
+    # 基层治理 3 times, 脱贫攻坚 twice, out of 22 counted tokens (3/22 × 10,000 = 1363.64).
+    assert table[["term", "n", "per_10k"]].values.tolist() == [["基层治理", 3, 1363.64], ["脱贫攻坚", 2, 909.09]]
 
 
 def test_damaged_byte_read_with_replace_is_logged_as_an_edit(inputs):
@@ -281,8 +281,9 @@ def _freq(inputs):
     return run(["freq", inputs["S"], "--top", "4", "--format", "csv"])
 
 
-EXPECTED_FREQ = ("doc_id,section_id,term,n,per_10k,df\nspeech,,基层治理,3,1304.35,1\nspeech,,脱贫攻坚,2,869.57,1\n"
-                 "speech,,乡村振兴,1,434.78,1\nspeech,,人才工作,1,434.78,1\n")
+# 22 counted tokens: 3/22 × 10,000 = 1363.64, 2/22 → 909.09, 1/22 → 454.55.
+EXPECTED_FREQ = ("doc_id,section_id,term,n,per_10k,df\nspeech,,基层治理,3,1363.64,1\nspeech,,脱贫攻坚,2,909.09,1\n"
+                 "speech,,乡村振兴,1,454.55,1\nspeech,,人才工作,1,454.55,1\n")
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "other-key", "forged-tokens"])

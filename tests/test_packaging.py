@@ -61,6 +61,6 @@ def test_package_is_imported_from_lib_not_as_lib():
 def test_notebooks_leave_no_temporary_folders_behind():
     # mkdtemp/mkstemp leave their folder or file in $TMPDIR on every run; notebooks use
     # tempfile.TemporaryDirectory() blocks, which delete theirs.
-    for path in (ROOT / "notebooks").glob("*.md"):
+    for path in (ROOT / "notebooks").rglob("*.md"):
         text = path.read_text(encoding="utf-8")
         assert "mkdtemp(" not in text and "mkstemp(" not in text, path.name
