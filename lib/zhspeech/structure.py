@@ -736,6 +736,8 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
     """
     from .lexicons import load_structure_rules
 
+    if not isinstance(text, str):
+        raise TypeError(f"parse_structure expects the cleaned text as a str, got {type(text).__name__}")
     parser = _Parser(text, rules or load_structure_rules())
     nodes = parser.parse()
     counter = _Counter(text)
