@@ -6,7 +6,6 @@ import pytest
 import zhspeech as zs
 from zhspeech import evaluate
 from zhspeech.cli import main
-from zhspeech.errors import GoldError
 
 HERE = Path(__file__).resolve().parent
 GOLD = HERE / "gold" / "structure"

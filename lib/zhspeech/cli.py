@@ -241,6 +241,8 @@ def cmd_compare(args):
 
 
 def cmd_methods(args):
+    import json
+
     from . import provenance
 
     rec = provenance.record(args.paths, tokenizer=args.backend, reference=args.reference,

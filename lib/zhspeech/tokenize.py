@@ -29,7 +29,6 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
