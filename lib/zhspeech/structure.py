@@ -277,7 +277,8 @@ class _Parser(_Text):
             nodes = []
             if parts[0].start > s:
                 nodes.append(_Node("opening", s, parts[0].start))
-            tail = self._finally_paragraph(parts[-1].start, e) if parts[-1].label != "最后" else None
+            merged_from = parts[-2].start if len(parts) >= 2 else s
+            tail = self._finally_paragraph(parts[-1].start, e, merged_from) if parts[-1].label != "最后" else None
             bounds = [m.start for m in parts] + [tail if tail is not None else e]
             for k, m in enumerate(parts):
                 nodes.append(_Node("part", m.start, bounds[k + 1], label=m.label, ordinal=m.ordinal,
@@ -312,13 +313,30 @@ class _Parser(_Text):
             self._pss = set(self.para_starts)
         return self._pss
 
-    def _finally_paragraph(self, after: int, e: int) -> int | None:
-        """A closing '最后，…要求' paragraph after the last part is not part of it."""
+    def _finally_paragraph(self, after: int, e: int, merged_from: int) -> int | None:
+        """Final remarks after the last part (最后，我再强调…, 最后，提几点要求) are not
+        part of it: they are a top-level body labelled 最后, before the closing.
+
+        They open a paragraph; in a text whose paragraph breaks are lost (the
+        paragraph of the last part also holds ``merged_from``, the part before it or
+        the start of the body), they open a sentence, unless a 其次/再次 sentence
+        between the last part and them makes 最后 the end of a 首先… chain."""
         for ps, _pe in self.paras_in(after, e):
             if ps <= after or ps >= e:
                 continue
             if self.rules["final_remarks"].match(self.text, ps):
                 return ps
+        k = self.para_start_index(after)
+        if k < 0 or self.paras[k][0] > merged_from:
+            return None
+        stop = min(self.paras[k][1], e)
+        for m in self.rules["final_remarks"].finditer(self.text, after + 1, stop):
+            if not self.sentence_start(m.start()):
+                continue
+            chain = [c for c in self._family_candidates("seq", after, m.start(), False)
+                     if c.ordinal in (2, 3) and self.sentence_start(c.start)]
+            if not chain:
+                return m.start()
         return None
 
     # -- markers --------------------------------------------------------------------
@@ -587,7 +605,7 @@ def find_closing_start(p: _Parser, body_start: int, after: int, end: int, merged
     numbering of its own."""
     lo = max(after, body_start)
     later = [a for a in p.address if lo < a < end]
-    inline = find_inline_closing(p, lo, end, merged_from) if merged_from is not None else None
+    inline = find_inline_closing(p, body_start, lo, end, merged_from) if merged_from is not None else None
     if inline is not None and (not later or inline > later[-1]):
         return inline
     if not later:
@@ -601,7 +619,7 @@ def find_closing_start(p: _Parser, body_start: int, after: int, end: int, merged
     return start
 
 
-def find_inline_closing(p: _Parser, lo: int, end: int, merged_from: int) -> int | None:
+def find_inline_closing(p: _Parser, body_start: int, lo: int, end: int, merged_from: int) -> int | None:
     """A closing form of address in the middle of a merged paragraph (see
     ``find_closing_start``), or None."""
     k = p.para_start_index(lo)
@@ -618,7 +636,7 @@ def find_inline_closing(p: _Parser, lo: int, end: int, merged_from: int) -> int 
         return None
     rest = p.text[found:end]
     sentences = len(re.findall(r"[。！？!?]+", rest.rstrip(_TRAIL))) + (rest.rstrip(_TRAIL)[-1:] not in _SENT_END)
-    if sentences > _CLOSING_MAX_SENTENCES or len(rest) > _CLOSING_MAX_SHARE * (end - lo):
+    if sentences > _CLOSING_MAX_SENTENCES or len(rest) > _CLOSING_MAX_SHARE * (end - body_start):
         return None
     if not any(c in rest for c in cues):
         return None
