@@ -16,11 +16,20 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "paths", "corpus", "clean", "structure", "tokenize", "themes",
     "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse",
-    "evaluate",
+    "evaluate", "store",
     "classroom",
+    "provenance", "exports",
 )
 
-__all__ = ["ZhspeechError", "__version__", *_SUBMODULES]
+__all__ = ["ZhspeechError", "__version__", "export", *_SUBMODULES]
+
+
+def export(table, path, **kwargs):
+    """Write a table with its provenance record, the format chosen by the suffix
+    (.csv, .json, .xlsx, .parquet); see :func:`zhspeech.exports.export`."""
+    from .exports import export as _export
+
+    return _export(table, path, **kwargs)
 
 
 def __getattr__(name: str):
