@@ -474,6 +474,9 @@ def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dic
                                   rf"(?:{alt(part_units)}))[，,、：:。]?") if part_units else None,
         "count_nouns": tuple(_optional_list(p, data, "count_nouns")),
         "note_marks": tuple(_optional_list(p, data, "note_marks")),
+        # Words of closing-type content (希望, 让我们, …): they let a form of address in
+        # the middle of a text without paragraph breaks start its closing.
+        "closing_cues": tuple(_optional_list(p, data, "closing_cues")),
         "formulas": frozenset(formulas),
     }
 
