@@ -523,7 +523,7 @@ def test_report_rerun_lists_exactly_this_run(inputs):
     assert run(["report", "--quiet", "--notebooks", nbs / "*.ipynb", "--out", reports])[0] == 0
     code, out, err = run(["report", "--quiet", "--notebooks", nbs / "a-*", "--out", reports, "--param", "label=yz"])
     assert (code, err) == (0, "")
-    assert sorted(p.name for p in reports.iterdir()) == ["a-one.html", "index.html"]
+    assert sorted(p.name for p in reports.iterdir()) == ["a-one.html", "index.html", "manifest.json"]
     index = (reports / "index.html").read_text(encoding="utf-8")
     assert 'href="a-one.html"' in index and "b-two" not in index
     assert "yzyz" in (reports / "a-one.html").read_text(encoding="utf-8")
@@ -542,7 +542,7 @@ def test_a_kernel_that_dies_is_named_in_one_line(inputs):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 2
     assert_one_line(err, "slow.ipynb", "could not execute", "Kernel died")  # before or during the cell
-    assert sorted(p.name for p in reports.iterdir()) == ["index.html", "slow.html"]
+    assert sorted(p.name for p in reports.iterdir()) == ["index.html", "manifest.json", "slow.html"]
 
 
 # -- the library: wrong input types raise TypeError or a ZhspeechError, never AttributeError

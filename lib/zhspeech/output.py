@@ -144,9 +144,11 @@ def is_report_folder(folder: Path) -> bool:
         return False
     if not entries:
         return True
-    # What zhspeech report writes: HTML files only, one of them its index.
+    # What zhspeech report writes: HTML files, one of them its index, and manifest.json
+    # (the provenance records of the run).
     index = folder / "index.html"
-    if not index.is_file() or any(e.is_dir() or e.suffix != ".html" for e in entries):
+    if not index.is_file() or any(e.is_dir() or (e.suffix != ".html" and e.name != "manifest.json")
+                                  for e in entries):
         return False
     try:
         return "<title>zhspeech 报告" in index.read_text(encoding="utf-8", errors="replace")[:200000]
