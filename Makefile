@@ -5,9 +5,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
-NBVAL := --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider
+# Under nbval: the six notebooks and the exercises' solution versions. The student versions
+# are executed by tests/test_classroom.py, which checks what each self-check says.
+NBVAL := --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider \
+	--ignore=notebooks/exercises/student
 
-.PHONY: install test unit nbtest report bench clean-cache notebooks lab
+.PHONY: install test unit nbtest report bench clean-cache notebooks lab classroom
 
 install: $(STAMP)
 
@@ -45,6 +48,12 @@ bench: $(STAMP)
 # and keep only the outputs of cells marked NBVAL_CHECK_OUTPUT.
 notebooks: $(STAMP)
 	$(BIN)/python tools/build_notebooks.py
+
+# Write the student and solution versions of every exercise from its source
+# notebooks/exercises/exNN-name.md (cells tagged `solution`), execute the solutions (each
+# self-check must say right) and write the HTML of both versions to reports/classroom/.
+classroom: $(STAMP)
+	$(BIN)/python tools/build_classroom.py --html reports/classroom
 
 clean-cache:
 	rm -rf .cache reports

@@ -185,6 +185,15 @@ def test_pos_tags_keep_user_terms_as_nouns(tokenizer):
     assert df[["token", "pos"]].values.tolist() == [["全面", "n"], ["推进", "v"], ["乡村振兴", "nz"]]
 
 
+@pytest.mark.parametrize("token,kind", [
+    ("一项", "number"), ("两个", "number"), ("五年", "number"), ("万亿元", "number"), ("四是", "number"),
+    ("五要", "number"), ("一要", "stop"), ("三", "number"), ("一线", "word"), ("一体", "word"), ("三农", "word"),
+    ("四风", "word"), ("两委", "word"), ("一肩挑", "word"),
+])
+def test_numerals_with_measure_words_are_numbers(tokenizer, token, kind):
+    assert tokenizer.kind_of(token) == kind
+
+
 def test_generic_verbs_are_optional_stopwords():
     plain, strict = Tokenizer(), Tokenizer(generic_verbs=True)
     assert plain.kind_of("推进") == "word" and strict.kind_of("推进") == "stop"

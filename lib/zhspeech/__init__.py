@@ -17,6 +17,7 @@ _SUBMODULES = (
     "paths", "corpus", "clean", "structure", "tokenize", "themes",
     "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse",
     "evaluate",
+    "classroom",
 )
 
 __all__ = ["ZhspeechError", "__version__", *_SUBMODULES]

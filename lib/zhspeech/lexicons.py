@@ -185,6 +185,29 @@ def _load_single_chars(path: str, mtime: float) -> frozenset:
     return frozenset(seen)
 
 
+@lru_cache(maxsize=16)
+def _load_words(path: str, mtime: float) -> frozenset:
+    p = Path(path)
+    seen: dict[str, int] = {}
+    for n, line in enumerate(read_text(p).split("\n"), start=1):
+        body = line.split("#", 1)[0].strip()
+        if not body:
+            continue
+        if not _HAN.match(body):
+            raise LexiconError(f"{p}:{n}", f"expected one word of Chinese characters per line, got {body[:20]!r}")
+        if body in seen:
+            raise LexiconError(f"{p}:{n}", f"duplicate word {body!r} (first on line {seen[body]})")
+        seen[body] = n
+    return frozenset(seen)
+
+
+def load_measure_words(path=None) -> frozenset:
+    """Measure words (``measure_words.txt``): a numeral followed by one of them is a count
+    (一项, 五年, 万亿元), of kind ``number`` in the tokens table. One word per line."""
+    p = _path(path, "measure_words.txt")
+    return _load_words(str(p.resolve()), p.stat().st_mtime)
+
+
 def load_single_chars(path=None) -> frozenset:
     """Single characters kept in ranked tables (``single_char_terms.txt``): one Chinese
     character per line, # comments."""

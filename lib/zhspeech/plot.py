@@ -178,7 +178,8 @@ def plot_dispersion(positions: pd.DataFrame, *, sections: pd.DataFrame | None = 
         for p in parts.itertuples():
             ax.axvline(p.start / total, color="grey", linestyle=":", linewidth=0.8)
             ax.text(p.start / total, -0.55, p.label, fontsize=8, color="grey", ha="left", va="bottom")
-    ax.set_title(title)
+    # Room above the axes for the part labels, which would otherwise sit under the title.
+    ax.set_title(title, pad=14 if sections is not None else 6)
     return ax
 
 

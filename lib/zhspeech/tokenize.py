@@ -9,7 +9,8 @@ Tokens table (``Tokenizer.tokens``)::
     doc_id, token, start, end, kind[, pos]
 
 ``start``/``end`` are offsets in the cleaned text. ``kind`` is ``word`` (counted),
-``stop`` (stopword), ``number``, ``latin``, ``punct`` or ``mask`` (a redaction
+``stop`` (stopword), ``number`` (digits, numerals, or a numeral with a measure word
+of ``measure_words.txt``: 一项, 五年, 二是), ``latin``, ``punct`` or ``mask`` (a redaction
 placeholder). Only ``word`` and ``latin`` tokens are counted by :mod:`zhspeech.stats`.
 
 Two guarantees hold for both backends and are tested:
@@ -50,6 +51,7 @@ _HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")     # the characters jieba's HMM work
 _PIECES = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z]+|\d+|[^\s]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?|[零〇一二三四五六七八九十百千万亿两]+|[\d.]+[万亿]")
 _NUMERAL_ONLY = re.compile(r"[零〇一二三四五六七八九十百千万亿两几]+")
+_NUMERAL_LEAD = re.compile(r"[零〇一二三四五六七八九十百千万亿两几]+")
 
 
 def _order_repeats(words: list[str]) -> list[str]:
@@ -137,6 +139,7 @@ class Tokenizer:
         if generic_verbs:
             stop = stop | lexicons.load_stopwords(paths.lexicon("stopwords_generic.txt"))
         self.stopwords = stop
+        self.measure_words = lexicons.load_measure_words()
         self.config = TokenizerConfig(backend, hmm, self.userdict.path, self.userdict.digest,
                                       hashlib.sha256("\n".join(sorted(stop)).encode()).hexdigest()[:16])
         self._seg = None
@@ -330,6 +333,9 @@ class Tokenizer:
             if token in self.stopwords:
                 return "stop"
             if _NUMERAL_ONLY.fullmatch(token):
+                return "number"
+            lead = _NUMERAL_LEAD.match(token)
+            if lead and token[lead.end():] in self.measure_words:
                 return "number"
             return "word"
         if token[0].isdigit():
