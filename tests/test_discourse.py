@@ -325,6 +325,9 @@ def test_targets_read_percent_words_compound_units_and_skip_task_counts():
     # Counts of tasks (六个方面工作, 3项任务) are not targets, in the announced list or not.
     assert not t["indicator"].str.contains("以下|落实|工作").any()
     assert discourse.format_target(t.iloc[3]) == "≤38微克/立方米"
+    # A count that goes on into another noun (10个重点项目) is a count of things, kept.
+    t = discourse.targets(cleaned("今年的主要目标是：新开工10个重点项目，抓好4个方面的工作。"))
+    assert [(r.indicator, r.low, r.unit) for r in t.itertuples()] == [("新开工", 10.0, "个")]
 
 
 @pytest.mark.parametrize("numeral, value, mag", [

@@ -730,7 +730,9 @@ def _task_regex(rules: TargetRules):
     if not nouns:
         return None
     alt = lambda words: "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))  # noqa: E731
-    return frozenset(structure["count_units"]), re.compile(rf"的?(?:{alt(nouns)})")
+    # The noun ends the phrase (五个方面工作。 三项任务， 五个方面的工作): 10个重点项目 is a count
+    # of projects, which can be a target.
+    return frozenset(structure["count_units"]), re.compile(rf"(?:的?(?:{alt(nouns)}))+(?![\u4e00-\u9fff])")
 
 
 def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules | None = None,
