@@ -13,7 +13,7 @@ SAMPLE = str(zs.paths.sample_speech())
 
 def test_kwic_json(capsys):
     assert main(["kwic", SAMPLE, "一肩挑", "--window", "4", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["rows"]
     assert [(r["left"], r["match"], r["right"], r["section_id"]) for r in rows] == [
         ("，实现“", "一肩挑", "”XX名", "O"), ("影响，“", "一肩挑", "”、乡村", "O"), ("村主任“", "一肩挑", "”，村支", "P2")]
 

@@ -485,7 +485,7 @@ def test_reference_has_discourse_tables():
 def test_cli_formulas_targets_directives(capsys):
     assert main(["formulas", SAMPLE, "--format", "json", "--listed-only"]) == 0
     import json
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["rows"]
     counts = {r["formula"]: r["n"] for r in rows}
     assert counts["一肩挑"] == 3 and counts["两委"] == 2 and counts["三件大事"] == 2
     assert all(r["status"] == "listed" for r in rows)

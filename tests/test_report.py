@@ -47,7 +47,7 @@ def test_reports_are_written_and_failures_named(notebooks):
     folder, out, results = notebooks
     assert [(r.notebook.split("/")[-1], r.ok) for r in results] == [("a-good.ipynb", True), ("b-bad.ipynb", False)]
     assert results[1].error == "cell 3 raised ValueError: 故意的错误"
-    assert sorted(p.name for p in out.iterdir()) == ["a-good.html", "b-bad.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == ["a-good.html", "b-bad.html", "index.html", "manifest.json"]
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="a-good.html"' in index and 'href="b-bad.html"' in index and "故意的错误" in index
 

@@ -18,9 +18,18 @@ _SUBMODULES = (
     "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse",
     "evaluate",
     "classroom",
+    "provenance", "exports",
 )
 
-__all__ = ["ZhspeechError", "__version__", *_SUBMODULES]
+__all__ = ["ZhspeechError", "__version__", "export", *_SUBMODULES]
+
+
+def export(table, path, **kwargs):
+    """Write a table with its provenance record, the format chosen by the suffix
+    (.csv, .json, .xlsx, .parquet); see :func:`zhspeech.exports.export`."""
+    from .exports import export as _export
+
+    return _export(table, path, **kwargs)
 
 
 def __getattr__(name: str):

@@ -19,10 +19,13 @@ from .errors import ZhspeechError
 
 def _emit(df: pd.DataFrame, args, *, index: bool = False):
     fmt = getattr(args, "format", "table")
+    if fmt in ("json", "xlsx", "parquet") or getattr(args, "meta", None):
+        from . import exports
+
+        if exports.emit(df, args, index=index):  # written with its provenance record
+            return
     if fmt == "csv":
         text = df.to_csv(index=index, lineterminator="\n")
-    elif fmt == "json":
-        text = df.to_json(orient="records" if not index else "index", force_ascii=False, indent=1) + "\n"
     else:
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                                "display.max_colwidth", 40, "display.unicode.east_asian_width", True):
@@ -195,6 +198,19 @@ def cmd_compare(args):
     _emit(what.round(3) if args.show != "keyness" else what, args, index=args.show != "keyness")
 
 
+def cmd_methods(args):
+    from . import provenance
+
+    rec = provenance.record(args.paths, tokenizer=args.backend, reference=args.reference,
+                            lexicons={"themes.yaml": args.lexicon} if args.lexicon else None,
+                            command="zhspeech methods")
+    if args.json:
+        print(json.dumps(rec, ensure_ascii=False, indent=1))
+        return
+    langs = ["zh", "en"] if args.lang == "both" else [args.lang]
+    print("\n\n".join(provenance.methods_text(rec, lang) for lang in langs))
+
+
 def _discourse_inputs(args):
     """(doc_id, cleaned, sections) for every document of every PATH."""
     from . import clean, structure
@@ -310,8 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def common(p, formats=True):
         if formats:
-            p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+            p.add_argument("--format", choices=["table", "csv", "json", "xlsx", "parquet"], default="table",
+                           help="json/xlsx/parquet carry the provenance record (xlsx/parquet need --out)")
             p.add_argument("--out", help="write to this file instead of standard output")
+            p.add_argument("--meta", metavar="FILE", help="also write the provenance record (JSON) to FILE")
 
     p = sub.add_parser("report", help="execute the notebooks and write HTML reports with an index")
     p.add_argument("--out", default=None, help="folder for the reports (default: reports/)")
@@ -379,6 +397,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", action="append", help="only this theme (repeatable)")
     common(p)
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("methods", help="a methods paragraph (Chinese and English) for a paper")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="the texts analysed (files or folders)")
+    p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+    p.add_argument("--lexicon", help="the theme lexicon used, if not the bundled one")
+    p.add_argument("--reference", action="store_true", help="the comparable corpus (data/reference/) was used")
+    p.add_argument("--lang", choices=["zh", "en", "both"], default="both")
+    p.add_argument("--json", action="store_true", help="print the provenance record instead")
+    p.set_defaults(func=cmd_methods)
 
     p = sub.add_parser("formulas", help="提法 and numbered formulas: listed and candidate hits")
     p.add_argument("paths", nargs="+", metavar="PATH")

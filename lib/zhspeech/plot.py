@@ -104,12 +104,215 @@ def _ax(ax, figsize=(8, 5)):
     return ax
 
 
-def save_figure(fig_or_ax, path, *, dpi: int = 150) -> Path:
-    """Save a figure (or the figure of an Axes) as PNG/SVG/PDF; returns the path."""
+# -- publication figures ----------------------------------------------------------------------
+#
+# Journals ask for vector figures without Type 3 fonts (``pdf.fonttype = 42``). Type 42
+# embeds TrueType outlines, but Noto Sans SC is an OpenType font with CFF outlines: given to
+# matplotlib as Type 42, the PDF is written and every label vanishes when it is rendered. So
+# PDFs are written with a TrueType-outline copy of the Chinese font, converted once with
+# fontTools (cubic CFF curves to quadratic glyf curves, cu2qu) and kept in the user cache
+# folder. The copy is a modified version of a font under the SIL Open Font License 1.1, so it
+# gets its own family name (``<family> TT``), as the licence asks, and keeps the licence in its
+# name table; embedding a subset of it in a PDF is what the licence allows for documents.
+
+SAVE_FORMATS = (".pdf", ".svg", ".png")
+TT_SUFFIX = " TT"
+_CONVERTER_VERSION = "1"
+
+
+def font_cache_dir() -> Path:
+    """Where the converted font is kept: ``$ZHSPEECH_FONT_CACHE`` or the user cache
+    folder (``~/.cache/zhspeech/fonts`` on Linux)."""
+    env = os.environ.get("ZHSPEECH_FONT_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("zhspeech", appauthor=False)) / "fonts"
+
+
+def _to_truetype(source: Path, target: Path) -> None:
+    """Write ``target``: ``source`` (OpenType/CFF) with TrueType (glyf) outlines and a
+    family name ending in " TT"."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import TTFont, newTable
+
+    font = TTFont(str(source), fontNumber=0)      # the first face of a collection (.ttc/.otc)
+    order = font.getGlyphOrder()
+    outlines = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(None)
+        # max_err 1 unit of 1000 per em; CFF contours run the other way round from TrueType's.
+        outlines[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    for tag in ("CFF ", "CFF2", "VORG"):
+        if tag in font:
+            del font[tag]
+    font["loca"] = newTable("loca")
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder, glyf.glyphs = order, glyphs
+    hmtx = font["hmtx"]
+    for name, glyph in glyphs.items():
+        glyph.recalcBounds(glyf)
+        if hasattr(glyph, "xMin"):
+            hmtx[name] = (hmtx[name][0], glyph.xMin)       # left side bearing = xMin in TrueType
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    maxp.numGlyphs = len(order)
+    maxp.maxZones = 1
+    for field in ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours", "maxTwilightPoints",
+                  "maxStorage", "maxFunctionDefs", "maxInstructionDefs", "maxStackElements",
+                  "maxSizeOfInstructions", "maxComponentElements", "maxComponentDepth"):
+        setattr(maxp, field, 0)
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
+    family = font["name"].getDebugName(1) or source.stem
+    ps_name = (font["name"].getDebugName(6) or source.stem).replace("-", "TT-", 1)
+    for rec in font["name"].names:
+        if rec.nameID in (1, 4, 16):
+            rec.string = str(rec).replace(family, family + TT_SUFFIX, 1) if family in str(rec) \
+                else str(rec) + TT_SUFFIX
+        elif rec.nameID == 6:
+            rec.string = ps_name if "TT-" in ps_name else ps_name + "TT"
+        elif rec.nameID == 3:
+            rec.string = str(rec) + ";zhspeech-truetype"
+    font.sfntVersion = "\x00\x01\x00\x00"
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    font.save(str(tmp))       # maxp's counts are recomputed from glyf on save
+    os.replace(tmp, target)
+
+
+def truetype_font(path=None) -> Path | None:
+    """A TrueType-outline version of the Chinese font (``path``, default: the one
+    :func:`find_chinese_font` picks), for Type 42 embedding in PDF. A font that already
+    has TrueType outlines is returned as it is; an OpenType/CFF font is converted once
+    (about half a minute for Noto Sans SC) and cached in :func:`font_cache_dir`."""
+    from fontTools.ttLib import TTFont
+
+    path = Path(path) if path is not None else find_chinese_font()
+    if path is None:
+        return None
+    with TTFont(str(path), lazy=True, fontNumber=0) as font:
+        if "glyf" in font:
+            return path
+    from .provenance import sha256_file
+
+    name = f"{path.stem}-{sha256_file(path)[:16]}-tt{_CONVERTER_VERSION}.ttf"
+    folder = font_cache_dir()
+    if (folder / name).is_file():
+        return folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        _to_truetype(path, folder / name)
+    except PermissionError:
+        import tempfile
+
+        folder = Path(tempfile.gettempdir()) / "zhspeech-fonts"
+        warnings.warn(f"the font cache {font_cache_dir()} is not writable; converting into {folder} "
+                      "(set ZHSPEECH_FONT_CACHE to a writable folder to keep the copy)", FontWarning, stacklevel=2)
+        if not (folder / name).is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            _to_truetype(path, folder / name)
+    return folder / name
+
+
+def _pdf_fonts() -> dict:
+    """rcParams that make matplotlib embed TrueType (Type 42) fonts only, the Chinese
+    font replaced by its TrueType-outline copy."""
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    source = use_chinese_font()
+    rc = {"pdf.fonttype": 42, "ps.fonttype": 42}
+    tt = truetype_font(source) if source is not None else None
+    if tt is not None and tt != source:
+        font_manager.fontManager.addfont(str(tt))
+        old = font_manager.FontProperties(fname=str(source)).get_name()
+        new = font_manager.FontProperties(fname=str(tt)).get_name()
+        for key in ("font.sans-serif", "font.serif", "font.family"):
+            rc[key] = [new if f == old else f for f in mpl.rcParams[key]]
+    return rc
+
+
+def _svg_with_font(svg: str, font_path) -> str:
+    """Embed a subset of the Chinese font (the characters of the SVG's text) as an
+    @font-face rule named like the family the text asks for, so that the text renders
+    in the same font everywhere and stays text (searchable, selectable)."""
+    import base64
+    import html as _html
+    import re
+
+    from fontTools import subset
+    from matplotlib import font_manager
+
+    if font_path is None:
+        return svg
+    chars = {c for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S) for c in _html.unescape(t)}
+    if not chars:
+        return svg
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.layout_features = ["*"]
+    font = subset.load_font(str(font_path), options)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in chars])
+    subsetter.subset(font)
+    import io
+
+    buf = io.BytesIO()
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    family = font_manager.FontProperties(fname=str(font_path)).get_name()
+    rule = (f"@font-face {{ font-family: '{family}'; "
+            f"src: url(data:font/otf;base64,{data}) format('opentype'); }}\n")
+    if '<style type="text/css">' in svg:
+        return svg.replace('<style type="text/css">', '<style type="text/css">' + rule, 1)
+    return svg.replace("<defs>", f'<defs>\n  <style type="text/css">{rule}</style>', 1)
+
+
+def save_figure(fig_or_ax, path, *, dpi: int = 300, svg_text: str = "font") -> Path:
+    """Save a figure (or the figure of an Axes) for publication; returns the path.
+
+    * ``.pdf``: vector, fonts embedded as TrueType (Type 42), never Type 3; Chinese and
+      Latin text stays text (searchable, selectable). The Chinese font is a TrueType
+      copy of Noto Sans SC (see :func:`truetype_font`).
+    * ``.svg``: vector; ``svg_text="font"`` keeps text as ``<text>`` with a subset of the
+      Chinese font embedded (@font-face), ``svg_text="path"`` draws every glyph as a path
+      (no font needed anywhere, text no longer selectable).
+    * ``.png``: raster at ``dpi``.
+
+    Files carry no creation date, so the same figure gives the same bytes.
+
+    Raises:
+        ZhspeechError: the suffix is not .pdf, .svg or .png (one line naming the file).
+    """
+    import matplotlib as mpl
+
+    from .errors import ZhspeechError
+
     fig = fig_or_ax.figure if hasattr(fig_or_ax, "figure") and not hasattr(fig_or_ax, "savefig") else fig_or_ax
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SAVE_FORMATS:
+        raise ZhspeechError(path, f"unknown figure format {suffix or '(no suffix)'}; "
+                                  f"use one of {', '.join(SAVE_FORMATS)}")
+    if svg_text not in ("font", "path"):
+        raise ValueError("svg_text must be 'font' or 'path'")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=dpi, bbox_inches="tight")
+    if suffix == ".pdf":
+        with mpl.rc_context(_pdf_fonts()):
+            fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"CreationDate": None, "ModDate": None})
+    elif suffix == ".svg":
+        font = use_chinese_font()
+        with mpl.rc_context({"svg.fonttype": "none" if svg_text == "font" else "path", "svg.hashsalt": "zhspeech"}):
+            fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Date": None})
+        if svg_text == "font":
+            path.write_text(_svg_with_font(path.read_text(encoding="utf-8"), font), encoding="utf-8")
+    else:
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
     return path
 
 
