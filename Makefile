@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 NBVAL := --nbval-lax --nbval-sanitize-with notebooks/nbval_sanitize.cfg -p no:cacheprovider \
 	--ignore=notebooks/exercises/student
 
-.PHONY: install test unit nbtest report bench clean-cache notebooks lab classroom
+.PHONY: install test unit nbtest report bench bench-full clean-cache notebooks lab classroom
 
 install: $(STAMP)
 
@@ -39,10 +39,15 @@ report: $(STAMP)
 # JupyterLab for exploring the notebooks (installed into .venv on first use).
 lab: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,lab]'
-	$(BIN)/jupyter lab notebooks/
+	@echo "JupyterLab: open the http://127.0.0.1:8888/lab?token=... URL that it prints below (Ctrl-C stops it)"
+	$(BIN)/jupyter lab --no-browser $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The store phases at the issue's sizes (100 MB; several minutes on 2 cores).
+bench-full: $(STAMP)
+	$(BIN)/python benchmarks/run.py --full --only help index-rjieba-1 index-rjieba-2 index-jieba-1 index-file query
 
 # Sync notebooks/*.ipynb from their sources notebooks/*.md (Jupytext MyST), execute them
 # and keep only the outputs of cells marked NBVAL_CHECK_OUTPUT.

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py            # full sizes (≥ 5 M characters)
     .venv/bin/python benchmarks/run.py --quick    # small sizes, to try the script
+    .venv/bin/python benchmarks/run.py --full     # the store phases at 100 MB
 
 Each phase runs in its own process, so that its peak memory (ru_maxrss) is its own.
 Goals (from the issues), reported next to each measure:
@@ -13,7 +14,15 @@ Goals (from the issues), reported next to each measure:
   faster than a cold one;
 * theme matching ≥ 5 M chars/s;
 * formula (提法) matching and directive scoring ≥ 5 M chars/s each; stated targets
-  ≥ 1 M chars/s (zs.discourse on the cleaned text).
+  ≥ 1 M chars/s (zs.discourse on the cleaned text);
+* corpus store (issue 15): indexing a folder and a single file with peak RSS < 1 GB,
+  speed-up ≥ 1.8× with 2 workers over 1, a per-core rate of the whole pipeline
+  ≥ 1 M chars per CPU-second with rjieba (jieba's reported too), a term-trend query
+  over a 10,000-document store < 1 s, ``zhspeech --help`` < 0.15 s.
+
+The store phases generate their corpus on the fly in a temporary folder (the sample
+and the shared corpus replicated, each copy made distinct); nothing is committed.
+``--full`` uses the sizes of the issue (100 MB); the default is 10 MB.
 
 Results go to stdout and ``benchmarks/results/latest.json`` (not committed).
 """
@@ -21,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -144,6 +154,157 @@ def phase_themes(size: int) -> dict:
             "goal_chars_per_s": 5e6}
 
 
+# -- corpus store (issue 15) -------------------------------------------------------------
+
+def make_folder(root: Path, megabytes: float, *, single: bool = False) -> tuple[int, int]:
+    """Write the replicated corpus (UTF-8) into ``root``: files of the original texts,
+    each copy with its own first line so that no two are the same document; or one
+    file holding them all. Returns (bytes, characters)."""
+    import zhspeech as zs
+
+    texts = [zs.paths.sample_speech().read_text(encoding="utf-8")]
+    shared = zs.corpus.load_shared_corpus()
+    if shared is not None:
+        texts += [d.raw for d in shared]
+    root.mkdir(parents=True, exist_ok=True)
+    limit = int(megabytes * 1e6)
+    size = chars = i = 0
+    fh = open(root / "all.txt", "w", encoding="utf-8") if single else None
+    while size < limit:
+        t = f"第{i}号文本\n" + texts[i % len(texts)]
+        if fh:
+            fh.write(t + "\n")
+        else:
+            (root / f"doc-{i:06d}.txt").write_text(t, encoding="utf-8")
+        size += len(t.encode("utf-8"))
+        chars += len(t)
+        i += 1
+    if fh:
+        fh.close()
+    return size, chars
+
+
+def _cpu() -> float:
+    self_, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def phase_index(megabytes: float, workers: int, backend: str, single: bool = False) -> dict:
+    import zhspeech as zs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        size, chars = make_folder(Path(tmp) / "in", megabytes, single=single)
+        zs.store._tools(zs.store.Settings(backend=backend))[0].cut("预热")   # dictionary load not timed
+        cpu0, t0 = _cpu(), time.perf_counter()
+        summary = zs.store.index(Path(tmp) / "in", Path(tmp) / "store", workers=workers, backend=backend,
+                                 progress=False)
+        wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
+        store_mb = sum(p.stat().st_size for p in (Path(tmp) / "store").rglob("*") if p.is_file()) / 1e6
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"backend": backend, "workers": workers, "single_file": single, "input_mb": size / 1e6,
+            "chars": chars, "documents": summary.documents, "seconds": wall, "cpu_seconds": cpu,
+            "chars_per_s": chars / wall, "chars_per_cpu_s": chars / cpu, "store_mb": store_mb,
+            "largest_worker_rss_mb": kids, "goal_rss_mb": 1000}
+
+
+def phase_query(documents: int) -> dict:
+    """A term-trend query over a store of ``documents`` documents: the shared corpus
+    indexed once, its part files copied under new doc_ids (years 2000-2024, 31 issuers)."""
+    import json as _json
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    import zhspeech as zs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base"
+        src = zs.paths.corpus_dir() if zs.corpus.load_shared_corpus() is not None else zs.paths.raw_dir()
+        zs.store.index(src, base, workers=1, backend="rjieba", progress=False)
+        tables = {t: pq.read_table(f) for t in zs.store.TABLES for f in (base / t).glob("*.parquet")}
+        n0 = tables["documents"].num_rows
+        out = Path(tmp) / "big"
+        manifest = _json.loads((base / "manifest.json").read_text())
+        manifest["parts"], manifest["documents"] = {}, {}
+        copies = -(-documents // n0)
+        per_part = max(1, copies // 20)
+        for start in range(0, copies, per_part):
+            part = f"part-bench-{start:06d}"
+            files = {}
+            for t, data in tables.items():
+                chunks = []
+                for k in range(start, min(start + per_part, copies)):
+                    ids = pc.binary_join_element_wise(data["doc_id"], pa.scalar(f"-{k}"), "")
+                    d = data.set_column(data.schema.get_field_index("doc_id"), "doc_id", ids)
+                    if t == "documents":
+                        d = d.set_column(d.schema.get_field_index("year"), "year",
+                                         pa.array([2000 + (k * n0 + j) % 25 for j in range(d.num_rows)], pa.int64()))
+                        d = d.set_column(d.schema.get_field_index("issuer"), "issuer",
+                                         pa.array([f"省{(k * n0 + j) % 31:02d}" for j in range(d.num_rows)]))
+                    chunks.append(d)
+                (out / t).mkdir(parents=True, exist_ok=True)
+                rel = f"{t}/{part}.parquet"
+                data = pa.concat_tables(chunks)
+                if t in zs.store.SORTED_BY_TERM:   # as index() writes them: sorted per flush
+                    step = zs.store.FLUSH_ROWS
+                    data = pa.concat_tables([data.slice(i, step).sort_by([("term", "ascending"),
+                                                                          ("doc_id", "ascending")])
+                                             for i in range(0, data.num_rows, step)])
+                pq.write_table(data, out / rel, compression="zstd", row_group_size=zs.store.ROW_GROUP_ROWS)
+                files[t] = {"file": rel, "bytes": (out / rel).stat().st_size, "rows": 0}
+            manifest["parts"][part] = files
+        (out / "manifest.json").write_text(_json.dumps(manifest))
+        times, queries = [], []
+        for _ in range(3):       # open + the query, in a fresh connection each time
+            t0 = time.perf_counter()
+            with zs.store.open(out) as st:
+                t1 = time.perf_counter()
+                trend = st.term_trend(["脱贫攻坚", "乡村振兴"], by="year")
+                queries.append(time.perf_counter() - t1)
+            times.append(time.perf_counter() - t0)
+        with zs.store.open(out) as st:
+            ndocs = int(st.sql("SELECT COUNT(*) AS n FROM documents")["n"][0])
+            nterms = int(st.sql("SELECT COUNT(*) AS n FROM terms")["n"][0])
+    return {"documents": ndocs, "term_rows": nterms, "rows": len(trend), "seconds": min(times),
+            "seconds_all": times, "query_seconds": min(queries), "goal_seconds": 1.0}
+
+
+def phase_freq_warm(megabytes: float) -> dict:
+    """``zhspeech freq FOLDER`` on a cold cache, then again on the unchanged folder."""
+    import os
+
+    exe = Path(sys.executable).with_name("zhspeech")
+    with tempfile.TemporaryDirectory() as tmp:
+        size, chars = make_folder(Path(tmp) / "in", megabytes)
+        env = dict(os.environ, ZHSPEECH_CACHE=str(Path(tmp) / "cache"))
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            subprocess.run([str(exe), "freq", str(Path(tmp) / "in"), "--format", "csv"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t0)
+    return {"input_mb": size / 1e6, "chars": chars, "cold_seconds": times[0], "warm_seconds": times[1],
+            "speedup": times[0] / times[1], "goal_speedup": 20}
+
+
+def phase_help() -> dict:
+    import statistics
+
+    exe = Path(sys.executable).with_name("zhspeech")
+    out = {}
+    for name, cmd in (("python_pass", [sys.executable, "-c", "pass"]), ("help", [str(exe), "--help"]),
+                      ("version", [str(exe), "--version"])):
+        times = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+            times.append(time.perf_counter() - t0)
+        out[f"{name}_median_s"] = statistics.median(times)
+    out["goal_seconds"] = 0.15
+    return out
+
+
 def _discourse(size: int, name: str, goal: float) -> dict:
     import zhspeech as zs
 
@@ -171,6 +332,13 @@ PHASES = {
     "tokenize-rjieba": lambda a: phase_tokenize(a.size, "rjieba"),
     "cache-jieba": lambda a: phase_cache(a.size, "jieba"),
     "themes": lambda a: phase_themes(a.size),
+    "help": lambda a: phase_help(),
+    "index-rjieba-1": lambda a: phase_index(a.megabytes, 1, "rjieba"),
+    "index-rjieba-2": lambda a: phase_index(a.megabytes, 2, "rjieba"),
+    "index-jieba-1": lambda a: phase_index(a.megabytes / 10, 1, "jieba"),
+    "index-file": lambda a: phase_index(a.megabytes, 1, "rjieba", single=True),
+    "query": lambda a: phase_query(a.documents),
+    "freq-warm": lambda a: phase_freq_warm(a.megabytes / 10),
     "formulas": lambda a: _discourse(a.size, "formulas", 5e6),
     "directives": lambda a: _discourse(a.size, "directives", 5e6),
     "targets": lambda a: _discourse(a.size, "targets", 1e6),
@@ -180,11 +348,14 @@ PHASES = {
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--full", action="store_true", help="the store phases at the issue's sizes (100 MB)")
     parser.add_argument("--phase", choices=list(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="*", choices=list(PHASES), help="run only these phases")
     args = parser.parse_args()
     args.size = 200_000 if args.quick else 5_000_000
     args.doc_size = 100_000 if args.quick else 1_000_000
+    args.megabytes = 1 if args.quick else 100 if args.full else 10
+    args.documents = 1000 if args.quick else 10_000
     if args.phase:
         result = PHASES[args.phase](args)
         result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -192,15 +363,21 @@ def main() -> int:
         return 0
     results = {}
     for name in args.only or PHASES:
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", name] + (["--quick"] if args.quick else [])
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--phase", name] + \
+            (["--quick"] if args.quick else []) + (["--full"] if args.full else [])
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
         results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
         r = results[name]
         summary = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}
         print(f"{name:16} {json.dumps(summary, ensure_ascii=False)}", flush=True)
+    one, two = results.get("index-rjieba-1"), results.get("index-rjieba-2")
+    if one and two:
+        results["speedup_2_workers"] = one["seconds"] / two["seconds"]
+        print(f"{'speed-up':16} 2 workers over 1: {results['speedup_2_workers']:.2f}x (goal 1.8x); "
+              f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / ("quick.json" if args.quick else "latest.json")).write_text(json.dumps(results, indent=2) + "\n")
+    (out / ("quick.json" if args.quick else "full.json" if args.full else "latest.json")).write_text(json.dumps(results, indent=2) + "\n")
     return 0
 
 

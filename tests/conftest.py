@@ -56,7 +56,7 @@ def sample_sections(sample):
 
 @pytest.fixture(scope="session")
 def tokenizer():
-    return zs.tokenize.Tokenizer()
+    return zs.tokenize.Tokenizer(backend="jieba")
 
 
 @pytest.fixture(scope="session")

@@ -148,3 +148,12 @@ def test_report_page_screenshot_shows_glyphs(notebooks, tmp_path):
     assert shot.shape == bare.shape
     if not _system_has_cjk_font():
         assert not np.array_equal(shot, bare), "the embedded font changes nothing: Chinese is not rendered"
+
+
+def test_one_font_subset_for_the_whole_run(notebooks):
+    _, out, _ = notebooks
+    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html")}
+    styles = {name: page.count('<style id="zhspeech-font">') for name, page in pages.items()}
+    assert styles == {"a-good.html": 1, "b-bad.html": 1, "index.html": 1}
+    fonts = {page.split('<style id="zhspeech-font">')[1].split("</style>")[0] for page in pages.values()}
+    assert len(fonts) == 1                     # the same subset in every page

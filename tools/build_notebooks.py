@@ -46,8 +46,14 @@ def sync(md: Path) -> Path:
 def execute_and_strip(path: Path):
     import papermill as pm
 
-    executed = pm.execute_notebook(str(path), None, kernel_name=KERNEL["name"], progress_bar=False,
-                                   log_output=False, cwd=str(path.parent))
+    import tempfile
+
+    from zhspeech.report import _quiet_kernel_manager
+
+    with tempfile.TemporaryDirectory() as tmp:  # the kernel's own warnings go to a log, not the terminal
+        executed = pm.execute_notebook(str(path), None, kernel_name=KERNEL["name"], progress_bar=False,
+                                       log_output=False, cwd=str(path.parent),
+                                       kernel_manager_class=_quiet_kernel_manager(Path(tmp) / "kernel.log"))
     nb = nbformat.read(str(path), as_version=4)
     for cell, done in zip(nb.cells, executed.cells):
         if cell.cell_type != "code":

@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "paths", "corpus", "clean", "structure", "tokenize", "themes",
     "stats", "reference", "plot", "report", "cli", "lexicons", "pipeline", "compare", "discourse",
-    "evaluate",
+    "evaluate", "store",
     "classroom",
     "provenance", "exports",
 )

@@ -108,17 +108,30 @@ def find_repeated_lines(texts, *, rules: dict | None = None) -> frozenset:
     """Header/footer lines: short lines (no sentence punctuation at the end) that occur
     at least ``min_repeats`` times within a document, in at least ``min_docs``
     documents of a corpus (``repeated_lines`` in boilerplate.yaml)."""
+    rules = rules or lexicons.load_boilerplate()
+    return repeated_across([repeated_in(text, rules=rules) for text in texts], rules=rules)
+
+
+def repeated_in(text: str, *, rules: dict | None = None) -> frozenset:
+    """The header/footer candidates of one document: short lines without sentence
+    punctuation at the end that it repeats at least ``min_repeats`` times."""
+    settings = (rules or lexicons.load_boilerplate())["repeated"]
+    counts: dict[str, int] = {}
+    for line in text.split("\n"):
+        s = line.strip()
+        if s and len(s) <= settings["max_chars"] and s[-1] not in "。！？：；，!?:;,":
+            counts[s] = counts.get(s, 0) + 1
+    return frozenset(s for s, n in counts.items() if n >= settings["min_repeats"])
+
+
+def repeated_across(candidates, *, rules: dict | None = None) -> frozenset:
+    """The lines that are candidates (:func:`repeated_in`) of at least ``min_docs``
+    documents."""
     settings = (rules or lexicons.load_boilerplate())["repeated"]
     doc_counts: dict[str, int] = {}
-    for text in texts:
-        counts: dict[str, int] = {}
-        for line in text.split("\n"):
-            s = line.strip()
-            if s and len(s) <= settings["max_chars"] and s[-1] not in "。！？：；，!?:;,":
-                counts[s] = counts.get(s, 0) + 1
-        for s, n in counts.items():
-            if n >= settings["min_repeats"]:
-                doc_counts[s] = doc_counts.get(s, 0) + 1
+    for lines in candidates:
+        for s in lines:
+            doc_counts[s] = doc_counts.get(s, 0) + 1
     return frozenset(s for s, n in doc_counts.items() if n >= settings["min_docs"])
 
 

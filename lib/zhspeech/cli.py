@@ -11,13 +11,13 @@ import sys
 import warnings
 from pathlib import Path
 
-import pandas as pd
-
 from . import __version__
 from .errors import ZhspeechError
 
 
-def _emit(df: pd.DataFrame, args, *, index: bool = False):
+def _emit(df, args, *, index: bool = False):
+    import pandas as pd
+
     fmt = getattr(args, "format", "table")
     if fmt in ("json", "xlsx", "parquet") or getattr(args, "meta", None):
         from . import exports
@@ -51,19 +51,21 @@ def _documents(path: str):
     return [corpus.load_document(p)]
 
 
-def _analyses(path: str, args=None):
+def _analyses(path: str, args=None, stages=("sections", "tokens", "hits")):
     """Analyses of every document of PATH, with the whole theme lexicon: shares and ranks
-    keep their meaning, and ``--theme`` selects rows of the result (:func:`_theme_rows`)."""
+    keep their meaning, and ``--theme`` selects rows of the result (:func:`_theme_rows`).
+    Only the ``stages`` a command shows are computed (see pipeline.analyze)."""
     from . import pipeline, themes, tokenize
 
-    lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False) if args else None
+    lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False) \
+        if args and "hits" in stages else None
     if lexicon is not None and getattr(args, "theme", None):
         lexicon.select(args.theme)          # an unknown theme is an error before any work
-    tok = tokenize.default_tokenizer(getattr(args, "backend", "jieba") or "jieba")
-    return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon) for d in _documents(path)], lexicon
+    tok = tokenize.default_tokenizer(getattr(args, "backend", "rjieba") or "rjieba") if "tokens" in stages else None
+    return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon, stages=stages) for d in _documents(path)], lexicon
 
 
-def _theme_rows(df: pd.DataFrame, args) -> pd.DataFrame:
+def _theme_rows(df, args):
     wanted = getattr(args, "theme", None)
     return df[df["theme"].isin(wanted)].reset_index(drop=True) if wanted else df
 
@@ -71,6 +73,8 @@ def _theme_rows(df: pd.DataFrame, args) -> pd.DataFrame:
 def cmd_clean(args):
     """Cleaned text to stdout (or --out); the edit log to --log. With --format csv/json
     and no --log, the edit log is what goes to stdout."""
+    import pandas as pd
+
     from . import clean
 
     texts, logs = [], []
@@ -90,8 +94,10 @@ def cmd_clean(args):
 
 
 def cmd_sections(args):
+    import pandas as pd
+
     frames = []
-    for a in _analyses(args.path)[0]:
+    for a in _analyses(args.path, stages=("sections",))[0]:
         s = a.sections
         if args.depth:
             s = s[s["level"] <= args.depth]
@@ -107,9 +113,11 @@ def cmd_sections(args):
 def cmd_freq(args):
     """Term frequencies. Rates are per 10,000 counted tokens of the document or section;
     --pos, --generic-verbs and lone characters only choose which rows are shown."""
+    import pandas as pd
+
     from . import lexicons, paths, stats, tokenize
 
-    analyses, _ = _analyses(args.path, args)
+    analyses, _ = _analyses(args.path, args, stages=("tokens", "sections") if args.by == "section" else ("tokens",))
     tokens = pd.concat([a.tokens for a in analyses], ignore_index=True)
     if args.by == "section":
         sections = pd.concat([a.sections for a in analyses], ignore_index=True)
@@ -131,12 +139,14 @@ def cmd_freq(args):
 
 def cmd_count(args):
     """Substring and token counts of each TERM in each document, side by side."""
+    import pandas as pd
+
     from . import stats
 
     terms, targets = _split_terms_and_paths(args.items)
     frames = []
     for target in targets:
-        for a in _analyses(target, args)[0]:
+        for a in _analyses(target, args, stages=("tokens",))[0]:
             frames.append(stats.count_conventions(terms, a.cleaned, a.tokens, doc_id=a.doc_id))
     _emit(pd.concat(frames, ignore_index=True), args)
 
@@ -164,18 +174,22 @@ def _split_terms_and_paths(items: list[str]) -> tuple[list[str], list[str]]:
 
 
 def cmd_kwic(args):
+    import pandas as pd
+
     from . import stats
 
-    analyses, _ = _analyses(args.path)
+    analyses, _ = _analyses(args.path, stages=("sections",))
     frames = [stats.kwic(a.cleaned, args.term, window=args.window, regex=args.regex, doc_id=a.doc_id,
                          sections=a.sections) for a in analyses]
     _emit(pd.concat(frames, ignore_index=True), args)
 
 
 def cmd_themes(args):
+    import pandas as pd
+
     from . import themes
 
-    analyses, lexicon = _analyses(args.path, args)
+    analyses, lexicon = _analyses(args.path, args, stages=("sections", "hits"))
     frames = []
     for a in analyses:
         e = themes.emphasis(a.hits, a.sections, a.text, by=args.by, lexicon=lexicon)
@@ -222,6 +236,8 @@ def _discourse_inputs(args):
 
 
 def cmd_formulas(args):
+    import pandas as pd
+
     from . import discourse
 
     tifa = discourse.load_tifa(args.lexicon)
@@ -231,6 +247,8 @@ def cmd_formulas(args):
 
 
 def cmd_directives(args):
+    import pandas as pd
+
     from . import discourse
 
     marks = discourse.load_directives(args.lexicon)
@@ -245,6 +263,8 @@ def cmd_directives(args):
 
 
 def cmd_targets(args):
+    import pandas as pd
+
     from . import discourse
 
     rules = discourse.load_target_rules(args.rules)
@@ -264,6 +284,33 @@ def cmd_build_reference(args):
     out = args.out or "data/reference"
     print(f"wrote {len(tables['documents'])} documents, {len(tables['sections'])} sections, "
           f"{len(tables['terms'])} term counts and {len(tables['theme_hits'])} theme hits to {out}")
+
+
+def cmd_index(args):
+    from . import store
+
+    summary = store.index(args.folder, args.out, workers=args.workers, scheduler=args.scheduler,
+                          backend=args.backend, lexicon=args.lexicon, chunk_chars=args.chunk_chars,
+                          progress=not args.quiet)
+    print(summary.line())
+
+
+def cmd_query(args):
+    from . import store
+
+    verbs = [v for v in ("trend", "top_terms", "theme_share") if getattr(args, v)]
+    if bool(args.sql) + len(verbs) != 1:
+        raise ZhspeechError("query", "give either one SQL query or one of --trend, --top-terms, --theme-share")
+    with store.open(args.store) as st:
+        if args.sql:
+            df = st.sql(args.sql)
+        elif args.trend:
+            df = st.term_trend(args.trend, by=args.by or "year")
+        elif args.top_terms:
+            df = st.top_terms(by=args.by or "genre", n=args.top_terms)
+        else:
+            df = st.theme_share(by=args.by or "kind")
+    _emit(df, args)
 
 
 def cmd_report(args):
@@ -359,7 +406,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generic-verbs", action="store_true", help="also drop generic verbs (加强, 推进, …)")
     p.add_argument("--single-chars", action="store_true",
                    help="show lone characters too (default: only those in single_char_terms.txt)")
-    p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+    p.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba",
+                   help="segmenter (identical tokens; rjieba is faster)")
     common(p)
     p.set_defaults(func=cmd_freq)
 
@@ -368,7 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "count), its token count (as frequency tables count) and the words that "
                                    "absorb the difference.")
     p.add_argument("items", nargs="+", metavar="TERM… PATH…", help="terms, then files or folders")
-    p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+    p.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba")
     common(p)
     p.set_defaults(func=cmd_count)
 
@@ -440,6 +488,31 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="output folder (default: data/reference/)")
     b.add_argument("--quiet", action="store_true")
     b.set_defaults(func=cmd_build_reference)
+    b = csub.add_parser("index", help="build or update a corpus store (Parquet tables, queried with `zhspeech query`)")
+    b.add_argument("folder", metavar="FOLDER", help="a folder of texts (sub-folders included) or one file")
+    b.add_argument("--out", required=True, metavar="STORE", help="the store folder (created or updated)")
+    b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    b.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="local (default), dask (a local Dask cluster) or tcp://HOST:PORT (a running one)")
+    b.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba",
+                   help="segmenter (identical tokens; rjieba is faster)")
+    b.add_argument("--lexicon", help="a theme lexicon file (default: the bundled themes.yaml)")
+    b.add_argument("--chunk-chars", type=int, default=500_000, metavar="N",
+                   help="read documents longer than N characters in chunks (default 500,000)")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("query", help="ask a corpus store a question (SQL through DuckDB, or a ready one)")
+    p.add_argument("store", metavar="STORE", help="a store folder, or 'reference' for data/reference/")
+    p.add_argument("sql", nargs="?", metavar="SQL",
+                   help="tables: documents, sections, terms, section_terms, theme_hits")
+    p.add_argument("--trend", action="append", metavar="TERM", help="a term's use per --by (default year)")
+    p.add_argument("--top-terms", type=int, metavar="N", help="the N most frequent terms per --by (default genre)")
+    p.add_argument("--theme-share", action="store_true", help="theme hits per section --by (default kind)")
+    p.add_argument("--by", help="a documents column (year, issuer, level, genre, group) or, for "
+                                "--theme-share, a sections column")
+    common(p)
+    p.set_defaults(func=cmd_query)
 
     p = sub.add_parser("eval", help="score a stage against hand-made gold files")
     esub = p.add_subparsers(dest="eval_verb", required=True, metavar="STAGE")

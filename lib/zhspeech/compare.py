@@ -53,3 +53,20 @@ def compare(analyses, *, with_reference: bool = False, reference: ref_mod.Refere
     key = stats.keyness(terms[terms["doc_id"] == target], terms[terms["doc_id"] != target])
     sim = stats.similarity(terms).reindex(index=order, columns=order)
     return Comparison(profile, key, sim, emphasis, terms)
+
+
+def describe_position(profile: pd.DataFrame, doc_id: str, others, themes_) -> str:
+    """Markdown saying, for each theme, whether ``doc_id``'s rate (per 1,000 汉字, from a
+    ``profile`` table) lies above, within or below the range of the ``others``."""
+    others = [d for d in others if d in profile.index and d != doc_id]
+    if doc_id not in profile.index or not others:
+        return "There is nothing to compare the speech with here."
+    said = []
+    for theme in themes_:
+        if theme not in profile.columns:
+            said.append(f"{theme} is not a theme of this lexicon")
+            continue
+        v, lo, hi = profile.at[doc_id, theme], profile.loc[others, theme].min(), profile.loc[others, theme].max()
+        where = "above" if v > hi else "below" if v < lo else "within"
+        said.append(f"{theme} {v:.1f} per 1,000 汉字, {where} the range of the {len(others)} reports ({lo:.1f}–{hi:.1f})")
+    return "Against the government work reports: " + "; ".join(said) + "."

@@ -29,6 +29,7 @@ DOCUMENT_COLUMNS = ["doc_id", *META_FIELDS, "path", "chars", "sha256", "encoding
 # Files that describe a corpus folder rather than belong to it.
 NOT_TEXTS = re.compile(r"^(readme|sources|license|licence|changelog)(\.|$)", re.I)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+_COMMON = re.compile(r"[\x20-\x7e\n\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]+")
 _SENTENCE_END = "。！？!?；;：:…”’」』）).\"'"
 
 
@@ -58,7 +59,7 @@ class Document:
 
 def _decode(data: bytes, path: Path) -> tuple[str, str]:
     """Decode bytes as UTF-8 (BOM optional), UTF-16, GB18030 or Big5; return text, encoding."""
-    if not data.strip():
+    if not data or data.isspace():
         raise DocumentError(path, "empty file")
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data[3:], "utf-8", path), "utf-8-sig"
@@ -113,9 +114,12 @@ def _decode_legacy(data: bytes, path: Path) -> tuple[str, str]:
 def _looks_like_text(text: str) -> bool:
     if not text:
         return False
-    bad = sum(1 for ch in text[:20000] if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn")
-              and ch not in "\n\r\t\f")
-    return bad / min(len(text), 20000) < 0.02
+    sample = text[:20000]
+    # Only characters outside the common ranges (ASCII, CJK, CJK punctuation, full-width
+    # forms) can be control, private-use, surrogate or unassigned: look at those alone.
+    rare = _COMMON.sub("", sample)
+    bad = sum(1 for ch in rare if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t\f")
+    return bad / len(sample) < 0.02
 
 
 def _front_matter(text: str, path: Path) -> tuple[dict, str]:
@@ -217,7 +221,7 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None) 
         raise DocumentError(path, "no such file")
     data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not data or data.isspace():
         raise DocumentError(path, "empty file")
     encoding, found = "utf-8", {}
     if suffix == ".docx":
@@ -318,6 +322,29 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
     if errors not in ("raise", "collect"):
         raise ValueError("errors must be 'raise' or 'collect'")
     source = Path(source)
+    docs: dict[str, Document] = {}
+    problems = []
+    for path, doc_id, row in list_documents(source, recursive=recursive, manifest=manifest):
+        try:
+            doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
+        except ZhspeechError as exc:
+            if errors == "raise":
+                raise
+            problems.append({"path": paths.display(path), "error": type(exc).__name__, "cause": exc.cause})
+            continue
+        docs[doc_id] = doc
+    if not docs:
+        what = "; ".join(f"{p['path']}: {p['cause']}" for p in problems[:3])
+        raise EmptyCorpusError(source, "no readable texts" + (f" ({what})" if what else
+                                                              f" (looked for {', '.join(SUPPORTED)})"))
+    return Corpus(docs=docs, problems=pd.DataFrame(problems, columns=["path", "error", "cause"]),
+                  source=paths.display(source))
+
+
+def list_documents(source, *, recursive: bool = False, manifest=None) -> list[tuple[Path, str, dict]]:
+    """The files :func:`load_corpus` reads, without reading them: ``(path, doc_id,
+    manifest row)`` for each, in order. Same arguments as :func:`load_corpus`."""
+    source = Path(source)
     if not source.exists():
         raise EmptyCorpusError(source, "no such file or folder")
     if source.is_file() and source.suffix.lower() == ".csv":
@@ -341,8 +368,8 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
         pattern = "**/*" if recursive else "*"
         files = sorted(p for p in folder.glob(pattern)
                        if p.is_file() and p.suffix.lower() in SUPPORTED and not NOT_TEXTS.match(p.name))
-    docs: dict[str, Document] = {}
-    problems = []
+    out: list[tuple[Path, str, dict]] = []
+    taken: set[str] = set()
     stems: dict[str, int] = {}
     for path in files:
         stems[_slug(path.stem)] = stems.get(_slug(path.stem), 0) + 1
@@ -352,24 +379,12 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
         # manifest row then has to name them that way (x-txt, x-md).
         doc_id = key if stems[key] == 1 else f"{key}-{path.suffix.lower().lstrip('.')}"
         n = 2
-        while doc_id in docs:
+        while doc_id in taken:
             doc_id = f"{key}-{n}"
             n += 1
-        row = meta_rows.get(doc_id) or {}
-        try:
-            doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
-        except ZhspeechError as exc:
-            if errors == "raise":
-                raise
-            problems.append({"path": paths.display(path), "error": type(exc).__name__, "cause": exc.cause})
-            continue
-        docs[doc_id] = doc
-    if not docs:
-        what = "; ".join(f"{p['path']}: {p['cause']}" for p in problems[:3])
-        raise EmptyCorpusError(source, "no readable texts" + (f" ({what})" if what else
-                                                              f" (looked for {', '.join(SUPPORTED)})"))
-    return Corpus(docs=docs, problems=pd.DataFrame(problems, columns=["path", "error", "cause"]),
-                  source=paths.display(source))
+        taken.add(doc_id)
+        out.append((path, doc_id, meta_rows.get(doc_id) or {}))
+    return out
 
 
 def glob_escape(text: str) -> str:

@@ -418,6 +418,10 @@ def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dic
         "count": re.compile(count),
         "announce": re.compile(count + "[”’\"]?[：:]"),
         "announce_link": re.compile(count + "[”’\"]?[：:。]"),
+        # A number with or without its counting unit (“三件”, “五项”, “两个”): a fragment
+        # of an enumeration, never a term.
+        "count_phrase": re.compile(r"^(?:[一二三四五六七八九十两几百千万]+|\d+)"
+                                   f"(?:{alt(_word_list(p, data, 'count_units'))})?$"),
         "final_remarks": re.compile(rf"最后[，,、](?:[^。]{{0,30}}?)(?:{alt(_word_list(p, data, 'final_remarks'))})"),
         # 第一个问题： / 第二个方面， / 第三点，: parts marked inside the running text.
         "part_marker": re.compile(r"(?P<label>第(?P<n>[一二三四五六七八九十]{1,3}|\d{1,2})"

@@ -11,9 +11,12 @@ import pandas as pd
 from . import clean, corpus, structure, themes, tokenize
 
 
+STAGES = ("sections", "tokens", "hits")
+
+
 @dataclass
 class Analysis:
-    """Every table zhspeech derives from one document."""
+    """Every table zhspeech derives from one document (None for a stage not asked for)."""
 
     doc_id: str
     document: corpus.Document | None
@@ -29,8 +32,14 @@ class Analysis:
 
 def analyze(source, *, doc_id: str | None = None, tokenizer: tokenize.Tokenizer | None = None,
             lexicon: themes.Lexicon | None = None, cache: bool = True,
-            extra_lines: frozenset = frozenset()) -> Analysis:
-    """Analyse a file, a :class:`~zhspeech.corpus.Document` or a text string."""
+            extra_lines: frozenset = frozenset(), stages=STAGES) -> Analysis:
+    """Analyse a file, a :class:`~zhspeech.corpus.Document` or a text string.
+
+    ``stages`` says which tables to compute besides the cleaned text (``sections``,
+    ``tokens``, ``hits``; theme hits need the sections); the others are None."""
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise ValueError(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
     if isinstance(source, (str, Path)) and Path(str(source)).suffix and Path(str(source)).exists():
         doc = corpus.load_document(source, doc_id=doc_id)
     elif isinstance(source, corpus.Document):
@@ -41,11 +50,15 @@ def analyze(source, *, doc_id: str | None = None, tokenizer: tokenize.Tokenizer 
         raise TypeError(f"cannot analyse {type(source).__name__}")
     did = doc_id or doc.doc_id
     cleaned = clean.clean_text(doc.raw, doc_id=did, extra_lines=extra_lines)
-    sections = structure.parse_structure(cleaned.text, did)
-    tokenizer = tokenizer or tokenize.default_tokenizer()
-    tokens = tokenize.tokenize_corpus({did: cleaned}, tokenizer, cache=cache, progress=False)
-    lexicon = lexicon or themes.load_lexicon(warn_shared=False)
-    hits = themes.count_themes(cleaned, lexicon=lexicon, sections=sections, doc_id=did)
+    sections = tokens = hits = None
+    if "sections" in stages or "hits" in stages:
+        sections = structure.parse_structure(cleaned.text, did)
+    if "tokens" in stages:
+        tokenizer = tokenizer or tokenize.default_tokenizer()
+        tokens = tokenize.tokenize_corpus({did: cleaned}, tokenizer, cache=cache, progress=False)
+    if "hits" in stages:
+        lexicon = lexicon or themes.load_lexicon(warn_shared=False)
+        hits = themes.count_themes(cleaned, lexicon=lexicon, sections=sections, doc_id=did)
     return Analysis(did, doc, cleaned, sections, tokens, hits)
 
 

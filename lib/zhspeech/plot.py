@@ -8,6 +8,7 @@ calls it, takes ``ax=None`` and returns the Axes; none calls ``plt.show()``.
 """
 from __future__ import annotations
 
+import html
 import os
 import warnings
 from pathlib import Path
@@ -93,6 +94,37 @@ def setup_notebook() -> Path | None:
     and let pandas show table cells up to 60 characters wide. Returns the font's path."""
     pd.set_option("display.max_colwidth", 60)
     return use_chinese_font()
+
+
+def table(df: pd.DataFrame, *, digits: int = 2, p_columns=("p",), caption: str | None = None):
+    """A table as a reader should see it (a pandas Styler): no row numbers, whole
+    numbers as integers (``6``, not ``6.0``; a missing count as ``–``), other numbers
+    rounded to ``digits`` and p-values in scientific notation (:func:`zhspeech.stats.format_p`)."""
+    from .stats import format_p
+
+    formats = {}
+    for col in df.columns:
+        values = df[col]
+        if col in p_columns:
+            formats[col] = lambda v: html.escape(format_p(v))  # "< 1e-300" is text, not a tag
+        elif pd.api.types.is_bool_dtype(values):
+            continue
+        elif pd.api.types.is_integer_dtype(values):
+            formats[col] = lambda v: "–" if pd.isna(v) else f"{int(v)}"
+        elif pd.api.types.is_float_dtype(values):
+            present = values.dropna()
+            whole = len(present) > 0 and bool((present == present.round()).all()) and col in _COUNT_COLUMNS
+            formats[col] = ((lambda v: "–" if pd.isna(v) else f"{int(v)}") if whole
+                            else (lambda v, d=digits: "–" if pd.isna(v) else f"{v:.{d}f}"))
+    styler = df.style.format(formats).hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
+# Columns that hold counts: shown as integers even when a missing value made them float.
+_COUNT_COLUMNS = {"n", "items", "declared_items", "chars", "hanzi", "sentences", "hits", "n_target",
+                  "n_reference", "n_hits", "terms", "ordinal", "start", "end", "year"}
 
 
 def _ax(ax, figsize=(8, 5)):
@@ -330,6 +362,27 @@ def plot_term_bars(terms: pd.DataFrame, *, top: int = 20, value: str = "n", ax=N
     return ax
 
 
+# Word colours for clouds: each has a contrast ratio of at least 4.5:1 on white (WCAG AA
+# for text), so that small, rare words stay legible.
+CLOUD_COLOURS = ("#8b0000", "#b22222", "#1f3a93", "#2f4f4f", "#6a1b9a", "#7a4a00", "#005f5f")
+
+
+def contrast_ratio(colour: str, background: str = "#ffffff") -> float:
+    """WCAG 2 contrast ratio of two ``#rrggbb`` colours (1 = none, 21 = black on white)."""
+    def luminance(c):
+        rgb = [int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _dark_colour(word, font_size, position, orientation, random_state=None, **kwargs):
+    rng = random_state if random_state is not None else np.random
+    return CLOUD_COLOURS[rng.randint(0, len(CLOUD_COLOURS) - 1) if hasattr(rng, "randint") else 0]
+
+
 def plot_wordcloud(frequencies, *, ax=None, seed: int = 42, mask=None, max_words: int = 100,
                    width: int = 800, height: int = 500, title: str | None = None):
     """A word cloud drawn from frequencies (never from raw text, so each word appears
@@ -347,7 +400,7 @@ def plot_wordcloud(frequencies, *, ax=None, seed: int = 42, mask=None, max_words
     font = use_chinese_font()
     cloud = WordCloud(font_path=str(font) if font else None, width=width, height=height,
                       background_color="white", random_state=seed, mask=mask, max_words=max_words,
-                      collocations=False, prefer_horizontal=0.95, colormap="Reds")
+                      collocations=False, prefer_horizontal=0.95, color_func=_dark_colour)
     if freqs:
         cloud.generate_from_frequencies(freqs)
     ax = _ax(ax, (width / 100, height / 100))
@@ -375,14 +428,17 @@ def plot_dispersion(positions: pd.DataFrame, *, sections: pd.DataFrame | None = 
     ax.set_xlim(0, 1)
     ax.invert_yaxis()
     ax.set_xlabel("在文本中的相对位置")
+    pad = 6
     if sections is not None:
         parts = sections[(sections["level"] == 1) & (sections["kind"] == "part")]
         total = sections["end"].max()
         for p in parts.itertuples():
             ax.axvline(p.start / total, color="grey", linestyle=":", linewidth=0.8)
-            ax.text(p.start / total, -0.55, p.label, fontsize=8, color="grey", ha="left", va="bottom")
-    # Room above the axes for the part labels, which would otherwise sit under the title.
-    ax.set_title(title, pad=14 if sections is not None else 6)
+            # Each part's label sits above the frame, centred on the part.
+            ax.text((p.start + p.end) / 2 / total, 1.01, p.label, fontsize=11, color="#444444", ha="center",
+                    va="bottom", transform=ax.get_xaxis_transform())
+        pad = 24 if len(parts) else 6
+    ax.set_title(title, pad=pad)
     return ax
 
 
@@ -422,48 +478,92 @@ def section_labels(sections: pd.DataFrame, *, level: int = 1, width: int = 8) ->
 
 def _part_label(row) -> str:
     head = row.heading if len(row.heading) <= 14 else row.heading[:14] + "…"
-    return f"{row.label}、{head}" if row.kind == "part" else (row.label or row.kind)
+    if row.kind == "part":
+        return f"{row.label}、{head}"
+    if row.kind == "item":
+        return f"{row.label}，{head}"
+    return row.label or row.kind
 
 
-def plot_section_lengths(sections: pd.DataFrame, *, value: str = "hanzi", ax=None, title: str = "各部分篇幅"):
-    """Horizontal bars of the top-level parts by length, labelled with their headings."""
-    parts = sections[(sections["level"] == 1) & (sections["kind"] == "part")].iloc[::-1]
-    ax = _ax(ax, (8, 0.45 * max(len(parts), 1) + 1.2))
-    ax.barh([_part_label(r) for r in parts.itertuples()], parts[value], color="#b22222")
-    for y, (v, share) in enumerate(zip(parts[value], parts["share"])):
-        ax.text(v, y, f" {v}（{share:.0%}）", va="center", fontsize=8)
-    ax.set_xlabel("汉字数" if value == "hanzi" else value)
-    ax.set_title(title)
+def plot_section_lengths(sections: pd.DataFrame, *, value: str = "hanzi", ax=None, title: str | None = None):
+    """Horizontal bars of the top-level parts by length, labelled with their headings and
+    their share of the whole text's ``value`` (the x label says what the rest is). A text
+    without numbered parts shows its top-level sections (title, opening, body, closing)."""
+    top = sections[sections["level"] == 1]
+    parts = top[top["kind"].isin(["part", "item"])]  # 一、… or 第一，… at the top level
+    numbered = len(parts) > 0
+    if not numbered:
+        parts = top
+    parts = parts.iloc[::-1]
+    total = top[value].sum()
+    ax = _ax(ax, (8, 0.45 * max(len(parts), 1) + 1.4))
+    labels = [_part_label(r) if r.kind in ("part", "item") and numbered else KIND_NAMES.get(r.kind, r.kind)
+              for r in parts.itertuples()]
+    ax.barh(labels, parts[value], color="#b22222")
+    shares = parts[value] / total if total else parts[value] * 0.0
+    for y, (v, share) in enumerate(zip(parts[value], shares)):
+        ax.text(v, y, f" {v}（{share:.0%}）", va="center", fontsize=9)
+    ax.set_xlim(0, max(parts[value].max() if len(parts) else 1, 1) * 1.22)  # room for the labels
+    unit = "汉字" if value == "hanzi" else value
+    if numbered:
+        rest = 1 - (parts[value].sum() / total if total else 0)
+        ax.set_xlabel(f"{unit}数（括号内：占全文{unit}的比例；其余 {rest:.0%} 为标题、开场、结尾等）")
+        ax.set_title(title or f"{len(parts)}个编号部分的篇幅")
+    else:
+        ax.set_xlabel(f"{unit}数（括号内：占全文{unit}的比例）")
+        ax.set_title(title or "各段落区块的篇幅（无编号部分）")
     return ax
 
 
 _KIND_COLORS = {"title": "#999999", "salutation": "#bbbbbb", "opening": "#d9a441", "part": "#b22222",
                 "body": "#e8c1c1", "closing": "#5b7db1", "subpart": "#d45d5d", "item": "#f4a6a6"}
+_NUMERALS = set("一二三四五六七八九十百零0123456789")
+# Every other item/subpart of a row in a second shade, so that neighbours stay apart.
+_KIND_COLORS_ALT = {"subpart": "#a83232", "item": "#e07b7b"}
 
 
-def plot_outline(sections: pd.DataFrame, *, ax=None, title: str = "讲话结构（嵌套条形图）"):
+def plot_outline(sections: pd.DataFrame, *, ax=None, title: str = "讲话结构（嵌套条形图）", max_depth: int = 2):
     """The outline as nested bars: the top row is the whole text split into its
     top-level sections, the rows below split each one into its children (items,
     subparts). Widths are characters, so the picture is the tiling itself."""
+    from matplotlib.patches import Patch
+
     total = sections["end"].max() if len(sections) else 1
-    depth = int(sections["level"].max()) if len(sections) else 1
-    ax = _ax(ax, (11, 1.0 + 0.8 * depth))
-    for r in sections.itertuples():
+    depth = min(int(sections["level"].max()) if len(sections) else 1, max_depth)
+    figwidth = 12
+    ax = _ax(ax, (figwidth, 1.4 + 0.8 * depth))
+    # A label is drawn only where it fits: about 0.012 of the width per character at 9 pt
+    # on a 12-inch figure (0.0095 at 7 pt), plus a margin.
+    per_char = {1: 0.012, 2: 0.0095}
+    shown = set()
+    nth = {}
+    for r in sections[sections["level"] <= depth].sort_values(["level", "start"]).itertuples():
         y = r.level - 1
-        ax.barh(y, r.chars, left=r.start, height=0.8, color=_KIND_COLORS.get(r.kind, "#cccccc"),
-                edgecolor="white", linewidth=0.8)
+        colour = _KIND_COLORS.get(r.kind, "#cccccc")
+        nth[r.level] = nth.get(r.level, -1) + 1
+        if r.level > 1 and nth[r.level] % 2:
+            colour = _KIND_COLORS_ALT.get(r.kind, colour)
+        ax.barh(y, r.chars, left=r.start, height=0.8, color=colour, edgecolor="white", linewidth=1.2)
+        shown.add(r.kind)
         width = r.chars / total
-        label = r.label if r.kind in ("part", "item", "subpart") else {"title": "标题", "opening": "开场",
-                                                                        "closing": "结尾", "body": "",
-                                                                        "salutation": ""}.get(r.kind, "")
-        if label and width > (0.012 if r.level == 1 else 0.03):
-            ax.text(r.start + r.chars / 2, y, label, ha="center", va="center", fontsize=7 if r.level > 1 else 9)
+        label = r.label if r.kind in ("part", "item", "subpart") else KIND_NAMES.get(r.kind, "")
+        if r.level > 1 and label:  # the numeral alone (一是 → 一, （三）→ 三): more of them fit
+            label = "".join(ch for ch in label if ch in _NUMERALS) or label
+        if r.kind in ("body", "salutation"):
+            label = ""
+        need = per_char[min(r.level, 2)] * len(label) + 0.004
+        if label and width > need:
+            ax.text(r.start + r.chars / 2, y, label, ha="center", va="center", fontsize=9 if r.level == 1 else 7,
+                    clip_on=True)
     ax.set_yticks(range(depth))
     ax.set_yticklabels([f"第{i + 1}层" for i in range(depth)])
     ax.invert_yaxis()
     ax.set_xlim(0, total)
-    ax.set_xlabel("字符位置")
-    ax.set_title(title)
+    ax.set_xlabel("字符位置（宽度 = 字符数）")
+    ax.set_title(title, pad=26)
+    order = [k for k in _KIND_COLORS if k in shown]
+    ax.legend(handles=[Patch(color=_KIND_COLORS[k], label=KIND_NAMES.get(k, k)) for k in order],
+              loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(order), frameon=False, fontsize=9)
     return ax
 
 
@@ -494,8 +594,16 @@ def plot_part_distribution(sections: pd.DataFrame, *, ax=None, title: str = "各
     ax.set_yticklabels([(labels or {}).get(d, d) for d in docs])
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("占全文汉字的比例（红 = 编号部分，金 = 开场，浅红 = 条目，粉 = 其他正文，蓝 = 结尾，灰 = 标题）")
-    ax.set_title(title)
+    ax.set_xlabel("占全文汉字的比例")
+    ax.set_title(title, pad=26)
+    from matplotlib.patches import Patch
+
+    present = set(top["kind"])
+    handles = [Patch(color=part_colors[0], label="编号部分（深浅相间）")] if "part" in present else []
+    handles += [Patch(color=_KIND_COLORS.get(k, "#dddddd"), label=KIND_NAMES.get(k, k))
+                for k in _KIND_COLORS if k in present and k != "part"]
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles),
+              frameon=False, fontsize=9)
     return ax
 
 
@@ -516,7 +624,10 @@ def plot_heatmap(matrix: pd.DataFrame, *, ax=None, title: str = "", cmap: str = 
         if not np.isnan(v):
             ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
                     color="white" if vmax and v > 0.6 * vmax else "black")
-    ax.figure.colorbar(im, ax=ax, fraction=0.03, pad=0.02)
+    from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+    cax = make_axes_locatable(ax).append_axes("right", size=0.18, pad=0.12)  # inches: as tall as the map
+    ax.figure.colorbar(im, cax=cax)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -537,15 +648,22 @@ def plot_theme_trend(emphasis: pd.DataFrame, documents: pd.DataFrame, themes, *,
     """Lines of per_1k_hanzi by year for the given themes (one point per document)."""
     data = emphasis.merge(documents[["doc_id", "year"]], on="doc_id").dropna(subset=["year"])
     ax = _ax(ax, (9, 4.5))
+    years = sorted(data["year"].astype(int).unique())
+    every_year = list(range(years[0], years[-1] + 1)) if years else []
     for theme in themes:
-        d = data[data["theme"] == theme].sort_values("year")
-        ax.plot(d["year"].astype(int), d["per_1k_hanzi"], marker="o", label=theme)
-    ax.set_xlabel("年份")
+        d = data[data["theme"] == theme].assign(year=lambda t: t["year"].astype(int))
+        # One value per year over the whole span: a year without a report is NaN, which
+        # matplotlib draws as a gap instead of a line across it.
+        series = d.groupby("year")["per_1k_hanzi"].mean().reindex(every_year)
+        ax.plot(series.index, series.to_numpy(dtype=float), marker="o", label=theme)
+    missing = [y for y in every_year if y not in years]
+    for y in missing:
+        ax.axvspan(y - 0.5, y + 0.5, color="#eeeeee", zorder=0)
+    ax.set_xlabel("年份" + (f"（{'、'.join(map(str, missing))} 年无报告，折线在此断开）" if missing else ""))
     ax.set_ylabel("每千汉字命中数")
     ax.legend(frameon=False, ncol=2)
     ax.set_title(title)
-    years = sorted(data["year"].astype(int).unique())
-    ax.set_xticks(years)
+    ax.set_xticks(every_year)
     return ax
 
 

@@ -102,12 +102,47 @@ def _inject(page: str, css: str) -> str:
     return css + page
 
 
-def to_html(nb, *, no_input: bool = False, provenance: dict | None = None) -> str:
-    """HTML of an executed notebook, with the Chinese font embedded; ``provenance``
-    (a :func:`zhspeech.provenance.record`) becomes its closing "Methods and provenance"
-    section."""
+CHECK_MARKER = "# NBVAL_CHECK_OUTPUT"
+
+
+def strip_check_markers(nb):
+    """Drop the ``# NBVAL_CHECK_OUTPUT`` marker lines (instructions to the tests, not
+    to the reader) from the code cells of ``nb``, in place; returns ``nb``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and CHECK_MARKER in cell.source:
+            lines = [ln for ln in cell.source.split("\n") if ln.strip() != CHECK_MARKER]
+            cell.source = "\n".join(lines)
+    return nb
+
+
+def _quiet_kernel_manager(log_path: Path):
+    """A kernel manager whose kernel writes its own stdout and stderr (ipykernel's
+    transport warning, "KeyboardInterrupt caught in kernel" at shutdown) to ``log_path``
+    instead of the terminal. Cell outputs still reach the notebook over ZeroMQ."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            log = open(log_path, "ab")  # noqa: SIM115 - kept open for the kernel's lifetime
+            try:
+                kw.setdefault("stdout", log)
+                kw.setdefault("stderr", log)
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            finally:
+                log.close()  # the kernel process holds its own copy of the descriptor
+
+    return QuietKernelManager
+
+
+def to_html(nb, *, no_input: bool = False, provenance: dict | None = None,
+            css: str | None = None) -> str:
+    """HTML of an executed notebook, with the Chinese font embedded and the test markers
+    taken out of the code; ``provenance`` (a :func:`zhspeech.provenance.record`) becomes
+    its closing "Methods and provenance" section; ``css`` from
+    :func:`font_face_css`, made for this page when not given."""
     from nbconvert import HTMLExporter
 
+    nb = strip_check_markers(nb)
     exporter = HTMLExporter(template_name="lab")
     exporter.exclude_input = no_input
     exporter.exclude_input_prompt = no_input
@@ -118,7 +153,7 @@ def to_html(nb, *, no_input: bool = False, provenance: dict | None = None) -> st
 
         end = body.rfind("</main>") if "</main>" in body else body.rfind("</body>")
         body = body[:end] + section(provenance) + body[end:] if end >= 0 else body + section(provenance)
-    return _inject(body, font_face_css(body))
+    return _inject(body, font_face_css(body) if css is None else css)
 
 
 def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False, parameters: dict | None = None,
@@ -136,12 +171,14 @@ def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False,
     out.mkdir(parents=True, exist_ok=True)
     results = []
     with tempfile.TemporaryDirectory() as tmp:
+        kernel_log = Path(tmp) / "kernel.log"
         for path in tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress):
             executed = Path(tmp) / path.name
             error = None
             try:
                 pm.execute_notebook(str(path), str(executed), parameters=parameters or {}, kernel_name="python3",
-                                    progress_bar=False, log_output=False, cwd=str(path.parent))
+                                    progress_bar=False, log_output=False, cwd=str(path.parent),
+                                    kernel_manager_class=_quiet_kernel_manager(kernel_log))
             except PapermillExecutionError as exc:
                 where = _original_cell_number(executed, exc.cell_index)
                 error = f"cell {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]
@@ -150,11 +187,17 @@ def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False,
             nb = nbformat.read(str(executed if executed.exists() else path), as_version=4)
             target = out / (path.stem + ".html")
             record = provenance.notebook_record(nb, path, parameters)
-            target.write_text(to_html(nb, no_input=no_input, provenance=record), encoding="utf-8")
+            target.write_text(to_html(nb, no_input=no_input, provenance=record, css=""), encoding="utf-8")
             results.append(NotebookResult(paths.display(path), target, error is None, notebook_title(nb),
                                           error or "", record))
-    write_index(results, out)
+    write_index(results, out, css="")
     provenance.write_manifest(results, out)
+    # One font subset for the whole run: the characters of every page, embedded in each.
+    pages = [r.html for r in results] + [out / "index.html"]
+    texts = {p: p.read_text(encoding="utf-8") for p in pages if p.is_file()}
+    css = font_face_css("".join(texts.values()))
+    for p, page in texts.items():
+        p.write_text(_inject(page, css), encoding="utf-8")
     return results
 
 
@@ -168,7 +211,7 @@ def _original_cell_number(executed: Path, index: int) -> int:
     return index - injected + 1
 
 
-def write_index(results: list[NotebookResult], out: Path) -> Path:
+def write_index(results: list[NotebookResult], out: Path, *, css: str | None = None) -> Path:
     rows = []
     for r in results:
         status = "✓" if r.ok else f"✗ {html.escape(r.error)}"
@@ -185,5 +228,5 @@ def write_index(results: list[NotebookResult], out: Path) -> Path:
         "\n</table>\n" + provenance.index_html([r.provenance for r in results if r.provenance]) +
         "</body></html>\n")
     path = out / "index.html"
-    path.write_text(_inject(body, font_face_css(body)), encoding="utf-8")
+    path.write_text(_inject(body, font_face_css(body) if css is None else css), encoding="utf-8")
     return path

@@ -298,6 +298,20 @@ def keyness(target, reference, *, alpha: float = 0.05, min_n: int = 1,
     return out if single_chars else drop_single_chars(out)
 
 
+def format_p(p) -> str:
+    """A p-value as a reader should see it: scientific notation with two significant
+    digits (``1.2e-05``), ``< 1e-300`` where the value underflowed to 0 in floating point,
+    and an empty string for a missing value. ``round(2)`` would print 0.0 for all of them."""
+    if p is None or (isinstance(p, float) and math.isnan(p)) or pd.isna(p):
+        return ""
+    p = float(p)
+    if p <= 0:
+        return "< 1e-300"
+    if p >= 0.001:
+        return f"{p:.3f}".rstrip("0").rstrip(".") if p < 1 else "1"
+    return f"{p:.1e}"
+
+
 def _xlogy(o, e):
     return np.where(o > 0, o * np.log(np.where(o > 0, o, 1) / np.where(e > 0, e, 1)), 0.0)
 
@@ -507,10 +521,8 @@ def naive_counts(text: str, top: int = 30) -> pd.DataFrame:
     """What a plain ``jieba.lcut`` + ``Counter`` reports (for comparison in the notebooks):
     jieba's default dictionary, every token counted, punctuation and placeholders included
     except whitespace."""
-    from .tokenize import _quiet_jieba
+    from .tokenize import _jieba_dictionary
 
-    jieba = _quiet_jieba()
-    seg = jieba.Tokenizer()
-    seg.initialize()
+    seg = _jieba_dictionary()["base"]     # jieba's own dictionary, loaded once per process
     counts = Counter(w for w in seg.lcut(text) if w.strip())
     return pd.DataFrame(counts.most_common(top), columns=["term", "n"])

@@ -877,3 +877,54 @@ def parts_table(sections: pd.DataFrame) -> pd.DataFrame:
     cols = ["doc_id", "section_id", "label", "heading", "chars", "hanzi", "sentences",
             "share", "position", "declared_items", "items", "warnings"]
     return sections[sections["kind"] == "part"][cols].reset_index(drop=True)
+
+
+def describe_outline(sections: pd.DataFrame) -> str:
+    """One paragraph of Markdown stating the outline of a text: how many numbered
+    top-level parts it has (一、… or 第一，…), their share of the text's 汉字, what the
+    rest is, and the longest part. A text without numbered parts is said to have none."""
+    top = sections[sections["level"] == 1]
+    parts = top[top["kind"].isin(["part", "item"])]
+    total = int(top["hanzi"].sum())
+
+    def kinds(rows):
+        return "、".join(dict.fromkeys(_KIND_ZH.get(k, k) for k in rows["kind"]))
+
+    if parts.empty:
+        return (f"This text has no numbered parts (一、… or 第一，…), so lengths are given for its "
+                f"top-level sections ({kinds(top)}); its {total:,} 汉字 are not divided any further by numbering.")
+    inside = parts["hanzi"].sum() / total if total else 0.0
+    rest = top[~top.index.isin(parts.index)]
+    text = f"The text has **{len(parts)} numbered parts** ({'、'.join(parts['label'])}) holding {inside:.0%} of its {total:,} 汉字"
+    text += f"; the rest is {kinds(rest)}. " if len(rest) else ". "
+    longest = parts.loc[parts["hanzi"].idxmax()]
+    text += f"The longest is part {longest['label']} ({int(longest['hanzi']):,} 汉字, {longest['hanzi'] / total:.0%} of the text)"
+    return text + (f": “{longest['heading'][:30]}”." if longest["heading"] else ".")
+
+
+_KIND_ZH = {"title": "标题", "salutation": "称呼", "opening": "开场", "part": "部分", "subpart": "小节",
+            "item": "条目", "closing": "结尾", "body": "正文"}
+
+
+def describe_enumerations(sections: pd.DataFrame, enumerations: pd.DataFrame) -> str:
+    """Markdown stating whether the counts a text announces (“五项工作：”) match the items
+    found after them, naming each disagreement; one sentence when a text has no
+    enumeration or announces no count."""
+    if enumerations.empty:
+        return ("No enumeration (一是…, 一要…, （一）…, 一、…) was found in this text, so there are no "
+                "announced counts to check.")
+    announced = enumerations[enumerations["declared_items"].notna()]
+    head = f"{len(enumerations)} enumerations found"
+    if announced.empty:
+        return (f"{head}; none is preceded by an announced count (such as “五项工作：”), so there is "
+                "nothing to compare.")
+    wrong = announced[announced["declared_items"].astype(int) != announced["items"]]
+    names = dict(zip(sections["section_id"], sections["label"]))
+    text = f"{head}, {len(announced)} of them after an announced count. "
+    if wrong.empty:
+        return text + "Every announced count matches the items found."
+    for r in wrong.itertuples():
+        where = f"part {names[r.parent_id]}" if names.get(r.parent_id) else "the text"
+        text += (f"In {where} “{r.announcement}” announces {int(r.declared_items)} but {r.items} items are "
+                 f"found ({r.first}…{r.last}). ")
+    return text + "Where a count disagrees, check the source before quoting the announced number."

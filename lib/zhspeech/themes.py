@@ -416,4 +416,24 @@ def candidate_terms(tokens: pd.DataFrame, hits: pd.DataFrame, text: str, theme: 
     key = keyness(near, far, min_n=min_n)
     known = {s for s, owners in lexicon.surface.items() if any(o[0] == theme for o in owners)}
     key = key[(key["g2"] > 0) & (key["n_target"] >= min_n) & ~key["term"].isin(known)]
+    # Numbers and counts (“三件”, “五项”) are fragments of enumerations, not candidate terms.
+    count_phrase = lexicons.load_structure_rules()["count_phrase"]
+    key = key[~key["term"].map(lambda t: bool(count_phrase.match(t)))]
     return key.head(top).reset_index(drop=True)
+
+
+def describe_emphasis(emphasis_rows: pd.DataFrame, themes) -> str:
+    """One sentence naming, for each theme, the unit of ``emphasis_rows`` (an
+    :func:`emphasis` table, e.g. its parts) where its rate per 1,000 汉字 is highest, or
+    saying that the theme has no hit."""
+    said = []
+    for theme in themes:
+        rows = emphasis_rows[emphasis_rows["theme"] == theme]
+        if rows.empty or not (rows["hits"] > 0).any():
+            said.append(f"{theme} has no hit")
+            continue
+        best = rows.sort_values("per_1k_hanzi", ascending=False, kind="stable").iloc[0]
+        where = f"part {best['label']}" if best.get("kind") == "part" and best["label"] else (
+            best["label"] or best.get("kind", best["section_id"]))
+        said.append(f"{theme} peaks in {where} ({best['per_1k_hanzi']:.1f} per 1,000 汉字)")
+    return "; ".join(said)

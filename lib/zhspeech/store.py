@@ -1,0 +1,860 @@
+"""The corpus store: a folder of texts analysed once, kept as Parquet tables, asked
+questions later with SQL.
+
+``index(FOLDER, NAME)`` (``zhspeech corpus index FOLDER --out NAME``) runs the pipeline
+once per document and writes, under ``NAME/``::
+
+    documents/      doc_id, title, date, year, issuer, level, genre, group, path, format,
+                    encoding, raw_chars, chars, hanzi, sentences, tokens, chunks, sha256
+    sections/       the sections table (+ chunk)
+    terms/          doc_id, term, n              counted tokens per document
+    section_terms/  doc_id, section_id, term, n  per top-level section
+    theme_hits/     doc_id, section_id, top_id, theme, subtheme, term, matched, start, end,
+                    sentence (index of the sentence holding the hit)
+    manifest.json   tool version, lexicon hashes, tokenizer, and for each document its
+                    sha256 and the part files that hold its rows
+
+Each table is a Parquet dataset of part files. Work is split into tasks of a few
+documents; a task streams each document's rows into its own part files, so memory is
+bounded by the largest document, never by the corpus. A document longer than
+``chunk_chars`` is read in chunks cut at paragraph boundaries (offsets stay those of
+the whole cleaned text). Tasks run in-process (``workers=1``), in a local process pool,
+or on a Dask cluster (``scheduler="dask"`` starts a local one; ``"tcp://HOST:PORT"``
+uses a running one, whose workers must see the store folder).
+
+The manifest is written last, atomically (a temporary file renamed over the old one),
+and only part files it lists are read: a run that crashes, is interrupted or fails on a
+bad document leaves the previous store readable and unchanged. A lock file stops a
+second index run on the same store while one is writing. Re-indexing reads only new or
+changed documents (by sha256 of the file and of its metadata); changing a lexicon, the
+tokenizer or zhspeech itself re-indexes everything.
+
+``open(NAME)`` returns a :class:`Store`: SQL through DuckDB (embedded, nothing to
+start) over views named after the tables, and ready questions (:meth:`Store.term_trend`,
+:meth:`Store.top_terms`, :meth:`Store.theme_share`). ``data/reference/`` opens the same
+way (``open("reference")``).
+"""
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import os
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import EmptyCorpusError, ZhspeechError
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+LOCK = ".lock"
+TABLES = ("documents", "sections", "terms", "section_terms", "theme_hits")
+CHUNK_CHARS = 500_000        # documents longer than this are read in chunks
+TASK_CHARS = 1_000_000       # input characters per task (a task holds at least one document)
+TASK_DOCS = 64
+FLUSH_ROWS = 200_000         # rows buffered per table before they are written
+ROW_GROUP_ROWS = 2_048
+SORTED_BY_TERM = ("terms", "section_terms")
+DOC_FIELDS = ("title", "date", "issuer", "level", "genre")
+
+
+class StoreError(ZhspeechError):
+    """A store is missing, incomplete, corrupt, or busy with another index run."""
+
+
+def _schemas():
+    import pyarrow as pa
+
+    s, i, f, b = pa.string(), pa.int64(), pa.float64(), pa.bool_()
+    return {
+        "documents": pa.schema([("doc_id", s), ("title", s), ("date", s), ("year", i), ("issuer", s),
+                                ("level", s), ("genre", s), ("group", s), ("path", s), ("format", s),
+                                ("encoding", s), ("raw_chars", i), ("chars", i), ("hanzi", i),
+                                ("sentences", i), ("tokens", i), ("chunks", i), ("sha256", s)]),
+        "sections": pa.schema([("doc_id", s), ("chunk", i), ("section_id", s), ("parent_id", s), ("level", i),
+                               ("kind", s), ("label", s), ("ordinal", f), ("heading", s), ("start", i),
+                               ("end", i), ("chars", i), ("hanzi", i), ("sentences", i),
+                               ("declared_items", f), ("items", i), ("share", f), ("top_id", s),
+                               ("is_leaf", b), ("warnings", s)]),
+        "terms": pa.schema([("doc_id", s), ("term", s), ("n", i)]),
+        "section_terms": pa.schema([("doc_id", s), ("section_id", s), ("term", s), ("n", i)]),
+        "theme_hits": pa.schema([("doc_id", s), ("section_id", s), ("top_id", s), ("theme", s),
+                                 ("subtheme", s), ("term", s), ("matched", s), ("start", i), ("end", i),
+                                 ("sentence", i)]),
+    }
+
+
+# -- settings shared by the driver and the workers ---------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    """What a task needs to rebuild the same tokenizer and lexicon in any process."""
+
+    backend: str = "rjieba"
+    lexicon: str | None = None          # a theme lexicon file; None = the bundled one
+    chunk_chars: int = CHUNK_CHARS
+
+
+def fingerprint(settings: Settings) -> dict:
+    """Everything that changes the tables: tool version, tokenizer, lexicon hashes."""
+    from . import lexicons, paths
+
+    tok, lex = _tools(settings)
+    return {"format": FORMAT, "tool_version": __version__, "tokenizer": f"{tok.backend}, HMM {tok.hmm}",
+            "chunk_chars": settings.chunk_chars,
+            "lexicons": {"themes": lex.digest, "userdict": tok.userdict.digest,
+                         "stopwords": tok.config.stopwords_hash,
+                         **{name: lexicons.file_hash(paths.lexicon(f"{name}.{ext}"))
+                            for name, ext in (("corrections", "tsv"), ("structure", "yaml"),
+                                              ("redactions", "yaml"), ("boilerplate", "yaml"))}}}
+
+
+_TOOLS: dict = {}
+
+
+def _tools(settings: Settings):
+    """The tokenizer and theme lexicon of ``settings``, built once per process."""
+    key = (settings.backend, settings.lexicon)
+    if key not in _TOOLS:
+        from . import themes, tokenize
+
+        _TOOLS[key] = (tokenize.Tokenizer(backend=settings.backend),
+                       themes.load_lexicon(settings.lexicon, warn_shared=False))
+    return _TOOLS[key]
+
+
+_COUNTED: dict = {}
+
+
+def _counted_cache(tokenizer) -> dict:
+    """word -> counted or not, for one tokenizer, kept for the life of the process:
+    each distinct word is classified once, not once per document."""
+    cache = _COUNTED.setdefault(id(tokenizer), (tokenizer, {}))
+    return cache[1]
+
+
+# -- one document -> tables ------------------------------------------------------------
+
+def paragraph_chunks(text: str, size: int):
+    """``text`` in pieces of about ``size`` characters, each cut just after a line break
+    (or, in a text without one nearby, after a sentence end; else at ``size``)."""
+    if size <= 0 or len(text) <= size:
+        yield text
+        return
+    pos = 0
+    while len(text) - pos > size:
+        target = pos + size
+        cut = text.rfind("\n", pos + size // 2, target)
+        if cut < 0:
+            cut = max(text.rfind(p, pos + size // 2, target) for p in "。！？!?；;")
+        cut = cut + 1 if cut >= 0 else target
+        yield text[pos:cut]
+        pos = cut
+    if pos < len(text):
+        yield text[pos:]
+
+
+def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
+                    extra_lines: frozenset = frozenset()):
+    """Analyse one :class:`~zhspeech.corpus.Document`; yield ``(table, rows)`` pairs as
+    they are ready (sections, section terms and hits chunk by chunk, then the
+    document's terms and its documents row). Rows are a pandas DataFrame or a pyarrow
+    Table (terms, section terms), in no particular order."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    from . import clean, structure, themes
+    from .tokenize import COUNTED
+
+    tokenizer, lexicon = _tools(settings)
+    did = doc.doc_id
+    totals: dict[str, int] = {}
+    base = hanzi = sentences = tokens = nchunks = 0
+    kinds = _counted_cache(tokenizer)
+    for k, piece in enumerate(paragraph_chunks(doc.raw, settings.chunk_chars)):
+        nchunks += 1
+        c = clean.clean_text(piece, doc_id=did, extra_lines=extra_lines)
+        text = c.text
+        sec = structure.parse_structure(text, did)
+        top = sec[sec["level"] == 1].sort_values("start")
+        hanzi += int(top["hanzi"].sum())
+        sent = themes.sentence_spans(text)
+        sentences += len(sent)
+        # terms: classify each distinct word once, count (section, word) pairs
+        words, starts = tokenizer.segment(c.masked_text)
+        codes, uniques = pd.factorize(np.array(words, dtype=object), sort=False)
+        uniques = np.asarray(uniques, dtype=object)
+        keep = np.fromiter((kinds[w] if w in kinds else kinds.setdefault(w, tokenizer.kind_of(w) in COUNTED)
+                            for w in uniques), dtype=bool, count=len(uniques))
+        sel = keep[codes] if len(codes) else np.zeros(0, dtype=bool)
+        codes = codes[sel]
+        tokens += int(sel.sum())
+        top_starts = top["start"].to_numpy()
+        top_ids = np.asarray(top["section_id"].tolist(), dtype=object)
+        where = np.searchsorted(top_starts, np.asarray(starts, dtype=np.int64)[sel], side="right") - 1
+        where = np.clip(where, 0, None)
+        nsec = max(len(top_ids), 1)
+        pairs, counts = np.unique(codes.astype(np.int64) * nsec + where, return_counts=True)
+        wcode, scode = pairs // nsec, pairs % nsec
+        prefix = f"c{k}:" if k else ""
+        term_list = uniques[wcode].tolist()
+        for w, n in zip(term_list, counts.tolist()):
+            totals[w] = totals.get(w, 0) + n
+        sids = top_ids[scode].tolist() if len(top_ids) else [""] * len(term_list)
+        st = pa.table({"doc_id": pa.array([did] * len(term_list), pa.string()),
+                       "section_id": pa.array([prefix + s for s in sids] if prefix else sids, pa.string()),
+                       "term": pa.array(term_list, pa.string()), "n": pa.array(counts, pa.int64())})
+        hits = themes.count_themes(c, lexicon=lexicon, sections=sec, doc_id=did)
+        hits["sentence"] = np.searchsorted(sent, hits["start"].to_numpy(), side="right") - 1
+        out_sec = sec.copy()
+        out_sec.insert(1, "chunk", k)
+        if k:
+            for frame, cols in ((out_sec, ("section_id", "parent_id", "top_id")), (hits, ("section_id", "top_id"))):
+                for col in cols:
+                    frame[col] = [prefix + v if v else v for v in frame[col]]
+            for frame in (out_sec, hits):
+                frame["start"] += base
+                frame["end"] += base
+        yield "sections", out_sec
+        yield "section_terms", st
+        yield "theme_hits", hits
+        base += len(text)
+    yield "terms", pa.table({"doc_id": pa.array([did] * len(totals), pa.string()),
+                             "term": pa.array(list(totals), pa.string()),
+                             "n": pa.array(list(totals.values()), pa.int64())})
+    meta = doc.meta
+    date = str(meta.get("date", "") or "")
+    yield "documents", pd.DataFrame([{
+        "doc_id": did, **{f: str(meta.get(f, "") or "") for f in DOC_FIELDS},
+        "year": int(date[:4]) if date[:4].isdigit() else None, "group": group,
+        "path": doc.record()["path"], "format": doc.format, "encoding": doc.encoding,
+        "raw_chars": len(doc.raw), "chars": base, "hanzi": hanzi, "sentences": sentences,
+        "tokens": tokens, "chunks": nchunks, "sha256": doc.sha256}])
+
+
+# -- tasks -------------------------------------------------------------------------------
+
+@dataclass
+class Task:
+    """Documents for one worker: ``(path, doc_id, meta, group)`` each, and where to
+    write them (``root``/<table>/``part``.parquet)."""
+
+    root: str
+    part: str
+    docs: list
+    settings: Settings
+    extra_lines: dict = field(default_factory=dict)   # group -> frozenset of lines
+
+
+class _PartWriter:
+    """Streams one task's rows to one Parquet file per table."""
+
+    def __init__(self, root: Path, part: str):
+        self.root, self.part = root, part
+        self.schemas = _schemas()
+        self.buffers = {t: [] for t in TABLES}
+        self.rows = {t: 0 for t in TABLES}
+        self.buffered = {t: 0 for t in TABLES}
+        self.writers = {}
+
+    def rel(self, table: str) -> str:
+        return f"{table}/{self.part}.parquet"
+
+    def add(self, table: str, df):
+        if len(df):
+            self.buffers[table].append(df)
+            self.buffered[table] += len(df)
+            self.rows[table] += len(df)
+            if self.buffered[table] >= FLUSH_ROWS:
+                self.flush(table)
+
+    def flush(self, table: str):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = self.schemas[table]
+        if table not in self.writers:
+            path = self.root / self.rel(table)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.writers[table] = pq.ParquetWriter(path, schema, compression="zstd")
+        if self.buffers[table]:
+            parts = [b if isinstance(b, pa.Table) else
+                     pa.Table.from_pandas(b[schema.names], schema=schema, preserve_index=False)
+                     for b in self.buffers[table]]
+            data = pa.concat_tables([p.select(schema.names).cast(schema) for p in parts])
+            if table in SORTED_BY_TERM:
+                # sorted by term in small row groups: a query for a few terms reads only
+                # the row groups whose min/max statistics can hold them
+                data = data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
+            self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
+        self.buffers[table], self.buffered[table] = [], 0
+
+    def close(self) -> dict:
+        out = {}
+        for t in TABLES:
+            self.flush(t)
+            self.writers[t].close()
+            out[t] = {"file": self.rel(t), "bytes": (self.root / self.rel(t)).stat().st_size, "rows": self.rows[t]}
+        return out
+
+
+def run_task(task: Task) -> dict:
+    """Index the documents of a task (the unit of work, locally and on Dask). Returns the
+    part's files and each document's record; a bad document gives ``{"error": …}``."""
+    from . import corpus
+
+    root = Path(task.root)
+    writer = _PartWriter(root, task.part)
+    docs, chars = {}, 0
+    for path, doc_id, meta, group in task.docs:
+        try:
+            doc = corpus.load_document(path, doc_id=doc_id, meta=meta)
+        except ZhspeechError as exc:
+            return {"error": [exc.source, exc.cause], "doc_id": doc_id}
+        for table, df in document_tables(doc, group=group, settings=task.settings,
+                                         extra_lines=task.extra_lines.get(group, frozenset())):
+            writer.add(table, df)
+        docs[doc_id] = {"sha256": doc.sha256, "chars": len(doc.raw)}
+        chars += len(doc.raw)
+    return {"part": task.part, "files": writer.close(), "docs": docs, "chars": chars}
+
+
+def scan_task(items: list) -> dict:
+    """Repeated-line candidates of documents (``(path, doc_id, meta, group)`` each)."""
+    from . import clean, corpus
+
+    out = {}
+    for path, doc_id, meta, _group in items:
+        try:
+            doc = corpus.load_document(path, doc_id=doc_id, meta=meta)
+        except ZhspeechError as exc:
+            return {"error": [exc.source, exc.cause], "doc_id": doc_id}
+        out[doc_id] = sorted(clean.repeated_in(doc.raw))
+    return {"candidates": out}
+
+
+# -- running tasks ----------------------------------------------------------------------
+
+def _check_scheduler(scheduler) -> None:
+    if scheduler is None or not isinstance(scheduler, str):
+        return
+    if scheduler in ("local", "dask") or re.match(r"^(tcp|tls|inproc|ucx)://", scheduler):
+        return
+    raise ZhspeechError("--scheduler", f"{scheduler!r}: use local, dask, or a scheduler address like "
+                                       "tcp://HOST:8786")
+
+
+class _Runner:
+    """Maps a function over tasks: in this process, in a process pool, or on Dask."""
+
+    def __init__(self, workers: int, scheduler=None):
+        self.workers, self.scheduler = workers, scheduler
+        self.pool = self.client = self.cluster = None
+
+    def __enter__(self):
+        sched = self.scheduler
+        if sched not in (None, "local"):
+            try:
+                from dask.distributed import Client, LocalCluster
+            except ImportError as exc:   # pragma: no cover - dask is a dependency
+                raise ZhspeechError("--scheduler", f"needs dask[distributed] ({exc})") from None
+            if isinstance(sched, str) and sched == "dask":
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None)
+                self.client = Client(self.cluster)
+            elif isinstance(sched, str):
+                try:
+                    self.client = Client(sched, timeout="10s")
+                except (OSError, TimeoutError) as exc:
+                    raise ZhspeechError("--scheduler", f"cannot reach {sched} ({exc})") from None
+            else:
+                self.client = sched          # a dask.distributed.Client given by the caller
+        elif self.workers > 1:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=self.workers)
+        return self
+
+    def map(self, fn, tasks):
+        """Results as they complete."""
+        if not tasks:
+            return
+        if self.client is not None:
+            from dask.distributed import as_completed
+
+            futures = self.client.map(fn, tasks, pure=False)
+            for fut in as_completed(futures):
+                yield fut.result()
+        elif self.pool is not None:
+            from concurrent.futures import as_completed
+
+            futures = [self.pool.submit(fn, t) for t in tasks]
+            try:
+                for fut in as_completed(futures):
+                    yield fut.result()
+            finally:
+                for f in futures:
+                    f.cancel()
+        else:
+            for t in tasks:
+                yield fn(t)
+
+    def __exit__(self, *exc):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.client is not None and self.client is not self.scheduler:
+            self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+# -- the store on disk --------------------------------------------------------------------
+
+def _read_manifest(root: Path) -> dict | None:
+    path = root / MANIFEST
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(path, f"unreadable manifest ({exc}); delete the store and index again") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or "parts" not in data:
+        raise StoreError(path, "not a zhspeech store manifest (or one of another format); index again")
+    return data
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with builtins.open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class _Lock:
+    """An exclusive lock on a store folder for the length of an index run."""
+
+    def __init__(self, root: Path):
+        self.path = root / LOCK
+        self.fh = None
+
+    def __enter__(self):
+        self.fh = builtins.open(self.path, "a+")
+        try:
+            import fcntl
+
+            fcntl.flock(self.fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no lock, the manifest still protects readers
+            pass
+        except OSError:
+            self.fh.close()
+            raise StoreError(self.path.parent, "another index run is writing this store; wait for it to finish") \
+                from None
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+
+def _meta_hash(meta: dict) -> str:
+    return hashlib.sha256(json.dumps(meta, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def _file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with builtins.open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def plan(source, *, recursive: bool = True) -> list[tuple[Path, str, dict, str]]:
+    """The documents of a file or folder: ``(path, doc_id, meta, group)`` each.
+
+    Every folder holding texts is a group (its path relative to ``source``, ``""`` for
+    ``source`` itself); its metadata comes from its own ``manifest.csv`` or, failing
+    that, its parent's. A doc_id that two groups share becomes ``group/doc_id``.
+    """
+    from . import corpus
+
+    source = Path(source)
+    if not source.exists():
+        raise EmptyCorpusError(source, "no such file or folder")
+    if source.is_file():
+        groups = [("", corpus.list_documents(source))]
+    else:
+        folders = sorted({p.parent for p in (source.rglob("*") if recursive else source.glob("*"))
+                          if p.is_file() and p.suffix.lower() in corpus.SUPPORTED
+                          and not corpus.NOT_TEXTS.match(p.name)})
+        groups = []
+        for folder in folders:
+            manifest = next((m for m in (folder / "manifest.csv", folder.parent / "manifest.csv")
+                             if m.is_file() and (m.parent == folder or folder != source)), None)
+            rel = folder.relative_to(source).as_posix()
+            groups.append(("" if rel == "." else rel, corpus.list_documents(folder, manifest=manifest)))
+    seen: dict[str, int] = {}
+    for _, items in groups:
+        for _, doc_id, _ in items:
+            seen[doc_id] = seen.get(doc_id, 0) + 1
+    out = []
+    for group, items in groups:
+        for path, doc_id, row in items:
+            meta = {k: str(row.get(k, "") or "") for k in DOC_FIELDS if row.get(k)}
+            out.append((path, doc_id if seen[doc_id] == 1 else f"{group}/{doc_id}", meta, group))
+    if not out:
+        raise EmptyCorpusError(source, f"no texts (looked for {', '.join(corpus.SUPPORTED)})")
+    return out
+
+
+@dataclass
+class Summary:
+    store: str
+    documents: int = 0          # in the store after the run
+    indexed: int = 0            # read and analysed in this run
+    unchanged: int = 0
+    removed: int = 0
+    chars: int = 0              # characters analysed in this run
+    seconds: float = 0.0
+    workers: int = 1
+    scheduler: str = "local"
+
+    def line(self) -> str:
+        rate = self.chars / self.seconds if self.seconds else 0.0
+        docs = self.indexed / self.seconds if self.seconds else 0.0
+        return (f"indexed {self.indexed} documents ({self.chars:,} characters) in {self.seconds:.1f} s "
+                f"({docs:.1f} docs/s, {rate / 1e6:.2f} M chars/s, {self.workers} worker(s), {self.scheduler}); "
+                f"{self.unchanged} unchanged, {self.removed} removed; {self.documents} documents in {self.store}")
+
+
+def _batches(items: list, task_chars: int, task_docs: int) -> list[list]:
+    """Group documents into tasks of about ``task_chars`` input characters (file size
+    as the estimate), largest first so that the long ones do not finish last."""
+    sized = sorted(items, key=lambda it: -it[1])
+    out, cur, size = [], [], 0
+    for item, n in sized:
+        if cur and (size + n > task_chars or len(cur) >= task_docs):
+            out.append(cur)
+            cur, size = [], 0
+        cur.append(item)
+        size += n
+    if cur:
+        out.append(cur)
+    return out
+
+
+def index(source, out, *, workers: int | None = None, scheduler=None, backend: str = "rjieba",
+          lexicon=None, chunk_chars: int = CHUNK_CHARS, recursive: bool = True, progress: bool = True,
+          task_chars: int = TASK_CHARS) -> Summary:
+    """Build or update the store ``out`` from the texts of ``source`` (a folder or file).
+
+    Args:
+        workers: processes (or Dask workers for ``scheduler="dask"``); default all cores.
+        scheduler: ``None``/``"local"`` (process pool), ``"dask"`` (a local Dask
+            cluster), ``"tcp://HOST:PORT"`` (a running Dask scheduler) or a
+            ``dask.distributed.Client``.
+        backend: the segmenter, ``"jieba"`` or ``"rjieba"`` (identical tokens).
+        lexicon: a theme lexicon file (default: the bundled one).
+        chunk_chars: documents longer than this are analysed in chunks.
+
+    Returns a :class:`Summary`; ``Summary.line()`` is the one-line report.
+    """
+    from tqdm import tqdm
+
+    _check_scheduler(scheduler)
+    workers = int(workers or os.cpu_count() or 1)
+    if workers < 1:
+        raise ZhspeechError("--workers", f"must be at least 1, not {workers}")
+    root = Path(out)
+    if root.exists() and not root.is_dir():
+        raise StoreError(root, "exists and is not a folder")
+    if root.is_dir() and any(root.iterdir()) and not (root / MANIFEST).is_file() and not (root / LOCK).exists():
+        raise StoreError(root, "folder is not empty and holds no zhspeech store; choose a new --out")
+    settings = Settings(backend=backend, lexicon=str(lexicon) if lexicon else None, chunk_chars=chunk_chars)
+    t0 = time.perf_counter()
+    items = plan(source, recursive=recursive)
+    root.mkdir(parents=True, exist_ok=True)
+    with _Lock(root):
+        previous = _read_manifest(root)
+        config = fingerprint(settings)
+        same_config = previous is not None and previous.get("config") == config
+        old_docs = previous["documents"] if same_config else {}
+        records = {}
+        changed = []
+        for path, doc_id, meta, group in items:
+            rec = {"path": str(Path(path).resolve()), "sha256": _file_sha(Path(path)), "meta": _meta_hash(meta),
+                   "group": group, "size": Path(path).stat().st_size}
+            records[doc_id] = rec
+            old = old_docs.get(doc_id)
+            if old is None or any(old.get(k) != rec[k] for k in ("sha256", "meta", "group")):
+                changed.append(doc_id)
+            else:
+                rec["candidates"] = old.get("candidates", [])
+        spec = {doc_id: (str(path), doc_id, meta, group) for path, doc_id, meta, group in items}
+        sched_name = scheduler if isinstance(scheduler, str) else ("dask" if scheduler is not None else "local")
+        with _Runner(workers, scheduler) as runner:
+            # pass 1: header/footer lines repeated across documents (per group)
+            scan = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars * 4, task_docs=256)
+            for res in runner.map(scan_task, scan):
+                _raise_task_error(res)
+                for doc_id, lines in res["candidates"].items():
+                    records[doc_id]["candidates"] = lines
+            from . import clean
+
+            extra = {}
+            for group in sorted({r["group"] for r in records.values()}):
+                extra[group] = clean.repeated_across(
+                    [r["candidates"] for r in records.values() if r["group"] == group])
+            extra_hash = hashlib.sha256(json.dumps({g: sorted(v) for g, v in extra.items()},
+                                                   ensure_ascii=False).encode()).hexdigest()[:16]
+            if same_config and previous.get("repeated_lines") != extra_hash:
+                changed = list(records)      # the boilerplate lines changed: every text is cleaned anew
+            changed_set = set(changed)
+            run = uuid.uuid4().hex[:12]
+            groups = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars, TASK_DOCS)
+            tasks = [Task(str(root.resolve()), f"part-{run}-{i:05d}", g, settings,
+                          {grp: extra[grp] for grp in {it[3] for it in g}}) for i, g in enumerate(groups)]
+            parts = {}
+            indexed = chars = 0
+            bar = tqdm(total=len(changed), desc="indexing", unit="doc", disable=not progress or not changed,
+                       dynamic_ncols=True)
+            for res in runner.map(run_task, tasks):
+                _raise_task_error(res)
+                parts[res["part"]] = res["files"]
+                for doc_id, info in res["docs"].items():
+                    records[doc_id].update(part=res["part"], chars=info["chars"])
+                indexed += len(res["docs"])
+                chars += res["chars"]
+                bar.update(len(res["docs"]))
+                elapsed = time.perf_counter() - t0
+                bar.set_postfix_str(f"{chars / elapsed / 1e6:.2f} M chars/s", refresh=False)
+            bar.close()
+        # keep the previous parts whose documents are all current; rewrite mixed ones
+        live = set(records)
+        removed = [d for d in (previous or {}).get("documents", {}) if d not in live]
+        if same_config:
+            by_part: dict[str, list] = {}
+            for doc_id, old in old_docs.items():
+                by_part.setdefault(old.get("part"), []).append(doc_id)
+            for part, files in previous["parts"].items():
+                keep = [d for d in by_part.get(part, []) if d in live and d not in changed_set]
+                if not keep:
+                    continue
+                if len(keep) == len(by_part.get(part, [])):
+                    parts[part] = files
+                else:
+                    new = f"part-{run}-r{len(parts):05d}"
+                    parts[new] = _rewrite_part(root, files, new, set(keep))
+                    for d in keep:
+                        records[d]["part"] = new
+                for d in keep:
+                    records[d].setdefault("part", part)
+                    records[d]["chars"] = old_docs[d].get("chars", 0)
+        manifest = {"format": FORMAT, "tool": "zhspeech", "config": config, "repeated_lines": extra_hash,
+                    "scheduler": sched_name, "source": str(Path(source).resolve()),
+                    "documents": {d: records[d] for d in sorted(records)}, "parts": parts,
+                    "tables": list(TABLES)}
+        _write_atomically(root / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+        _collect_garbage(root, manifest)
+    return Summary(store=str(out), documents=len(records), indexed=indexed,
+                   unchanged=len(records) - len(changed), removed=len(removed), chars=chars,
+                   seconds=time.perf_counter() - t0, workers=workers, scheduler=sched_name)
+
+
+def _raise_task_error(res: dict) -> None:
+    if "error" in res:
+        source, cause = res["error"]
+        raise ZhspeechError(source, cause + " (the store was left as it was)")
+
+
+def _rewrite_part(root: Path, files: dict, new: str, keep: set) -> dict:
+    """A copy of a part without the rows of documents not in ``keep``."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    out = {}
+    for table, info in files.items():
+        data = pq.read_table(root / info["file"])
+        data = data.filter(pc.is_in(data["doc_id"], value_set=__import__("pyarrow").array(sorted(keep))))
+        rel = f"{table}/{new}.parquet"
+        pq.write_table(data, root / rel, compression="zstd")
+        out[table] = {"file": rel, "bytes": (root / rel).stat().st_size, "rows": data.num_rows}
+    return out
+
+
+def _collect_garbage(root: Path, manifest: dict) -> None:
+    """Delete part files that the manifest does not list (from replaced parts or
+    from runs that did not finish)."""
+    listed = {info["file"] for files in manifest["parts"].values() for info in files.values()}
+    for table in TABLES:
+        folder = root / table
+        if folder.is_dir():
+            for p in folder.glob("*.parquet"):
+                if f"{table}/{p.name}" not in listed:
+                    p.unlink()
+
+
+# -- reading a store -------------------------------------------------------------------
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Store:
+    """A complete store, opened for reading. Tables are DuckDB views; :meth:`sql`
+    returns pandas DataFrames."""
+
+    def __init__(self, root: Path, manifest: dict, sources: dict):
+        self.root, self.manifest, self._sources = root, manifest, sources
+        self._con = None
+
+    @property
+    def con(self):
+        if self._con is None:
+            import duckdb
+
+            con = duckdb.connect(":memory:")
+            for table, (kind, files) in self._sources.items():
+                listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+                reader = (f"read_parquet([{listed}])" if kind == "parquet"
+                          else f"read_csv([{listed}], header=true, all_varchar=false, sample_size=-1)")
+                con.execute(f'CREATE VIEW "{table}" AS SELECT * FROM {reader}')
+            self._con = con
+        return self._con
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self._sources)
+
+    def sql(self, query: str, params=None):
+        """The result of a SQL query over the store's tables, as a DataFrame."""
+        import duckdb
+
+        try:
+            return self.con.execute(query, params or []).df()
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise StoreError("query", first) from None
+
+    def table(self, name: str):
+        if name not in self._sources:
+            raise StoreError(name, f"no such table; the store has {', '.join(self._sources)}")
+        return self.sql(f'SELECT * FROM "{name}"')
+
+    @property
+    def documents(self):
+        return self.table("documents")
+
+    def _column(self, name: str, table: str = "documents") -> str:
+        cols = self.sql(f'SELECT * FROM "{table}" LIMIT 0').columns
+        if not _IDENT.match(name) or name not in cols:
+            raise StoreError(f"by={name}", f"not a column of {table} ({', '.join(cols)})")
+        return f'"{name}"'
+
+    def term_trend(self, terms, *, by: str = "year"):
+        """Occurrences of ``terms`` per value of a documents column (``year``,
+        ``issuer``, ``level``, ``genre``, ``group``…): ``n``, the counted tokens of those
+        documents, ``per_10k`` = n / tokens × 10,000 and ``docs`` (documents with the
+        term). Groups where a term is absent have n = 0."""
+        terms = [terms] if isinstance(terms, str) else list(terms)
+        if not terms:
+            raise StoreError("term_trend", "give at least one term")
+        col = self._column(by)
+        return self.sql(f"""
+            WITH g AS (SELECT {col} AS grp, SUM(tokens) AS tokens, COUNT(*) AS documents
+                       FROM documents GROUP BY 1),
+                 w AS (SELECT UNNEST(?::VARCHAR[]) AS term),
+                 h AS (SELECT d.{col} AS grp, t.term, SUM(t.n) AS n, COUNT(*) AS docs
+                       FROM terms t JOIN documents d USING (doc_id)
+                       WHERE t.term IN ({", ".join("?" * len(terms))}) GROUP BY 1, 2)
+            SELECT g.grp AS {col}, w.term, COALESCE(h.n, 0)::BIGINT AS n, g.tokens::BIGINT AS tokens,
+                   10000.0 * COALESCE(h.n, 0) / NULLIF(g.tokens, 0) AS per_10k,
+                   COALESCE(h.docs, 0)::BIGINT AS docs, g.documents::BIGINT AS documents
+            FROM g CROSS JOIN w LEFT JOIN h ON h.grp IS NOT DISTINCT FROM g.grp AND h.term = w.term
+            ORDER BY 1 NULLS LAST, 2""", [terms, *terms])
+
+    def top_terms(self, *, by: str = "genre", n: int = 20):
+        """The ``n`` most frequent terms of each group of documents (ties by term):
+        ``n``, ``per_10k`` of the group's counted tokens and ``docs``."""
+        col = self._column(by)
+        return self.sql(f"""
+            WITH g AS (SELECT {col} AS grp, SUM(tokens) AS tokens FROM documents GROUP BY 1),
+                 c AS (SELECT d.{col} AS grp, t.term, SUM(t.n) AS n, COUNT(*) AS docs
+                       FROM terms t JOIN documents d USING (doc_id) GROUP BY 1, 2),
+                 r AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY n DESC, term) AS rank FROM c)
+            SELECT r.grp AS {col}, r.rank::BIGINT AS rank, r.term, r.n::BIGINT AS n,
+                   10000.0 * r.n / NULLIF(g.tokens, 0) AS per_10k, r.docs::BIGINT AS docs
+            FROM r JOIN g ON r.grp IS NOT DISTINCT FROM g.grp
+            WHERE r.rank <= ? ORDER BY 1 NULLS LAST, 2""", [int(n)])
+
+    def theme_share(self, *, by: str = "kind"):
+        """Theme hits per kind of section (title, opening, part, …; or another sections
+        column): ``hits``, ``hit_share`` = the theme's hits / all hits in that kind,
+        and ``per_1k_hanzi`` = hits per 1,000 Chinese characters of those sections
+        (leaf sections, which tile the text)."""
+        col = self._column(by, "sections")
+        return self.sql(f"""
+            WITH leaf AS (SELECT s.* FROM sections s WHERE NOT EXISTS (
+                              SELECT 1 FROM sections c WHERE c.doc_id = s.doc_id AND c.parent_id = s.section_id)),
+                 size AS (SELECT {col} AS grp, SUM(hanzi) AS hanzi FROM leaf GROUP BY 1),
+                 h AS (SELECT l.{col} AS grp, h.theme, COUNT(*) AS hits FROM theme_hits h
+                       JOIN leaf l ON l.doc_id = h.doc_id AND l.section_id = h.section_id GROUP BY 1, 2)
+            SELECT h.grp AS {col}, h.theme, h.hits::BIGINT AS hits,
+                   h.hits * 1.0 / SUM(h.hits) OVER (PARTITION BY h.grp) AS hit_share,
+                   1000.0 * h.hits / NULLIF(size.hanzi, 0) AS per_1k_hanzi
+            FROM h JOIN size ON size.grp IS NOT DISTINCT FROM h.grp
+            ORDER BY 1, 3 DESC, 2""")
+
+    def close(self):
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def open(name) -> Store:  # noqa: A001 - zs.store.open is the documented name
+    """Open a store for reading: a folder written by :func:`index`, or the reference
+    tables (``"reference"`` or ``data/reference/``).
+
+    Raises:
+        StoreError: no manifest (the folder is not a store, or its first index run did
+            not finish), or a part file it lists is missing or has another size.
+    """
+    from . import paths
+
+    root = Path(name)
+    if str(name) == "reference" and not root.exists():
+        root = paths.reference_dir()
+    if not root.is_dir():
+        raise StoreError(root, "no such store")
+    manifest = _read_manifest(root)
+    if manifest is None:
+        if (root / "meta.json").is_file() and (root / "documents.csv").is_file():
+            meta = json.loads((root / "meta.json").read_text(encoding="utf-8"))
+            sources = {p.stem: ("csv", [p]) for p in sorted(root.glob("*.csv"))}
+            return Store(root, {"config": meta, "documents": {}, "parts": {}}, sources)
+        raise StoreError(root, "not a complete store (no manifest: an index run did not finish, or this "
+                               "is not a store); run `zhspeech corpus index FOLDER --out STORE`")
+    sources = {}
+    for table in manifest.get("tables", TABLES):
+        files = []
+        for part, info in sorted(manifest["parts"].items()):
+            f = root / info[table]["file"]
+            if not f.is_file():
+                raise StoreError(f, "part file listed in the manifest is missing; index again")
+            if f.stat().st_size != info[table]["bytes"]:
+                raise StoreError(f, "part file has another size than the manifest says (corrupt); index again")
+            files.append(f)
+        sources[table] = ("parquet", files)
+    if not manifest["parts"]:
+        raise StoreError(root, "the store holds no documents")
+    return Store(root, manifest, sources)

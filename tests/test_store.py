@@ -1,0 +1,267 @@
+"""The corpus store: tables equal to the library's own counts, incremental re-indexing,
+a manifest written last (partial, failed, corrupt and concurrent runs), the same store
+from a Dask cluster, DuckDB queries and the ready questions with hand-computed values.
+The test speeches are our own sentences."""
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import zhspeech as zs
+from zhspeech.cli import main
+
+TEXTS = {
+    "prov-a/a-2019.txt": "关于脱贫攻坚的报告\n各位代表：\n一、过去一年的工作\n我们坚决打赢脱贫攻坚战。脱贫攻坚取得决定性进展。\n"
+                         "二、今年的任务\n继续推进乡村振兴，加强人才工作。\n",
+    "prov-a/a-2020.txt": "政府工作报告\n各位代表：\n一、回顾\n脱贫攻坚目标任务全面完成。\n二、安排\n人才是第一资源。\n",
+    "prov-b/b-2020.txt": "在人才工作座谈会上的讲话\n同志们：\n人才是第一资源。要重视人才，用好人才。\n",
+}
+MANIFESTS = {
+    "prov-a/manifest.csv": "id,title,date,issuer,genre\na-2019,报告甲,2019-01-20,甲省,gwr\na-2020,报告乙,2020-01-18,甲省,gwr\n",
+    "prov-b/manifest.csv": "id,title,date,issuer,genre\nb-2020,讲话丙,2020-06-01,乙省,speech\n",
+}
+
+
+def write_corpus(root, texts=TEXTS):
+    for rel, text in {**texts, **MANIFESTS}.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text, encoding="utf-8")
+    return root
+
+
+def tables(store_dir):
+    """Every table of a store as sorted DataFrames (order of rows is not part of it)."""
+    with zs.store.open(store_dir) as st:
+        out = {}
+        for name in zs.store.TABLES:
+            df = st.table(name)
+            out[name] = df.sort_values(list(df.columns)).reset_index(drop=True)
+        return out
+
+
+def assert_same(a, b):
+    for name in zs.store.TABLES:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+@pytest.fixture
+def corpus_dir(tmp_path):
+    return write_corpus(tmp_path / "texts")
+
+
+def test_index_counts_equal_the_library(corpus_dir, tmp_path, fast_tokenizer):
+    summary = zs.store.index(corpus_dir, tmp_path / "st", workers=1, backend="rjieba", progress=False)
+    assert (summary.indexed, summary.unchanged, summary.documents) == (3, 0, 3)
+    t = tables(tmp_path / "st")
+    docs = t["documents"].set_index("doc_id")
+    assert docs.loc["a-2019", ["year", "issuer", "genre", "group"]].tolist() == [2019, "甲省", "gwr", "prov-a"]
+    assert docs.loc["b-2020", ["year", "issuer", "group"]].tolist() == [2020, "乙省", "prov-b"]
+    for rel, raw in TEXTS.items():
+        doc_id = rel.split("/")[1][:-4]
+        cleaned = zs.clean.clean_text(raw, doc_id=doc_id)
+        expected = fast_tokenizer.count(cleaned)
+        got = t["terms"][t["terms"]["doc_id"] == doc_id]
+        assert dict(zip(got["term"], got["n"])) == dict(expected)
+        assert docs.loc[doc_id, "tokens"] == sum(expected.values())
+        # section terms add up to the document's terms
+        st = t["section_terms"][t["section_terms"]["doc_id"] == doc_id]
+        assert st.groupby("term")["n"].sum().to_dict() == dict(expected)
+        hits = zs.themes.count_themes(cleaned, doc_id=doc_id)
+        mine = t["theme_hits"][t["theme_hits"]["doc_id"] == doc_id]
+        assert sorted(zip(mine["start"], mine["theme"])) == sorted(zip(hits["start"], hits["theme"]))
+    n = t["terms"].set_index(["doc_id", "term"])["n"]
+    assert (n["a-2019", "脱贫攻坚"], n["a-2020", "脱贫攻坚"]) == (3, 1)   # title, 脱贫攻坚战 and one more
+    assert (n["a-2020", "人才"], n["b-2020", "人才"]) == (1, 3)
+
+
+def test_ready_questions_by_hand(corpus_dir, tmp_path):
+    zs.store.index(corpus_dir, tmp_path / "st", workers=1, backend="rjieba", progress=False)
+    with zs.store.open(tmp_path / "st") as st:
+        tokens = st.documents.set_index("doc_id")["tokens"]
+        trend = st.term_trend(["脱贫攻坚", "人才"], by="year")
+        row = trend[(trend["year"] == 2020) & (trend["term"] == "人才")].iloc[0]
+        assert row["n"] == 4 and row["docs"] == 2 and row["documents"] == 2
+        assert row["tokens"] == tokens["a-2020"] + tokens["b-2020"]
+        assert row["per_10k"] == pytest.approx(4 / row["tokens"] * 10_000)
+        row = trend[(trend["year"] == 2019) & (trend["term"] == "脱贫攻坚")].iloc[0]
+        assert (row["n"], row["docs"]) == (3, 1)
+        by_issuer = st.term_trend("脱贫攻坚", by="issuer").set_index("issuer")["n"].to_dict()
+        assert by_issuer == {"甲省": 4, "乙省": 0}
+        top = st.top_terms(by="issuer", n=1).set_index("issuer")
+        assert top.loc["乙省", "term"] == "人才" and top.loc["乙省", "n"] == 3
+        assert top.loc["甲省", "term"] == "脱贫攻坚" and top.loc["甲省", "n"] == 4
+        share = st.theme_share(by="kind")
+        hits = st.sql("SELECT theme, COUNT(*) AS n FROM theme_hits GROUP BY 1").set_index("theme")["n"]
+        assert share.groupby("theme")["hits"].sum().to_dict() == hits.to_dict()
+        assert share.groupby("kind")["hit_share"].sum().round(9).eq(1).all()
+        with pytest.raises(zs.store.StoreError, match="by=region: not a column of documents"):
+            st.term_trend("人才", by="region")
+
+
+def test_reindex_reads_only_new_or_changed_documents(corpus_dir, tmp_path):
+    out = tmp_path / "st"
+    zs.store.index(corpus_dir, out, workers=1, backend="rjieba", progress=False)
+    again = zs.store.index(corpus_dir, out, workers=1, backend="rjieba", progress=False)
+    assert (again.indexed, again.unchanged, again.removed) == (0, 3, 0)
+    (corpus_dir / "prov-a/a-2020.txt").write_text("政府工作报告\n人才工作要加强。\n", encoding="utf-8")
+    (corpus_dir / "prov-b/b-2020.txt").unlink()
+    (corpus_dir / "prov-b/b-2021.txt").write_text("讲话\n要抓好脱贫攻坚。\n", encoding="utf-8")
+    third = zs.store.index(corpus_dir, out, workers=1, backend="rjieba", progress=False)
+    assert (third.indexed, third.unchanged, third.removed, third.documents) == (2, 1, 1, 3)
+    fresh = tmp_path / "fresh"
+    zs.store.index(corpus_dir, fresh, workers=1, backend="rjieba", progress=False)
+    assert_same(tables(out), tables(fresh))
+    listed = {i["file"] for p in json.loads((out / "manifest.json").read_text())["parts"].values() for i in p.values()}
+    on_disk = {f"{p.parent.name}/{p.name}" for p in out.glob("*/*.parquet")}
+    assert on_disk == listed            # replaced parts were deleted
+
+
+def test_two_processes_give_the_same_store(corpus_dir, tmp_path):
+    zs.store.index(corpus_dir, tmp_path / "one", workers=1, backend="rjieba", progress=False)
+    zs.store.index(corpus_dir, tmp_path / "two", workers=2, backend="rjieba", progress=False, task_chars=10)
+    assert len(json.loads((tmp_path / "two/manifest.json").read_text())["parts"]) == 3
+    assert_same(tables(tmp_path / "one"), tables(tmp_path / "two"))
+
+
+def test_dask_local_cluster_gives_the_same_store(corpus_dir, tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    zs.store.index(corpus_dir, tmp_path / "local", workers=1, backend="rjieba", progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        summary = zs.store.index(corpus_dir, tmp_path / "dask", scheduler=client, backend="rjieba",
+                                 progress=False, task_chars=10)
+        assert summary.scheduler == "dask" and summary.indexed == 3
+    assert_same(tables(tmp_path / "local"), tables(tmp_path / "dask"))
+
+
+def test_long_document_in_chunks_equals_whole(tmp_path):
+    paragraph = "我们要巩固脱贫攻坚成果，推进乡村振兴，加强人才队伍建设。\n"
+    body = "".join(f"{i}. " + paragraph for i in range(1, 41))
+    write_corpus(tmp_path / "c", {"big/long.txt": "关于工作的报告\n" + body})
+    whole = zs.store.index(tmp_path / "c", tmp_path / "whole", workers=1, backend="rjieba", progress=False)
+    zs.store.index(tmp_path / "c", tmp_path / "parts", workers=1, backend="rjieba", progress=False,
+                   chunk_chars=300)
+    a, b = tables(tmp_path / "whole"), tables(tmp_path / "parts")
+    assert whole.indexed == 1 and b["documents"]["chunks"].item() > 4
+    pd.testing.assert_frame_equal(a["terms"], b["terms"])
+    assert b["terms"].set_index("term")["n"]["脱贫攻坚"] == 40
+    for col in ("chars", "tokens", "sentences", "hanzi"):
+        assert a["documents"][col].item() == b["documents"][col].item(), col
+    cols = ["start", "end", "theme", "term"]
+    pd.testing.assert_frame_equal(a["theme_hits"][cols].sort_values(cols).reset_index(drop=True),
+                                  b["theme_hits"][cols].sort_values(cols).reset_index(drop=True))
+
+
+def test_paragraph_chunks_cut_after_line_breaks_and_sentences():
+    text = "甲乙丙。\n丁戊己。\n庚辛壬。\n"
+    pieces = list(zs.store.paragraph_chunks(text, 7))
+    assert pieces == ["甲乙丙。\n", "丁戊己。\n", "庚辛壬。\n"]
+    one_line = "甲乙。丙丁。戊己。庚辛。"
+    assert list(zs.store.paragraph_chunks(one_line, 7)) == ["甲乙。丙丁。", "戊己。庚辛。"]
+    assert list(zs.store.paragraph_chunks("甲" * 10, 4)) == ["甲" * 4, "甲" * 4, "甲" * 2]
+
+
+def test_failed_run_leaves_the_previous_store(corpus_dir, tmp_path, monkeypatch):
+    out = tmp_path / "st"
+    zs.store.index(corpus_dir, out, workers=1, backend="rjieba", progress=False)
+    before = tables(out)
+    manifest = (out / "manifest.json").read_bytes()
+    (corpus_dir / "prov-a/a-2020.txt").write_text("报告\n人才。\n", encoding="utf-8")
+    original = zs.store.document_tables
+
+    def crash(doc, **kw):
+        if doc.doc_id == "a-2020":
+            raise KeyboardInterrupt  # an interrupted run
+        yield from original(doc, **kw)
+
+    monkeypatch.setattr(zs.store, "document_tables", crash)
+    with pytest.raises(KeyboardInterrupt):
+        zs.store.index(corpus_dir, out, workers=1, backend="rjieba", progress=False)
+    assert (out / "manifest.json").read_bytes() == manifest
+    assert_same(tables(out), before)
+    # a fresh store whose first run fails does not read as complete
+    with pytest.raises(KeyboardInterrupt):
+        zs.store.index(corpus_dir, tmp_path / "new", workers=1, backend="rjieba", progress=False)
+    with pytest.raises(zs.store.StoreError, match="not a complete store"):
+        zs.store.open(tmp_path / "new")
+
+
+def test_bad_document_stops_the_run_and_names_the_file(corpus_dir, tmp_path, capsys):
+    (corpus_dir / "prov-b/broken.txt").write_bytes(b"")
+    assert main(["corpus", "index", str(corpus_dir), "--out", str(tmp_path / "st"), "--quiet",
+                 "--workers", "1"]) == 2
+    assert "broken.txt: empty file" in capsys.readouterr().err
+    assert not (tmp_path / "st/manifest.json").exists()
+
+
+def test_corrupt_part_and_concurrent_run_are_refused(corpus_dir, tmp_path):
+    out = tmp_path / "st"
+    zs.store.index(corpus_dir, out, workers=1, backend="rjieba", progress=False)
+    with zs.store._Lock(out):
+        with pytest.raises(zs.store.StoreError, match="another index run is writing this store"):
+            zs.store.index(corpus_dir, out, workers=1, backend="rjieba", progress=False)
+    part = next(out.glob("terms/*.parquet"))
+    part.write_bytes(part.read_bytes()[:-10])
+    with pytest.raises(zs.store.StoreError, match="corrupt"):
+        zs.store.open(out)
+
+
+def test_cli_index_and_query(corpus_dir, tmp_path, capsys):
+    out = str(tmp_path / "st")
+    assert main(["corpus", "index", str(corpus_dir), "--out", out, "--workers", "1", "--backend", "rjieba"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("indexed 3 documents (") and "0 unchanged, 0 removed; 3 documents in" in line
+    assert main(["query", out, "SELECT doc_id, n FROM terms WHERE term = '脱贫攻坚' ORDER BY doc_id",
+                 "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "doc_id,n\na-2019,3\na-2020,1\n"
+    assert main(["query", out, "--trend", "人才", "--by", "issuer", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["issuer"], r["n"]) for r in rows] == [("乙省", 3), ("甲省", 1)]   # 人才工作 is one term
+    assert main(["query", out, "SELECT nothing FROM terms"]) == 2
+    assert "zhspeech: error: query: Binder Error" in capsys.readouterr().err
+    assert main(["query", str(tmp_path / "none"), "SELECT 1"]) == 2
+    assert "none: no such store" in capsys.readouterr().err
+    assert main(["corpus", "index", str(corpus_dir), "--out", out, "--scheduler", "yarn"]) == 2
+    assert "--scheduler: 'yarn'" in capsys.readouterr().err
+
+
+def test_reference_opens_as_a_store():
+    with zs.store.open("reference") as st:
+        ref = zs.reference.load_reference()
+        terms = st.sql("SELECT doc_id, SUM(n) AS n FROM terms GROUP BY 1").set_index("doc_id")["n"]
+        assert terms.to_dict() == ref.terms.groupby("doc_id")["n"].sum().to_dict()
+        trend = st.term_trend("脱贫攻坚", by="year")
+        per_year = ref.terms[ref.terms["term"] == "脱贫攻坚"].merge(ref.documents, on="doc_id")
+        assert trend.set_index("year")["n"].loc[2019] == per_year[per_year["year"] == 2019]["n"].sum()
+
+
+def test_importing_the_command_line_stays_light():
+    code = ("import sys, zhspeech.cli; heavy = ('pandas', 'numpy', 'jieba', 'rjieba', 'matplotlib', 'pyarrow',"
+            " 'duckdb', 'dask'); print([m for m in heavy if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_each_command_computes_only_what_it_shows(monkeypatch, capsys):
+    sample = str(zs.paths.sample_speech())
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a stage this command does not show was computed")
+
+    with monkeypatch.context() as m:
+        m.setattr(zs.themes, "count_themes", forbidden)
+        m.setattr(zs.tokenize, "tokenize_corpus", forbidden)
+        assert main(["sections", sample, "--depth", "1", "--format", "csv"]) == 0
+        assert main(["kwic", sample, "人才", "--format", "csv"]) == 0
+    with monkeypatch.context() as m:
+        m.setattr(zs.themes, "count_themes", forbidden)
+        m.setattr(zs.structure, "parse_structure", forbidden)
+        assert main(["freq", sample, "--top", "3", "--format", "csv"]) == 0
+    with monkeypatch.context() as m:
+        m.setattr(zs.tokenize, "tokenize_corpus", forbidden)
+        assert main(["themes", sample, "--format", "csv"]) == 0
+    capsys.readouterr()
