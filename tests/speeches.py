@@ -116,7 +116,7 @@ def speech_with_parts(w: _Writer, rounds: int = 9) -> str:
              "下面，我讲四个方面的意见。"]
     for i, (topic, head) in enumerate(zip(topics, heads), start=1):
         lines.append(f"{_chinese_number(i)}、{head}")
-        lines.append(f"这方面重点抓好三件事：")
+        lines.append("这方面重点抓好三件事：")
         for j in range(1, 4):
             lines.append(f"（{_chinese_number(j)}）" + w.paragraph(topic, j * 2, 1))
             for r in range(rounds):

@@ -6,7 +6,6 @@ import pytest
 import zhspeech as zs
 from zhspeech import evaluate
 from zhspeech.cli import main
-from zhspeech.errors import GoldError
 
 HERE = Path(__file__).resolve().parent
 GOLD = HERE / "gold" / "structure"
@@ -16,10 +15,10 @@ HEADER = "\t".join(evaluate.GOLD_COLUMNS)
 
 def test_own_speeches_gold_scores_full_marks():
     table = evaluate.evaluate_structure(GOLD / "speeches", OWN_TEXTS)
-    assert len(table) == 11
-    assert table["recall"].tolist() == [1.0] * 11 and table["precision"].tolist() == [1.0] * 11
+    assert len(table) == 14
+    assert table["recall"].tolist() == [1.0] * 14 and table["precision"].tolist() == [1.0] * 14
     assert table["misassigned"].max() == 0.0
-    assert (table["linked"] == table["announced"]).all() and table["announced"].sum() == 15
+    assert (table["linked"] == table["announced"]).all() and table["announced"].sum() == 18
     assert table["false_warnings"].sum() == 0 and table["ok"].all()
 
 
@@ -45,6 +44,15 @@ def test_every_own_style_is_in_the_gold_outlines():
     assert kinds["own-05-shouxian"] == ["首先", "其次", "再次", "最后"]
     assert kinds["own-10-dian-parts"] == ["第一点", "第二点", "第三点", "第四点"]
     assert kinds["own-09-nonumbers"] == [] and kinds["own-08-slogans"] == []
+    assert kinds["own-12-dian-nobreaks-closing"] == ["第一点", "第二点", "第三点"]
+    assert kinds["own-13-bufen-final"] == ["第一部分", "第二部分"]
+    assert kinds["own-14-wenti-nobreaks-noclosing"] == ["第一个问题", "第二个问题"]
+    tops = {g.doc_id: g.sections[g.sections["parent"] == ""][["kind", "label", "start"]].values.tolist()[-2:]
+            for g in evaluate.load_gold_dir(GOLD / "speeches")}
+    # Final remarks before a closing that opens 同志们， (mid-line in 12); no closing in 14.
+    assert tops["own-12-dian-nobreaks-closing"] == [["body", "最后", 525], ["closing", "", 579]]
+    assert tops["own-13-bufen-final"] == [["body", "最后", 543], ["closing", "", 608]]
+    assert tops["own-14-wenti-nobreaks-noclosing"] == [["part", "第一个问题", 86], ["part", "第二个问题", 225]]
     mismatch = evaluate.load_gold(GOLD / "speeches" / "own-11-count-mismatch.tsv").announcements
     assert mismatch[["label", "declared", "items"]].values.tolist() == [["四项工作", 4, 3]]
 

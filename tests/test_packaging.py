@@ -56,3 +56,11 @@ def test_package_is_imported_from_lib_not_as_lib():
     for path in (ROOT / "notebooks").glob("*.ipynb"):
         text = path.read_text(encoding="utf-8")
         assert "sys.path" not in text and "!pip" not in text and "os.chdir" not in text, path.name
+
+
+def test_notebooks_leave_no_temporary_folders_behind():
+    # mkdtemp/mkstemp leave their folder or file in $TMPDIR on every run; notebooks use
+    # tempfile.TemporaryDirectory() blocks, which delete theirs.
+    for path in (ROOT / "notebooks").rglob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        assert "mkdtemp(" not in text and "mkstemp(" not in text, path.name

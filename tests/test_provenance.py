@@ -123,7 +123,7 @@ def test_methods_paragraph_is_built_from_the_record(capsys):
         assert SAMPLE_SHA in text and "2026-03-05" in text
         assert f"zhspeech {zs.__version__}" in text
         themes = next(e for e in rec["lexicons"] if e["name"] == "themes.yaml")
-        assert f"themes.yaml" in text and themes["sha256"][:16] in text and themes["version"] in text
+        assert "themes.yaml" in text and themes["sha256"][:16] in text and themes["version"] in text
         assert str(rec["tokenizer"]["userdict_entries"]) in text
         assert "OpenCC t2s" in text and "Rayson & Garside 2000" in text
     assert "per_10k = n / counted tokens of the unit × 10,000" in en

@@ -157,3 +157,20 @@ def test_one_font_subset_for_the_whole_run(notebooks):
     assert styles == {"a-good.html": 1, "b-bad.html": 1, "index.html": 1}
     fonts = {page.split('<style id="zhspeech-font">')[1].split("</style>")[0] for page in pages.values()}
     assert len(fonts) == 1                     # the same subset in every page
+
+
+def test_parameters_are_read_with_ast_and_typed_like_their_defaults(tmp_path):
+    nb = new_notebook()
+    cell = new_code_cell("speech = 'a.txt'  # a comment\ntop_n: int = 30\nratio = 0.5\nshow = True\n"
+                         "terms = ['人才', '干部']\nstamp = __import__('time').time()\n")
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell]
+    _notebook(tmp_path / "p.ipynb", nb.cells)
+    assert zs.report.notebook_parameters(tmp_path / "p.ipynb") == {
+        "speech": "a.txt", "top_n": 30, "ratio": 0.5, "show": True, "terms": ["人才", "干部"], "stamp": None}
+    values = zs.report.check_parameters(["top_n=5", "ratio=2", "show=no", "terms=基层治理,人才", "stamp=x"],
+                                        [tmp_path / "p.ipynb"])
+    assert values[tmp_path / "p.ipynb"] == {"top_n": 5, "ratio": 2.0, "show": False, "terms": ["基层治理", "人才"],
+                                             "stamp": "x"}
+    injected = zs.report._inject_parameters(nb, {"top_n": 5, "speech": "x'); import os; ('"})
+    assert injected.cells[1].source == "# Parameters\ntop_n = 5\nspeech = \"x'); import os; ('\"\n"

@@ -219,7 +219,7 @@ def test_cli_index_and_query(corpus_dir, tmp_path, capsys):
                  "--format", "csv"]) == 0
     assert capsys.readouterr().out == "doc_id,n\na-2019,3\na-2020,1\n"
     assert main(["query", out, "--trend", "人才", "--by", "issuer", "--format", "json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = json.loads(capsys.readouterr().out)["rows"]
     assert [(r["issuer"], r["n"]) for r in rows] == [("乙省", 3), ("甲省", 1)]   # 人才工作 is one term
     assert main(["query", out, "SELECT nothing FROM terms"]) == 2
     assert "zhspeech: error: query: Binder Error" in capsys.readouterr().err

@@ -48,12 +48,12 @@ def execute_and_strip(path: Path):
 
     import tempfile
 
-    from zhspeech.report import _quiet_kernel_manager
+    from zhspeech.report import _kernel_manager_class
 
     with tempfile.TemporaryDirectory() as tmp:  # the kernel's own warnings go to a log, not the terminal
         executed = pm.execute_notebook(str(path), None, kernel_name=KERNEL["name"], progress_bar=False,
                                        log_output=False, cwd=str(path.parent),
-                                       kernel_manager_class=_quiet_kernel_manager(Path(tmp) / "kernel.log"))
+                                       kernel_manager_class=_kernel_manager_class(Path(tmp) / "kernel.log"))
     nb = nbformat.read(str(path), as_version=4)
     for cell, done in zip(nb.cells, executed.cells):
         if cell.cell_type != "code":

@@ -496,9 +496,26 @@ def text_and_masks(source, masks=None) -> tuple[str, list]:
 STEPS = ("boilerplate", "newlines", "width", "layout", "simplify", "corrections")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def check_text(raw, where: str = "text") -> str:
+    """``raw`` if it is text zhspeech can process: TypeError for anything but a str,
+    DocumentError for a lone surrogate (not valid Unicode; it cannot be saved or hashed)."""
+    from .errors import DocumentError
+
+    if not isinstance(raw, str):
+        raise TypeError(f"expected the text as a str, got {type(raw).__name__}")
+    m = _SURROGATE.search(raw)
+    if m:
+        raise DocumentError(where or "text", f"lone surrogate U+{ord(m.group()):04X} at offset {m.start()} "
+                                             "(not valid Unicode text)")
+    return raw
+
+
 def clean_text(raw: str, *, doc_id: str = "", steps=STEPS, boilerplate: dict | None = None,
                corrections: tuple | None = None, redactions: tuple | None = None,
-               extra_lines: frozenset = frozenset()) -> Cleaned:
+               extra_lines: frozenset = frozenset(), replacements=()) -> Cleaned:
     """Run the cleaning steps on ``raw`` and log every change.
 
     Args:
@@ -509,12 +526,20 @@ def clean_text(raw: str, *, doc_id: str = "", steps=STEPS, boilerplate: dict | N
         boilerplate, corrections, redactions: rules loaded from your own files with
             :mod:`zhspeech.lexicons` (default: the bundled ``data/lexicons`` files).
         extra_lines: exact header/footer lines to remove (``find_repeated_lines``).
+        replacements: undecodable bytes the reader replaced by U+FFFD
+            (``Document.replacements``); logged first as ``decode`` edits (pass -1,
+            before the raw text exists, so ``restore`` leaves them alone).
+
+    Raises:
+        TypeError: ``raw`` is not a str.
 
     Example:
         >>> c = clean_text("千部队伍\\n")
         >>> c.text, list(c.edits["after"])
         ('干部队伍\\n', ['干部'])
     """
+    if not isinstance(raw, str):
+        raise TypeError(f"clean_text expects the text as a str, got {type(raw).__name__}")
     unknown = set(steps) - set(STEPS)
     if unknown:
         raise ValueError(f"unknown cleaning steps: {sorted(unknown)}")
@@ -528,7 +553,8 @@ def clean_text(raw: str, *, doc_id: str = "", steps=STEPS, boilerplate: dict | N
     }
     text = raw
     maps: list[_BackMap] = []
-    rows = []
+    rows = [(doc_id, "decode", off, off + 1, "".join(f"\\x{b:02x}" for b in bad), "\ufffd",
+             f"undecodable bytes at byte offset {byte}", -1, off) for off, byte, bad in replacements]
     for n, name in enumerate(s for s in STEPS if s in steps):
         text_out, edits = functions[name](text)
         back = _BackMap(edits)
@@ -557,6 +583,7 @@ def restore(text: str, edits: pd.DataFrame) -> str:
     """Rebuild the raw text from a cleaned text and its edit log (exact inverse)."""
     if edits is None or len(edits) == 0:
         return text
+    edits = edits[edits["pass"] >= 0]  # "decode" edits precede the raw text
     for _n, group in sorted(edits.groupby("pass"), key=lambda g: -g[0]):
         pieces, pos = [], 0
         # A stable sort keeps adjacent deletions (same ``at``) in their logged order.
@@ -572,7 +599,7 @@ def restore(text: str, edits: pd.DataFrame) -> str:
 
 def clean_document(doc, **options) -> Cleaned:
     """``clean_text`` on a :class:`~zhspeech.corpus.Document`."""
-    return clean_text(doc.raw, doc_id=doc.doc_id, **options)
+    return clean_text(doc.raw, doc_id=doc.doc_id, replacements=getattr(doc, "replacements", ()), **options)
 
 
 def clean_corpus(corpus, *, detect_repeated: bool = True, **options) -> dict:

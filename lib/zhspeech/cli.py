@@ -1,18 +1,20 @@
 """The ``zhspeech`` command: batch work with the same functions the notebooks call.
 
 Exit status is 0 on success and 2 on bad input, with one line on stderr that names
-the file (or theme, or pattern) and the cause.
+the file (or theme, or pattern, or option) and the cause; 130 when interrupted
+(Ctrl-C); 1 for a bug, with one line naming the file that holds the traceback.
+Outputs never overwrite an input and are written whole or not at all.
 """
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 import warnings
 from pathlib import Path
 
 from . import __version__
-from .errors import ZhspeechError
+from .errors import UsageError, ZhspeechError, one_line, quote
 
 
 def _emit(df, args, *, index: bool = False):
@@ -32,12 +34,14 @@ def _emit(df, args, *, index: bool = False):
             text = (df.to_string(index=index) if len(df) else "(no rows)") + "\n"
     out = getattr(args, "out", None)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        from .output import write_text
+
+        write_text(out, text, option="--out")
     else:
         sys.stdout.write(text)
 
 
-def _documents(path: str):
+def _documents(path: str, args=None):
     """Documents of a PATH that may be a file or a folder."""
     from . import corpus
 
@@ -46,9 +50,18 @@ def _documents(path: str):
     p = Path(path)
     if not p.exists():
         raise DocumentError(p, "no such file or folder")
+    errors = getattr(args, "encoding_errors", "strict") if args is not None else "strict"
     if p.is_dir():
-        return list(corpus.load_corpus(p))
-    return [corpus.load_document(p)]
+        docs = list(corpus.load_corpus(p, encoding_errors=errors))
+    else:
+        docs = [corpus.load_document(p, errors=errors)]
+    for d in docs:
+        if d.replacements:
+            first = d.replacements[0][1]
+            warnings.warn(f"{d.path}: {len(d.replacements)} undecodable byte sequence(s) replaced by U+FFFD "
+                          f"(first at byte offset {first}); each is a 'decode' row of the edit log "
+                          "(zhspeech clean --log)", stacklevel=2)
+    return docs
 
 
 def _analyses(path: str, args=None, stages=("sections", "tokens", "hits")):
@@ -62,7 +75,8 @@ def _analyses(path: str, args=None, stages=("sections", "tokens", "hits")):
     if lexicon is not None and getattr(args, "theme", None):
         lexicon.select(args.theme)          # an unknown theme is an error before any work
     tok = tokenize.default_tokenizer(getattr(args, "backend", "rjieba") or "rjieba") if "tokens" in stages else None
-    return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon, stages=stages) for d in _documents(path)], lexicon
+    return [pipeline.analyze(d, tokenizer=tok, lexicon=lexicon, stages=stages)
+            for d in _documents(path, args)], lexicon
 
 
 def _theme_rows(df, args):
@@ -77,18 +91,20 @@ def cmd_clean(args):
 
     from . import clean
 
+    from .output import write_text
+
     texts, logs = [], []
-    for doc in _documents(args.path):
-        c = clean.clean_text(doc.raw, doc_id=doc.doc_id)
+    for doc in _documents(args.path, args):
+        c = clean.clean_document(doc)
         texts.append(c.text)
         logs.append(c.edits)
     log = pd.concat(logs, ignore_index=True)
     if args.log:
-        log.to_csv(args.log, index=False, lineterminator="\n")
+        write_text(args.log, log.to_csv(index=False, lineterminator="\n"), option="--log")
     if args.format != "table" and not args.log:
         _emit(log, args)
     elif args.out:
-        Path(args.out).write_text("".join(texts), encoding="utf-8")
+        write_text(args.out, "".join(texts), option="--out")
     else:
         sys.stdout.write("".join(texts))
 
@@ -97,7 +113,7 @@ def cmd_sections(args):
     import pandas as pd
 
     frames = []
-    for a in _analyses(args.path, stages=("sections",))[0]:
+    for a in _analyses(args.path, args, stages=("sections",))[0]:
         s = a.sections
         if args.depth:
             s = s[s["level"] <= args.depth]
@@ -178,7 +194,16 @@ def cmd_kwic(args):
 
     from . import stats
 
-    analyses, _ = _analyses(args.path, stages=("sections",))
+    if not args.term:
+        raise UsageError("TERM", "empty search term")
+    if args.regex:
+        import re
+
+        try:
+            re.compile(args.term)
+        except re.error as exc:
+            raise UsageError("TERM", f"invalid regular expression {quote(args.term)} ({exc})") from None
+    analyses, _ = _analyses(args.path, args, stages=("sections",))
     frames = [stats.kwic(a.cleaned, args.term, window=args.window, regex=args.regex, doc_id=a.doc_id,
                          sections=a.sections) for a in analyses]
     _emit(pd.concat(frames, ignore_index=True), args)
@@ -203,16 +228,21 @@ def cmd_themes(args):
 def cmd_compare(args):
     from . import compare as cmp
 
-    analyses = []
+    analyses, lexicon = [], None
     for p in args.paths:
-        analyses.extend(_analyses(p, args)[0])
-    result = cmp.compare(analyses, with_reference=args.reference)
-    what = {"profile": result.profile, "keyness": result.keyness.head(args.top),
+        found, lexicon = _analyses(p, args)
+        analyses.extend(found)
+    # The whole lexicon (--lexicon or the bundled one) goes to compare(); --theme picks columns.
+    result = cmp.compare(analyses, with_reference=args.reference, lexicon=lexicon)
+    profile = result.profile[args.theme] if args.theme else result.profile
+    what = {"profile": profile, "keyness": result.keyness.head(args.top),
             "similarity": result.similarity}[args.show]
     _emit(what.round(3) if args.show != "keyness" else what, args, index=args.show != "keyness")
 
 
 def cmd_methods(args):
+    import json
+
     from . import provenance
 
     rec = provenance.record(args.paths, tokenizer=args.backend, reference=args.reference,
@@ -230,8 +260,8 @@ def _discourse_inputs(args):
     from . import clean, structure
 
     for path in args.paths:
-        for doc in _documents(path):
-            c = clean.clean_text(doc.raw, doc_id=doc.doc_id)
+        for doc in _documents(path, args):
+            c = clean.clean_document(doc)
             yield doc.doc_id, c, structure.parse_structure(c.text, doc.doc_id)
 
 
@@ -316,22 +346,14 @@ def cmd_query(args):
 def cmd_report(args):
     from . import report
 
-    params = {}
-    for item in args.param or []:
-        if "=" not in item:
-            raise ZhspeechError(item, "parameters are NAME=VALUE")
-        k, v = item.split("=", 1)
-        try:
-            params[k] = json.loads(v)
-        except json.JSONDecodeError:
-            params[k] = v
-    results = report.build_reports(args.notebooks, args.out, no_input=args.no_input, parameters=params,
+    out = Path(args.out or report.paths.project_root() / "reports")
+    results = report.build_reports(args.notebooks, out, no_input=args.no_input, parameters=args.param or [],
                                    progress=not args.quiet)
     failed = [r for r in results if not r.ok]
     for r in results:
         if r.ok:
             print(f"wrote {paths_display(r.html)}")
-    print(f"wrote {paths_display(Path(args.out or 'reports') / 'index.html')}")
+    print(f"wrote {paths_display(out / 'index.html')}")
     for r in failed:
         print(f"zhspeech: error: {r.notebook}: {r.error}", file=sys.stderr)
     return 2 if failed else 0
@@ -366,12 +388,47 @@ def paths_display(p) -> str:
         return paths.display(p)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the one-line error format: ``zhspeech: error: OPTION: cause``."""
+
+    def error(self, message):
+        m = re.match(r"argument ([^:]+): (.*)", message, re.S)
+        if m:
+            where, cause = m.group(1).split("/")[-1], m.group(2)
+        elif message.startswith("the following arguments are required: "):
+            where = message.split(": ", 1)[1]
+            cause = f"required; see '{self.prog} --help'"
+        elif message.startswith("unrecognized arguments: "):
+            where, cause = message.split(": ", 1)[1], f"unknown option or extra argument; see '{self.prog} --help'"
+        else:
+            where, cause = self.prog, message
+        raise UsageError(one_line(where, 80), one_line(cause, 200))
+
+
+def _at_least_one(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 1, got {quote(text)}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _encoding_errors(p):
+    p.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict",
+                   help="'replace' reads text with damaged bytes, replacing each by U+FFFD and logging it "
+                        "as a 'decode' edit (default: strict, the error names the byte offset)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="zhspeech", description="Analyse Chinese political speeches and reports.")
+    parser = _Parser(prog="zhspeech", description="Analyse Chinese political speeches and reports.")
     parser.add_argument("--version", action="version", version=f"zhspeech {__version__}")
-    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB", parser_class=_Parser)
 
     def common(p, formats=True):
+        _encoding_errors(p)
         if formats:
             p.add_argument("--format", choices=["table", "csv", "json", "xlsx", "parquet"], default="table",
                            help="json/xlsx/parquet carry the provenance record (xlsx/parquet need --out)")
@@ -394,14 +451,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sections", help="the sections table")
     p.add_argument("path")
-    p.add_argument("--depth", type=int, default=None, help="only sections up to this level")
+    p.add_argument("--depth", type=_at_least_one, default=None, help="only sections up to this level (≥ 1)")
     common(p)
     p.set_defaults(func=cmd_sections)
 
     p = sub.add_parser("freq", help="term frequencies")
     p.add_argument("path")
     p.add_argument("--by", choices=["doc", "section"], default="doc")
-    p.add_argument("--top", type=int, default=30)
+    p.add_argument("--top", type=_at_least_one, default=30, help="rows per document or section (≥ 1)")
     p.add_argument("--pos", help="keep parts of speech starting with these jieba tags, e.g. n,v")
     p.add_argument("--generic-verbs", action="store_true", help="also drop generic verbs (加强, 推进, …)")
     p.add_argument("--single-chars", action="store_true",
@@ -423,7 +480,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kwic", help="concordance lines")
     p.add_argument("path")
     p.add_argument("term")
-    p.add_argument("--window", type=int, default=20, help="characters of context on each side")
+    p.add_argument("--window", type=_at_least_one, default=20, help="characters of context on each side (≥ 1)")
     p.add_argument("--regex", action="store_true", help="TERM is a regular expression")
     common(p)
     p.set_defaults(func=cmd_kwic)
@@ -440,7 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--reference", action="store_true", help="add the comparable corpus (data/reference/)")
     p.add_argument("--show", choices=["profile", "keyness", "similarity"], default="profile")
-    p.add_argument("--top", type=int, default=30, help="rows of keyness to show")
+    p.add_argument("--top", type=_at_least_one, default=30, help="rows of keyness to show (≥ 1)")
     p.add_argument("--lexicon", help="a theme lexicon file")
     p.add_argument("--theme", action="append", help="only this theme (repeatable)")
     common(p)
@@ -532,18 +589,91 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    warnings.simplefilter("default")
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line each: ``zhspeech: warning: ...``."""
+    print(f"zhspeech: warning: {one_line(message)}", file=file or sys.stderr)
+
+
+def _save_traceback() -> str:
+    import tempfile
+    import traceback
+
     try:
+        fd, name = tempfile.mkstemp(prefix="zhspeech-traceback-", suffix=".txt")
+        with open(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"zhspeech {__version__}, argv: {sys.argv!r}\n\n{traceback.format_exc()}")
+        return name
+    except OSError as exc:
+        return f"(could not be saved: {exc.strerror})"
+
+
+def _check_outputs(args) -> None:
+    """Refuse --out/--log that would overwrite an input or each other (before any work)."""
+    from .output import check_outputs
+
+    if args.verb in ("report", "corpus"):
+        return
+    inputs = [*(getattr(args, "paths", None) or []), *(getattr(args, "items", None) or []),
+              *([args.path] if getattr(args, "path", None) else [])]
+    for option in ("lexicon", "rules", "gold", "texts"):
+        if getattr(args, option, None):
+            inputs.append(getattr(args, option))
+    outputs = {"--out": getattr(args, "out", None), "--log": getattr(args, "log", None)}
+    check_outputs(outputs, [p for p in inputs if Path(p).exists()])
+
+
+def main(argv=None) -> int:
+    """Run the command; return the exit status (0, 2 bad input, 130 interrupted, 1 bug)."""
+    import errno
+
+    warnings.simplefilter("default")
+    old_show = warnings.showwarning
+    warnings.showwarning = _show_warning
+    try:
+        args = build_parser().parse_args(argv)
+        _check_outputs(args)
         code = args.func(args)
+        sys.stdout.flush()
     except ZhspeechError as exc:
-        print(f"zhspeech: error: {exc}", file=sys.stderr)
+        print(f"zhspeech: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("zhspeech: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
+        _quiet_stdout()
         return 0
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:
+            _quiet_stdout()
+            return 0
+        if exc.filename is None:  # writing to stdout (a full disk, a closed terminal)
+            _quiet_stdout()
+            print(f"zhspeech: error: standard output: cannot write ({exc.strerror or exc})", file=sys.stderr)
+            return 2
+        print(f"zhspeech: error: {one_line(exc.filename)}: {exc.strerror or type(exc).__name__}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help and --version
+        return int(exc.code or 0) if isinstance(exc.code, int) or exc.code is None else 2
+    except Exception as exc:
+        where = _save_traceback()
+        print(f"zhspeech: internal error: {type(exc).__name__}: {one_line(str(exc), 200)} "
+              f"(a bug in zhspeech; traceback saved to {where})", file=sys.stderr)
+        return 1
+    finally:
+        warnings.showwarning = old_show
     return int(code or 0)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit-time flush cannot fail a second time."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout replaced by a non-file object (tests): nothing to flush
+        return
 
 
 if __name__ == "__main__":

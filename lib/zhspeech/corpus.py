@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -44,6 +45,9 @@ class Document:
     encoding: str = "utf-8"
     format: str = "txt"
     sha256: str = ""
+    # Undecodable bytes replaced by U+FFFD (read with errors="replace"):
+    # (offset in raw, byte offset in the file, the bytes), logged as "decode" edits.
+    replacements: list = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -57,14 +61,16 @@ class Document:
         return row
 
 
-def _decode(data: bytes, path: Path) -> tuple[str, str]:
-    """Decode bytes as UTF-8 (BOM optional), UTF-16, GB18030 or Big5; return text, encoding."""
+def _decode(data: bytes, path: Path, errors: str = "strict") -> tuple[str, str, list]:
+    """Decode bytes as UTF-8 (BOM optional), UTF-16, GB18030 or Big5; return text,
+    encoding and the replacements made (only with ``errors="replace"``)."""
     if not data or data.isspace():
         raise DocumentError(path, "empty file")
     if data.startswith(b"\xef\xbb\xbf"):
-        return _strict(data[3:], "utf-8", path), "utf-8-sig"
+        text, repl = _utf8(data[3:], path, errors, base=3)
+        return text, "utf-8-sig", repl
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _strict(data, "utf-16", path), "utf-16"
+        return _strict(data, "utf-16", path), "utf-16", []
     if b"\x00" in data:
         # UTF-16 without BOM has NULs in every ASCII character; anything else is binary.
         for enc in ("utf-16-le", "utf-16-be"):
@@ -73,26 +79,84 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
             except UnicodeDecodeError:
                 continue
             if _looks_like_text(text):
-                return text, enc
-        raise DocumentError(path, "binary file (contains NUL bytes), not a text document")
+                return text, enc, []
+        nul = data.index(b"\x00")
+        raise DocumentError(path, f"binary file (NUL byte at byte offset {nul}), not a text document")
+    replacements: list = []
     try:
         text = data.decode("utf-8")
         encoding = "utf-8"
-    except UnicodeDecodeError:
-        text, encoding = _decode_legacy(data, path)
+    except UnicodeDecodeError as exc:
+        bad = _utf8_damage(data)
+        if bad is not None:
+            text, replacements = _utf8(data, path, errors)
+            encoding = "utf-8"
+        else:
+            text, encoding = _decode_legacy(data, path, exc.start)
     if not _looks_like_text(text):
         raise DocumentError(path, f"binary or garbled content (decoded as {encoding} but mostly control characters)")
-    return text, encoding
+    return text, encoding, replacements
+
+
+def _utf8_errors(data: bytes, limit: int) -> list[tuple[int, int]]:
+    """Byte spans of invalid UTF-8 sequences, at most ``limit + 1`` of them."""
+    spans, pos = [], 0
+    while len(spans) <= limit:
+        try:
+            data[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as exc:
+            spans.append((pos + exc.start, pos + exc.end))
+            pos += exc.end
+    return spans
+
+
+def _utf8_damage(data: bytes) -> list | None:
+    """The invalid spans of UTF-8 text with a few damaged bytes, or None when the
+    bytes are not UTF-8 at all (another encoding: nearly every character fails)."""
+    non_ascii = sum(1 for b in data if b >= 0x80)
+    limit = max(8, non_ascii // 100)
+    spans = _utf8_errors(data, limit)
+    if len(spans) > limit:
+        return None
+    # UTF-8 lead bytes outside the damage: the characters that did decode.
+    bad = {i for s, e in spans for i in range(s, e)}
+    decoded = sum(1 for i, b in enumerate(data) if b >= 0xC0 and i not in bad)
+    return spans if decoded >= 10 * len(spans) else None
+
+
+def _utf8(data: bytes, path: Path, errors: str, base: int = 0) -> tuple[str, list]:
+    """Decode UTF-8; damaged bytes raise (naming the first byte offset) unless
+    ``errors="replace"``, which puts U+FFFD in their place and lists each one."""
+    spans = _utf8_errors(data, len(data))
+    if not spans:
+        return data.decode("utf-8"), []
+    if errors != "replace":
+        first = spans[0][0]
+        more = f" and {len(spans) - 1} more" if len(spans) > 1 else ""
+        raise DocumentError(path, f"undecodable byte 0x{data[first]:02x} at byte offset {first + base}{more} "
+                                  "in UTF-8 text; read it anyway with --encoding-errors replace")
+    pieces, replacements, pos, length = [], [], 0, 0
+    for start, end in spans:
+        good = data[pos:start].decode("utf-8")
+        pieces.append(good)
+        length += len(good)
+        replacements.append((length, start + base, data[start:end]))
+        pieces.append("\ufffd")
+        length += 1
+        pos = end
+    pieces.append(data[pos:].decode("utf-8"))
+    return "".join(pieces), replacements
 
 
 def _strict(data: bytes, encoding: str, path: Path) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise DocumentError(path, f"undecodable bytes at offset {exc.start} for {encoding}") from None
+        raise DocumentError(path, f"undecodable bytes at byte offset {exc.start} for {encoding}") from None
 
 
-def _decode_legacy(data: bytes, path: Path) -> tuple[str, str]:
+def _decode_legacy(data: bytes, path: Path, utf8_offset: int = 0) -> tuple[str, str]:
     candidates = {}
     for enc in ("gb18030", "big5"):
         try:
@@ -100,7 +164,8 @@ def _decode_legacy(data: bytes, path: Path) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
     if not candidates:
-        raise DocumentError(path, "undecodable bytes: not UTF-8, UTF-16, GB18030/GBK or Big5")
+        raise DocumentError(path, "undecodable bytes: not UTF-8, UTF-16, GB18030/GBK or Big5 "
+                                  f"(first invalid UTF-8 at byte offset {utf8_offset})")
     if len(candidates) == 1:
         return next(iter(candidates.items()))[::-1]
     from charset_normalizer import from_bytes
@@ -128,8 +193,10 @@ def _front_matter(text: str, path: Path) -> tuple[dict, str]:
         return {}, text
     import yaml
 
+    from .lexicons import parse_yaml
+
     try:
-        meta = yaml.safe_load(m.group(1)) or {}
+        meta = parse_yaml(m.group(1)) or {}
     except yaml.YAMLError as exc:
         raise DocumentError(path, f"malformed YAML front matter: {str(exc).splitlines()[0]}") from None
     if not isinstance(meta, dict):
@@ -192,7 +259,8 @@ def _read_markdown(text: str) -> str:
     return re.sub(r"(?m)^#{1,6}[ \t]+", "", text)
 
 
-def load_document(path, *, doc_id: str | None = None, meta: dict | None = None) -> Document:
+def load_document(path, *, doc_id: str | None = None, meta: dict | None = None,
+                  errors: str = "strict") -> Document:
     """Read one file into a :class:`Document`.
 
     Args:
@@ -201,6 +269,9 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None) 
         doc_id: identifier to use; defaults to the file name without extension.
         meta: metadata (title, date, issuer, level, genre) that overrides what is
             found in YAML front matter or inferred (title = first non-empty line).
+        errors: ``"strict"`` rejects UTF-8 text with damaged bytes, naming the first
+            byte offset; ``"replace"`` reads it with U+FFFD in their place and lists
+            each replacement in ``Document.replacements`` (logged as "decode" edits).
 
     Raises:
         UnsupportedFormatError: the extension is not one of .txt .md .docx .pdf.
@@ -212,24 +283,33 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None) 
         >>> doc.encoding
         'utf-8'
     """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"load_document expects a path, got {type(path).__name__}")
+    if errors not in ("strict", "replace"):
+        raise ValueError("errors must be 'strict' or 'replace'")
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise UnsupportedFormatError(path, f"unsupported file type {suffix or '(none)'}; "
                                            f"zhspeech reads {', '.join(SUPPORTED)}")
+    if path.is_dir():
+        raise DocumentError(path, "is a folder, not a file")
     if not path.is_file():
         raise DocumentError(path, "no such file")
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(path, f"cannot read ({exc.strerror or type(exc).__name__})") from None
     digest = hashlib.sha256(data).hexdigest()
     if not data or data.isspace():
         raise DocumentError(path, "empty file")
-    encoding, found = "utf-8", {}
+    encoding, found, replaced = "utf-8", {}, []
     if suffix == ".docx":
         raw = _read_docx(path)
     elif suffix == ".pdf":
         raw = _read_pdf(path)
     else:
-        raw, encoding = _decode(data, path)
+        raw, encoding, replaced = _decode(data, path, errors)
         found, raw = _front_matter(raw, path)
         if suffix == ".md":
             raw = _read_markdown(raw)
@@ -239,8 +319,13 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None) 
     info.update({k: v for k, v in (meta or {}).items() if v not in (None, "") and not _isnan(v)})
     if not info.get("title"):
         info["title"] = infer_title(raw)
+    if replaced:
+        # Front matter or Markdown marks removed: find the replacements where they now sit.
+        at = [i for i, ch in enumerate(raw) if ch == "\ufffd"]
+        if len(at) == len(replaced):
+            replaced = [(i, b, bad) for i, (_, b, bad) in zip(at, replaced)]
     return Document(doc_id=doc_id or _slug(path.stem), raw=raw, meta=info, path=path,
-                    encoding=encoding, format=suffix.lstrip("."), sha256=digest)
+                    encoding=encoding, format=suffix.lstrip("."), sha256=digest, replacements=replaced)
 
 
 def _isnan(value) -> bool:
@@ -299,7 +384,8 @@ def _read_manifest(path: Path) -> dict[str, dict]:
     return out
 
 
-def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manifest=None) -> Corpus:
+def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manifest=None,
+                encoding_errors: str = "strict") -> Corpus:
     """Read every supported file of a folder, or the files a manifest CSV lists.
 
     Metadata comes from the manifest (columns id, title, date, issuer, level, genre and
@@ -313,6 +399,7 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
         errors: ``"raise"`` stops at the first bad file; ``"collect"`` loads the good
             files and lists the others in ``Corpus.problems``.
         recursive: also read sub-folders.
+        encoding_errors: passed to :func:`load_document` as ``errors``.
         manifest: a manifest CSV to take the metadata of a folder's files from, when
             it is not the folder's own ``manifest.csv``.
 
@@ -326,7 +413,8 @@ def load_corpus(source, *, errors: str = "raise", recursive: bool = False, manif
     problems = []
     for path, doc_id, row in list_documents(source, recursive=recursive, manifest=manifest):
         try:
-            doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS})
+            doc = load_document(path, doc_id=doc_id, meta={k: row.get(k, "") for k in META_FIELDS},
+                                errors=encoding_errors)
         except ZhspeechError as exc:
             if errors == "raise":
                 raise
@@ -363,6 +451,11 @@ def list_documents(source, *, recursive: bool = False, manifest=None) -> list[tu
         meta_rows = {}
     else:
         folder = source
+        try:
+            with os.scandir(folder) as entries:
+                next(entries, None)
+        except OSError as exc:
+            raise DocumentError(folder, f"cannot read folder ({exc.strerror or type(exc).__name__})") from None
         own = Path(manifest) if manifest is not None else folder / "manifest.csv"
         meta_rows = _read_manifest(own) if own.is_file() else {}
         pattern = "**/*" if recursive else "*"

@@ -38,3 +38,28 @@ class ReportError(ZhspeechError):
 
 class GoldError(ZhspeechError):
     """A gold outline file is malformed or does not fit its text (the message gives the line)."""
+
+
+class UsageError(ZhspeechError):
+    """A command-line option or argument has a value zhspeech cannot use."""
+
+
+class OutputError(ZhspeechError):
+    """An output cannot be written where asked (it would overwrite an input, the folder
+    is missing or read-only, the disk is full)."""
+
+
+def quote(value, limit: int = 80) -> str:
+    """``repr`` of a user-supplied value, cut to about ``limit`` characters, so that an
+    error about a huge value stays one readable line."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…" + f" ({len(str(value))} characters)"
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """``text`` with line breaks collapsed and cut to ``limit`` characters: the last guard
+    that keeps every error message on one line of reasonable length."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -26,19 +26,29 @@ def _path(path, default: str) -> Path:
     return p
 
 
+# Rule files are small text files; the limit keeps a mistaken or hostile file from
+# exhausting memory before it is validated.
+MAX_BYTES = 16 * 1024 * 1024
+
+
 def read_text(path: Path) -> str:
     """Read a lexicon as UTF-8, accepting a BOM and CRLF line endings."""
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise LexiconError(path, f"too large for a rule file ({size:,} bytes; the limit is {MAX_BYTES:,})")
         data = path.read_bytes()
     except FileNotFoundError:
         raise LexiconError(path, "no such file") from None
+    except IsADirectoryError:
+        raise LexiconError(path, "is a folder, not a file") from None
     except OSError as exc:
         raise LexiconError(path, f"cannot read ({exc.strerror})") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise LexiconError(f"{path}:{line}", "not UTF-8 text") from None
+        raise LexiconError(f"{path}:{line}", f"not UTF-8 text (byte offset {exc.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -47,12 +57,35 @@ def file_hash(path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
 
 
+def _loader():
+    """PyYAML's safe loader without aliases: ``*name`` may expand a few hundred bytes
+    into gigabytes (nested aliases), and rule files have no use for it."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"aliases (*{event.anchor}) are not allowed", event.start_mark)
+            return super().compose_node(parent, index)
+
+    return Loader
+
+
+def parse_yaml(text: str):
+    """Parse YAML safely (no Python objects, no aliases); raises ``yaml.YAMLError``."""
+    import yaml
+
+    return yaml.load(text, Loader=_loader())  # noqa: S506 - the loader is SafeLoader without aliases
+
+
 def load_yaml(path: Path):
     import yaml
 
     text = read_text(path)
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -241,6 +274,19 @@ class Correction:
                (f"(?={re.escape(after)})" if after else "")
 
 
+def _rows(reader, path):
+    """Rows of a csv reader; a malformed row (an overlong field, a stray quote) is a
+    LexiconError naming the line, not a crash."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise LexiconError(f"{path}:{reader.line_num}", f"malformed row ({str(exc)[:80]})") from None
+        yield row
+
+
 @lru_cache(maxsize=16)
 def _load_corrections(path: str, mtime: float) -> tuple:
     p = Path(path)
@@ -248,7 +294,7 @@ def _load_corrections(path: str, mtime: float) -> tuple:
     rows = []
     seen = {}
     reader = csv.reader(io.StringIO(text), delimiter="\t")
-    for n, fields in enumerate(reader, start=1):
+    for n, fields in enumerate(_rows(reader, p), start=1):
         if not fields or not "".join(fields).strip() or fields[0].startswith("#"):
             continue
         if n == 1 and fields[0].strip() == "wrong":
@@ -429,6 +475,9 @@ def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dic
         "count_nouns": tuple(_optional_list(p, data, "count_nouns")),
         "count_units": tuple(_word_list(p, data, "count_units")),
         "note_marks": tuple(_optional_list(p, data, "note_marks")),
+        # Words of closing-type content (希望, 让我们, …): they let a form of address in
+        # the middle of a text without paragraph breaks start its closing.
+        "closing_cues": tuple(_optional_list(p, data, "closing_cues")),
         "formulas": frozenset(formulas),
     }
 
@@ -460,7 +509,7 @@ def load_yaml_lines(path: Path):
     a validator can name the line of a bad entry (``file:line``)."""
     import yaml
 
-    class _Loader(yaml.SafeLoader):
+    class _Loader(_loader()):  # safe, and without aliases
         pass
 
     def mapping(loader, node):
@@ -478,7 +527,7 @@ def load_yaml_lines(path: Path):
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, sequence)
     text = read_text(path)
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass without aliases
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -20,12 +20,31 @@ def data_dir() -> Path:
     return Path(env) if env else project_root() / "data"
 
 
+def package_data_dir() -> Path:
+    """The bundled lexicons and reference tables as installed with the package.
+
+    The build maps the repository's ``data/`` folder to the package ``zhspeech.data``
+    (see ``pyproject.toml``), so in a checkout this *is* ``data/`` and in a wheel it
+    is the copy made from it: one source of truth.
+    """
+    from importlib.resources import files
+
+    return Path(str(files("zhspeech.data")))
+
+
+def _bundled(sub: str) -> Path:
+    env = os.environ.get("ZHSPEECH_DATA")
+    if env:
+        return Path(env) / sub
+    return package_data_dir() / sub
+
+
 def raw_dir() -> Path:
     return data_dir() / "raw"
 
 
 def lexicon_dir() -> Path:
-    return data_dir() / "lexicons"
+    return _bundled("lexicons")
 
 
 def lexicon(name: str) -> Path:
@@ -34,7 +53,7 @@ def lexicon(name: str) -> Path:
 
 
 def reference_dir() -> Path:
-    return data_dir() / "reference"
+    return _bundled("reference")
 
 
 def notebooks_dir() -> Path:
@@ -63,10 +82,14 @@ def corpus_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Segmentation cache: ``$ZHSPEECH_CACHE`` or ``<root>/.cache/zhspeech``."""
+    """The cache: ``$ZHSPEECH_CACHE`` or the user's cache folder
+    (``platformdirs.user_cache_dir("zhspeech")``), never inside the install tree."""
     env = os.environ.get("ZHSPEECH_CACHE")
-    path = Path(env) if env else project_root() / ".cache" / "zhspeech"
-    return path
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("zhspeech", appauthor=False))
 
 
 def display(path) -> str:

@@ -35,21 +35,30 @@ def analyze(source, *, doc_id: str | None = None, tokenizer: tokenize.Tokenizer 
             extra_lines: frozenset = frozenset(), stages=STAGES) -> Analysis:
     """Analyse a file, a :class:`~zhspeech.corpus.Document` or a text string.
 
-    ``stages`` says which tables to compute besides the cleaned text (``sections``,
-    ``tokens``, ``hits``; theme hits need the sections); the others are None."""
+    A ``Path``, or a one-line string ending in a supported extension (``.txt``,
+    ``.md``, ``.docx``, ``.pdf``), is read as a file: a missing one raises
+    DocumentError. Any other string is the text itself. ``stages`` says which tables
+    to compute besides the cleaned text (``sections``, ``tokens``, ``hits``; theme hits
+    need the sections); the others are None.
+
+    Raises:
+        TypeError: ``source`` is none of these.
+        DocumentError: the file cannot be read, or the text is not valid Unicode.
+    """
     unknown = set(stages) - set(STAGES)
     if unknown:
         raise ValueError(f"unknown stages {sorted(unknown)}; choose from {STAGES}")
-    if isinstance(source, (str, Path)) and Path(str(source)).suffix and Path(str(source)).exists():
+    if isinstance(source, Path) or (isinstance(source, str) and _names_a_file(source)):
         doc = corpus.load_document(source, doc_id=doc_id)
     elif isinstance(source, corpus.Document):
         doc = source
     elif isinstance(source, str):
         doc = corpus.Document(doc_id=doc_id or "text", raw=source, meta={"title": corpus.infer_title(source)})
     else:
-        raise TypeError(f"cannot analyse {type(source).__name__}")
+        raise TypeError(f"cannot analyse {type(source).__name__}: give a path, a Document or a str")
     did = doc_id or doc.doc_id
-    cleaned = clean.clean_text(doc.raw, doc_id=did, extra_lines=extra_lines)
+    clean.check_text(doc.raw, did)
+    cleaned = clean.clean_text(doc.raw, doc_id=did, extra_lines=extra_lines, replacements=doc.replacements)
     sections = tokens = hits = None
     if "sections" in stages or "hits" in stages:
         sections = structure.parse_structure(cleaned.text, did)
@@ -60,6 +69,13 @@ def analyze(source, *, doc_id: str | None = None, tokenizer: tokenize.Tokenizer 
         lexicon = lexicon or themes.load_lexicon(warn_shared=False)
         hits = themes.count_themes(cleaned, lexicon=lexicon, sections=sections, doc_id=did)
     return Analysis(did, doc, cleaned, sections, tokens, hits)
+
+
+def _names_a_file(text: str) -> bool:
+    if "\n" in text or len(text) > 4096:
+        return False
+    suffix = Path(text).suffix.lower()
+    return suffix in corpus.SUPPORTED or (bool(suffix) and Path(text).exists())
 
 
 def analyze_corpus(source, *, tokenizer=None, lexicon=None, cache: bool = True,

@@ -204,6 +204,14 @@ def document_emphasis(ref: Reference, *, lexicon=None) -> pd.DataFrame:
     """Document-level emphasis of the reference documents, from the tables alone:
     hits, per_1k_hanzi, sentence_share and hit_share per document and theme."""
     lexicon = lexicon or themes.load_lexicon(warn_shared=False)
+    counted_with = ref.meta.get("themes_sha")
+    if counted_with and lexicon.digest and lexicon.digest != counted_with:
+        # The reference keeps hits, not text: they cannot be recounted with other terms.
+        from .errors import LexiconError
+
+        raise LexiconError(lexicon.path, "the reference corpus was counted with the bundled themes.yaml and "
+                                         "holds no text to recount; compare it with the bundled lexicon "
+                                         "(--theme selects themes) or rebuild it with corpus build-reference")
     rows = []
     for d in ref.documents.itertuples():
         h = ref.hits[ref.hits["doc_id"] == d.doc_id]

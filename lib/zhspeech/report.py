@@ -5,19 +5,29 @@ Each notebook is executed with papermill (parameters go into the cell tagged
 Chinese font as ``@font-face``, listed first in every font family, so that Chinese
 shows as glyphs even in a browser with no CJK font. ``reports/index.html`` links
 them all. A failing notebook is still written (up to the failing cell) and named.
+
+Parameters are checked before any kernel starts: only names assigned in a notebook's
+``parameters`` cell (read with ``ast``, never executed), values converted to the type
+of the default there. Reports are written to a new folder that replaces the target
+only when every notebook has run, so ``index.html`` always lists exactly one run.
+Ctrl-C shuts the running kernel down and leaves the target folder as it was.
 """
 from __future__ import annotations
 
+import ast
 import base64
 import fnmatch
 import html
+import json
 import io
+import keyword
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths, provenance
-from .errors import ReportError
+from .errors import ReportError, UsageError, quote
 
 FONT_FAMILY = "ZhspeechSC"
 
@@ -115,25 +125,6 @@ def strip_check_markers(nb):
     return nb
 
 
-def _quiet_kernel_manager(log_path: Path):
-    """A kernel manager whose kernel writes its own stdout and stderr (ipykernel's
-    transport warning, "KeyboardInterrupt caught in kernel" at shutdown) to ``log_path``
-    instead of the terminal. Cell outputs still reach the notebook over ZeroMQ."""
-    from jupyter_client.manager import AsyncKernelManager
-
-    class QuietKernelManager(AsyncKernelManager):
-        async def _async_launch_kernel(self, kernel_cmd, **kw):
-            log = open(log_path, "ab")  # noqa: SIM115 - kept open for the kernel's lifetime
-            try:
-                kw.setdefault("stdout", log)
-                kw.setdefault("stderr", log)
-                return await super()._async_launch_kernel(kernel_cmd, **kw)
-            finally:
-                log.close()  # the kernel process holds its own copy of the descriptor
-
-    return QuietKernelManager
-
-
 def to_html(nb, *, no_input: bool = False, provenance: dict | None = None,
             css: str | None = None) -> str:
     """HTML of an executed notebook, with the Chinese font embedded and the test markers
@@ -156,48 +147,254 @@ def to_html(nb, *, no_input: bool = False, provenance: dict | None = None,
     return _inject(body, font_face_css(body) if css is None else css)
 
 
-def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False, parameters: dict | None = None,
+def notebook_parameters(nb) -> dict:
+    """``{name: default}`` of the cell tagged ``parameters`` (a notebook or a path).
+
+    The cell is parsed with :mod:`ast`, never executed: each ``name = literal``
+    assignment counts; a default that is not a literal is kept as None (any text
+    accepted).
+    """
+    import nbformat
+
+    if not hasattr(nb, "cells"):
+        nb = nbformat.read(str(nb), as_version=4)
+    out = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" not in cell.metadata.get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError as exc:
+            raise ReportError(cell.source[:40], f"parameters cell is not valid Python ({exc.msg})") from None
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else []
+            for t in targets:
+                if isinstance(t, ast.Name):
+                    try:
+                        out[t.id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[t.id] = None
+    return out
+
+
+_TRUE, _FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
+
+
+def _typed(name: str, value: str, default):
+    """``value`` (text from the command line) converted to the type of ``default``."""
+    want = type(default)
+    try:
+        if isinstance(default, bool):
+            low = value.strip().lower()
+            if low not in _TRUE | _FALSE:
+                raise ValueError
+            return low in _TRUE
+        if isinstance(default, int):
+            return int(value)
+        if isinstance(default, float):
+            return float(value)
+        if isinstance(default, (list, tuple)):
+            import json
+
+            items = json.loads(value) if value.lstrip().startswith("[") else \
+                [v.strip() for v in value.split(",") if v.strip()]
+            kinds = {type(x) for x in default} or {str}
+            if not isinstance(items, list) or any(type(x) not in kinds for x in items):
+                raise ValueError
+            return items
+    except ValueError:
+        what = {bool: "true or false", int: "a whole number", float: "a number",
+                list: "a list (a,b,c or a JSON list)", tuple: "a list"}.get(want, want.__name__)
+        raise UsageError("--param", f"{name}: {quote(value)} is not {what} like the default "
+                                    f"{quote(default)}") from None
+    return value
+
+
+def check_parameters(items, notebooks) -> dict:
+    """Parse ``NAME=VALUE`` items for the given notebooks.
+
+    Returns ``{notebook path: {name: typed value}}``: each notebook receives only the
+    names its ``parameters`` cell defines. Raises UsageError (``--param``) for a
+    malformed item, a name that is not an identifier or that no selected notebook
+    defines, a value of the wrong type, or a ``speech`` file that does not exist.
+    """
+    defaults = {Path(nb): notebook_parameters(nb) for nb in notebooks}
+    known = {n for d in defaults.values() for n in d}
+    given = {}
+    for item in items or []:
+        if "=" not in item:
+            raise UsageError("--param", f"{quote(item)}: expected NAME=VALUE")
+        name, value = item.split("=", 1)
+        name = name.strip()
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise UsageError("--param", f"{quote(name)} is not a parameter name")
+        if name not in known:
+            raise UsageError("--param", f"{quote(name)}: no such parameter in the selected notebooks "
+                                        f"(they have {', '.join(sorted(known)) or 'none'})")
+        default = next(d[name] for d in defaults.values() if name in d)
+        given[name] = value if default is None else _typed(name, value, default)
+    if "speech" in given:
+        speech = paths.raw_dir() / str(given["speech"])
+        if not speech.is_file():
+            raise UsageError("--param", f"speech={quote(given['speech'])}: no such file in "
+                                        f"{paths.display(paths.raw_dir())} (give a file name there or a full path)")
+    return {nb: {k: v for k, v in given.items() if k in d} for nb, d in defaults.items()}
+
+
+def _inject_parameters(nb, values: dict):
+    """A copy of ``nb`` with a cell after the parameters cell assigning ``values``
+    (typed literals written with ``repr``, so no value can become code)."""
+    import copy
+
+    from nbformat.v4 import new_code_cell
+
+    nb = copy.deepcopy(nb)
+    if not values:
+        return nb
+    at = next((i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", [])), -1)
+    source = "# Parameters\n" + "".join(f"{k} = {v!r}\n" for k, v in values.items())
+    cell = new_code_cell(source)
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(at + 1, cell)
+    return nb
+
+
+# Kernel managers started for the notebook running now, so that Ctrl-C can stop them.
+_KERNELS: list = []
+
+
+def _kernel_manager_class(log: Path):
+    """A kernel manager that registers itself (for Ctrl-C) and sends the kernel's own
+    stdout and stderr (ipykernel's transport warning, "KeyboardInterrupt caught in
+    kernel" at shutdown) to ``log`` instead of the user's terminal. Cell outputs still
+    reach the notebook over ZeroMQ."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class TrackedKernelManager(AsyncKernelManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            _KERNELS.append(self)
+
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            with open(log, "ab") as fh:
+                kw["stdout"] = fh
+                kw["stderr"] = fh
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return TrackedKernelManager
+
+
+def _stop_kernels() -> None:
+    """Terminate every kernel still running (after Ctrl-C); the client shuts it down."""
+    for km in list(_KERNELS):
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+
+
+def _execute(source: Path, executed: Path, cwd: Path) -> None:
+    """Run one notebook with papermill in a worker thread. The main thread stays free
+    to receive Ctrl-C, stop the kernel and let the worker finish before it re-raises."""
+    import logging
+
+    import papermill as pm
+
+    # papermill logs a dying kernel itself; our one line about the notebook says it.
+    log = logging.getLogger("papermill")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
+    outcome: dict = {}
+
+    def work():
+        import asyncio
+
+        try:
+            pm.execute_notebook(str(source), str(executed), parameters={}, kernel_name="python3",
+                                progress_bar=False, log_output=False, cwd=str(cwd),
+                                kernel_manager_class=_kernel_manager_class(executed.with_suffix(".stderr")))
+        except BaseException as exc:  # handed to the main thread below
+            outcome["error"] = exc
+        finally:
+            try:
+                loop = asyncio.get_event_loop_policy().get_event_loop()
+            except RuntimeError:  # this thread never made a loop
+                loop = None
+            if loop is not None and not loop.is_running():
+                loop.close()
+
+    _KERNELS.clear()
+    worker = threading.Thread(target=work, name="zhspeech-notebook", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        _stop_kernels()
+        worker.join(30)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+
+
+def build_reports(pattern: str = "*.ipynb", out=None, *, no_input: bool = False, parameters=None,
                   progress: bool = True, folder=None) -> list[NotebookResult]:
-    """Execute the matching notebooks and write ``out/NAME.html`` and ``out/index.html``."""
+    """Execute the matching notebooks and write ``out/NAME.html`` and ``out/index.html``.
+
+    ``parameters`` is a list of ``NAME=VALUE`` strings (checked with
+    :func:`check_parameters`) or a dict of already typed values. ``out`` is replaced
+    whole when the run completes; an existing ``out`` must be a report folder.
+    """
+    import shutil
     import tempfile
 
     import nbformat
-    import papermill as pm
     from papermill.exceptions import PapermillExecutionError
     from tqdm import tqdm
 
+    from .output import new_folder_beside, replace_folder
+
     out = Path(out) if out is not None else paths.project_root() / "reports"
     notebooks = find_notebooks(pattern, folder)
-    out.mkdir(parents=True, exist_ok=True)
+    if isinstance(parameters, dict):
+        parameters = [f"{k}={v}" if not isinstance(v, (list, tuple)) else f"{k}={json.dumps(v)}"
+                      for k, v in parameters.items()]
+    values = check_parameters(parameters or [], notebooks)
+    staging = new_folder_beside(out)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        kernel_log = Path(tmp) / "kernel.log"
-        for path in tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress):
-            executed = Path(tmp) / path.name
-            error = None
-            try:
-                pm.execute_notebook(str(path), str(executed), parameters=parameters or {}, kernel_name="python3",
-                                    progress_bar=False, log_output=False, cwd=str(path.parent),
-                                    kernel_manager_class=_quiet_kernel_manager(kernel_log))
-            except PapermillExecutionError as exc:
-                where = _original_cell_number(executed, exc.cell_index)
-                error = f"cell {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]
-            except Exception as exc:  # kernel death, missing kernel: still report this notebook
-                error = f"could not execute ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
-            nb = nbformat.read(str(executed if executed.exists() else path), as_version=4)
-            target = out / (path.stem + ".html")
-            record = provenance.notebook_record(nb, path, parameters)
-            target.write_text(to_html(nb, no_input=no_input, provenance=record, css=""), encoding="utf-8")
-            results.append(NotebookResult(paths.display(path), target, error is None, notebook_title(nb),
-                                          error or "", record))
-    write_index(results, out, css="")
-    provenance.write_manifest(results, out)
-    # One font subset for the whole run: the characters of every page, embedded in each.
-    pages = [r.html for r in results] + [out / "index.html"]
-    texts = {p: p.read_text(encoding="utf-8") for p in pages if p.is_file()}
-    css = font_face_css("".join(texts.values()))
-    for p, page in texts.items():
-        p.write_text(_inject(page, css), encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in tqdm(notebooks, desc="notebooks", unit="nb", disable=not progress):
+                source = Path(tmp) / ("in-" + path.name)
+                executed = Path(tmp) / path.name
+                nbformat.write(_inject_parameters(nbformat.read(str(path), as_version=4), values[path]),
+                               str(source))
+                error = None
+                try:
+                    _execute(source, executed, path.parent)
+                except PapermillExecutionError as exc:
+                    where = _original_cell_number(executed, exc.cell_index)
+                    error = f"cell {where} raised {exc.ename}: {exc.evalue}".splitlines()[0]
+                except Exception as exc:  # kernel death, missing kernel: still report this notebook
+                    error = f"could not execute ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+                nb = nbformat.read(str(executed if executed.exists() else source), as_version=4)
+                target = staging / (path.stem + ".html")
+                record = provenance.notebook_record(nb, path, values[path])
+                target.write_text(to_html(nb, no_input=no_input, provenance=record, css=""), encoding="utf-8")
+                results.append(NotebookResult(paths.display(path), out / target.name, error is None,
+                                              notebook_title(nb), error or "", record))
+        write_index(results, staging, css="")
+        provenance.write_manifest(results, staging)
+        # One font subset for the whole run: the characters of every page, embedded in each.
+        pages = [staging / r.html.name for r in results] + [staging / "index.html"]
+        texts = {p: p.read_text(encoding="utf-8") for p in pages if p.is_file()}
+        css = font_face_css("".join(texts.values()))
+        for p, page in texts.items():
+            p.write_text(_inject(page, css), encoding="utf-8")
+        replace_folder(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
     return results
 
 

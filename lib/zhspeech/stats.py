@@ -365,9 +365,16 @@ def kwic(text: str, pattern: str, *, window: int = 20, regex: bool = False, doc_
     left, match, right, section_id.
     """
     text, masks = text_and_masks(text, masks)
+    from .errors import UsageError, quote
+
+    if not isinstance(pattern, str):
+        raise TypeError(f"kwic expects the pattern as a str, got {type(pattern).__name__}")
     if not pattern:
-        raise ValueError("empty KWIC pattern")
-    rx = re.compile(pattern if regex else re.escape(pattern))
+        raise UsageError("pattern", "empty search term")
+    try:
+        rx = re.compile(pattern if regex else re.escape(pattern))
+    except re.error as exc:
+        raise UsageError("pattern", f"invalid regular expression {quote(pattern)} ({exc})") from None
     mask_list = sorted(masks or [])
     rows = []
     for m in rx.finditer(text):

@@ -62,6 +62,8 @@ _LEAD_MAX_TAIL = 3  # the last part runs at most this many times the mean distan
 # A closing is at most this many paragraphs and this share of the body.
 _CLOSING_MAX_PARAS = 5
 _CLOSING_MAX_SHARE = 1 / 3
+# A closing found in the middle of a text without paragraph breaks is at most this many sentences.
+_CLOSING_MAX_SENTENCES = 6
 # Forms of address, counting units and final-remark words come from
 # data/lexicons/structure.yaml (lexicons.load_structure_rules).
 _SENT_END = "。！？!?"
@@ -101,6 +103,7 @@ class _Node:
     announcement: str = ""
     warnings: list = field(default_factory=list)
     chains: int = 0
+    found: int = -1  # headings of the enumeration linked to ``declared`` (-1: none linked)
 
 
 @dataclass
@@ -237,7 +240,8 @@ class _Parser(_Text):
         note = find_note_start(self, i)
         end = note if note is not None else len(self.text)
         parts = self._parts(body_start, end)
-        closing = find_closing_start(self, body_start, parts[-1].body if parts else body_start, end)
+        closing = find_closing_start(self, body_start, parts[-1].body if parts else body_start, end,
+                                     parts[-2].start if len(parts) >= 2 else body_start)
         body_end = closing if closing is not None else end
         parts = [m for m in parts if m.start < body_end]
         nodes.extend(self._top_level(body_start, body_end, parts))
@@ -273,7 +277,8 @@ class _Parser(_Text):
             nodes = []
             if parts[0].start > s:
                 nodes.append(_Node("opening", s, parts[0].start))
-            tail = self._finally_paragraph(parts[-1].start, e) if parts[-1].label != "最后" else None
+            merged_from = parts[-2].start if len(parts) >= 2 else s
+            tail = self._finally_paragraph(parts[-1].start, e, merged_from) if parts[-1].label != "最后" else None
             bounds = [m.start for m in parts] + [tail if tail is not None else e]
             for k, m in enumerate(parts):
                 nodes.append(_Node("part", m.start, bounds[k + 1], label=m.label, ordinal=m.ordinal,
@@ -308,13 +313,30 @@ class _Parser(_Text):
             self._pss = set(self.para_starts)
         return self._pss
 
-    def _finally_paragraph(self, after: int, e: int) -> int | None:
-        """A closing '最后，…要求' paragraph after the last part is not part of it."""
+    def _finally_paragraph(self, after: int, e: int, merged_from: int) -> int | None:
+        """Final remarks after the last part (最后，我再强调…, 最后，提几点要求) are not
+        part of it: they are a top-level body labelled 最后, before the closing.
+
+        They open a paragraph; in a text whose paragraph breaks are lost (the
+        paragraph of the last part also holds ``merged_from``, the part before it or
+        the start of the body), they open a sentence, unless a 其次/再次 sentence
+        between the last part and them makes 最后 the end of a 首先… chain."""
         for ps, _pe in self.paras_in(after, e):
             if ps <= after or ps >= e:
                 continue
             if self.rules["final_remarks"].match(self.text, ps):
                 return ps
+        k = self.para_start_index(after)
+        if k < 0 or self.paras[k][0] > merged_from:
+            return None
+        stop = min(self.paras[k][1], e)
+        for m in self.rules["final_remarks"].finditer(self.text, after + 1, stop):
+            if not self.sentence_start(m.start()):
+                continue
+            chain = [c for c in self._family_candidates("seq", after, m.start(), False)
+                     if c.ordinal in (2, 3) and self.sentence_start(c.start)]
+            if not chain:
+                return m.start()
         return None
 
     # -- markers --------------------------------------------------------------------
@@ -330,7 +352,9 @@ class _Parser(_Text):
                 val = cn_number(num)
                 if val is None:
                     continue
-                label = num if what == "part" else f"（{num}）"
+                # Labels are the marker as written, without its separator (一、 → 一,
+                # 第二部分 → 第二部分, （三） → （三）): the same convention as 第一个问题, 一是, 1.
+                label = (num if m.group("n") else f"第{num}部分") if what == "part" else f"（{num}）"
                 out.append(_Marker(ps, m.end(), val, label, what))
         return out
 
@@ -532,7 +556,7 @@ class _Parser(_Text):
             target.warnings.append(f"announced {phrase} ({int(declared)}) but found {len(heads)} {what} "
                                    f"({heads[0].label}…{heads[-1].label})")
         if owner is not None and phrase and np.isnan(owner.declared) and not owner.announcement:
-            owner.declared, owner.announcement = declared, phrase
+            owner.declared, owner.announcement, owner.found = declared, phrase, len(heads)
         return declared, phrase
 
     def _register_chain(self, owner: _Node, chain: list[_Marker], lo: int):
@@ -545,18 +569,18 @@ class _Parser(_Text):
 
     def _check_numbering(self, nodes: list[_Node], kind: str, owner: _Node | None = None):
         seen = {}
-        prev = None
+        prev = prev_label = None
         for node in nodes:
             if node.kind != kind:
                 continue
             if node.ordinal in seen:
                 node.warnings.append(f"duplicate label {node.label}")
             elif prev is not None and node.ordinal != prev + 1:
-                node.warnings.append(f"numbering jumps from {_label_of(prev, kind)} to {node.label}")
+                node.warnings.append(f"numbering jumps from {prev_label} to {node.label}")
             elif prev is None and node.ordinal != 1:
                 node.warnings.append(f"numbering starts at {node.label}")
             seen[node.ordinal] = True
-            prev = node.ordinal
+            prev, prev_label = node.ordinal, node.label
 
 
 # -- boundaries and part detectors: each takes the parser and a span of its text ----------
@@ -569,10 +593,21 @@ def find_note_start(p: _Parser, first: int) -> int | None:
     return p.paras[k][0] if k < len(p.paras) else None
 
 
-def find_closing_start(p: _Parser, body_start: int, after: int, end: int) -> int | None:
+def find_closing_start(p: _Parser, body_start: int, after: int, end: int, merged_from: int | None = None) -> int | None:
     """The closing starts at the last paragraph that opens with a form of address
-    after the last part's heading, when what follows is short (a few paragraphs)."""
-    later = [a for a in p.address if max(after, body_start) < a < end]
+    after the last part's heading, when what follows is short (a few paragraphs).
+
+    In a text whose paragraph breaks are lost (the paragraph that holds the last
+    part also holds the part before it, or the start of the body: ``merged_from``),
+    the last sentence that opens with a form of address and a comma (同志们，…) after
+    the last part's heading starts the closing when what follows it is closing-type
+    content (``closing_cues``), at most ``_CLOSING_MAX_SENTENCES`` sentences, with no
+    numbering of its own."""
+    lo = max(after, body_start)
+    later = [a for a in p.address if lo < a < end]
+    inline = find_inline_closing(p, body_start, lo, end, merged_from) if merged_from is not None else None
+    if inline is not None and (not later or inline > later[-1]):
+        return inline
     if not later:
         return None
     start = later[-1]
@@ -582,6 +617,33 @@ def find_closing_start(p: _Parser, body_start: int, after: int, end: int) -> int
     if p.paras[k][1] >= end and p.rules["salutation_line"].fullmatch(p.line(k).strip()):
         return None  # a form of address with nothing after it
     return start
+
+
+def find_inline_closing(p: _Parser, body_start: int, lo: int, end: int, merged_from: int) -> int | None:
+    """A closing form of address in the middle of a merged paragraph (see
+    ``find_closing_start``), or None."""
+    k = p.para_start_index(lo)
+    if k < 0 or p.paras[k][0] > merged_from or p.paras[k][1] < end:
+        return None  # the paragraph breaks are kept: closings open paragraphs
+    cues = p.rules.get("closing_cues", ())
+    if not cues:
+        return None
+    found = None
+    for m in p.rules["closing_start"].finditer(p.text, lo + 1, end):
+        if m.group()[-1] in "，,：:" and p.sentence_start(m.start()):
+            found = m.start()
+    if found is None:
+        return None
+    rest = p.text[found:end]
+    sentences = len(re.findall(r"[。！？!?]+", rest.rstrip(_TRAIL))) + (rest.rstrip(_TRAIL)[-1:] not in _SENT_END)
+    if sentences > _CLOSING_MAX_SENTENCES or len(rest) > _CLOSING_MAX_SHARE * (end - body_start):
+        return None
+    if not any(c in rest for c in cues):
+        return None
+    if detect_inline_parts(p, found, end) or any(
+            p._chains(p._family_candidates(f, found, end, False)) for f in _INLINE_FAMILIES):
+        return None  # numbered content is not a closing
+    return found
 
 
 def detect_line_parts(p: _Parser, s: int, e: int) -> list[_Marker]:
@@ -672,18 +734,6 @@ class _Announcements:
         return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。”’\""), ann.start()
 
 
-def _label_of(value, kind) -> str:
-    digits = "一二三四五六七八九十"
-    v = int(value)
-    if v <= 10:
-        s = digits[v - 1]
-    elif v < 20:
-        s = "十" + (digits[v - 11] if v > 10 else "")
-    else:
-        s = digits[v // 10 - 1] + "十" + (digits[v % 10 - 1] if v % 10 else "")
-    return s if kind == "part" else f"（{s}）"
-
-
 class _Counter:
     """Prefix sums for hanzi and sentence ends, so each section is measured in O(1)."""
 
@@ -736,6 +786,8 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
     """
     from .lexicons import load_structure_rules
 
+    if not isinstance(text, str):
+        raise TypeError(f"parse_structure expects the cleaned text as a str, got {type(text).__name__}")
     parser = _Parser(text, rules or load_structure_rules())
     nodes = parser.parse()
     counter = _Counter(text)
@@ -755,7 +807,13 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
             sid = f"{parent_id + '.' if parent_id else ''}{letter}{counts[letter]}"
         ids[id(node)] = sid
         top = top_id or sid
-        items = sum(1 for c in node.children if c.kind == "item")
+        # items: the headings found in the enumeration linked to declared_items, of
+        # whatever family (subparts （一）…, items 一是…, 1.…); without a linked count,
+        # the subparts directly below, or else the items directly below.
+        subparts = sum(1 for c in node.children if c.kind == "subpart")
+        items = subparts or sum(1 for c in node.children if c.kind == "item")
+        if node.found >= 0 and node.chains <= 1:
+            items = node.found
         rows.append({
             "doc_id": doc_id, "section_id": sid, "parent_id": parent_id, "level": level,
             "kind": node.kind, "label": node.label, "ordinal": node.ordinal,
@@ -815,6 +873,9 @@ def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
         declared = float(val) if val is not None else np.nan
         phrase = m.group().rstrip("：:。”’\"")
         if elements:
+            if row["declared_items"] != row["declared_items"] and row["items"] == 0:
+                # The 、 list is the leaf's enumeration: report its counts on the row.
+                row["declared_items"], row["items"] = declared, len(elements)
             parser.enums.append({"parent_id": row["section_id"], "family": "dun", "first": elements[0][:6],
                                  "last": elements[-1][:6], "items": len(elements), "declared_items": declared,
                                  "announcement": phrase, "start": m.end(), "announced_at": m.start()})

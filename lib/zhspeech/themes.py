@@ -26,7 +26,7 @@ import pandas as pd
 from . import lexicons, paths
 from .clean import blank_spans, text_and_masks
 from .structure import count_hanzi
-from .errors import LexiconError, ThemeError
+from .errors import LexiconError, ThemeError, quote
 
 HIT_COLUMNS = ["doc_id", "section_id", "top_id", "theme", "subtheme", "term", "matched", "start", "end"]
 EMPHASIS_COLUMNS = ["doc_id", "section_id", "theme", "hits", "per_1k_hanzi", "sentence_share",
@@ -106,7 +106,8 @@ def _term_entries(entry, where: str, path) -> list[tuple[str, list[str]]]:
         if not isinstance(variants, list) or any(not isinstance(v, str) or not v.strip() for v in variants):
             raise LexiconError(path, f"{where}: variants of {term!r} must be a list of non-empty strings")
         return [(term, [v.strip() for v in variants])]
-    raise LexiconError(path, f"{where}: a term must be a string or {{term: ..., variants: [...]}}, got {entry!r}")
+    raise LexiconError(path, f"{where}: a term must be a string or {{term: ..., variants: [...]}}, "
+                             f"got {quote(entry)}")
 
 
 def _add_theme(surface, theme, sub, entries, path, seen_in_theme):
@@ -161,7 +162,7 @@ def _parse_csv(path: Path) -> Lexicon:
     text = lexicons.read_text(path)
     themes, surface, seen = {}, {}, {}
     reader = csv.reader(io.StringIO(text))
-    for n, row in enumerate(reader, start=1):
+    for n, row in enumerate(lexicons._rows(reader, path), start=1):
         if not row or not "".join(row).strip() or row[0].startswith("#"):
             continue
         if n == 1 and [c.strip().lower() for c in row[:2]] == ["theme", "term"]:
@@ -200,6 +201,8 @@ def load_lexicon(path=None, *, warn_shared: bool = True) -> Lexicon:
     between themes are allowed and reported (``Lexicon.shared`` and a warning).
     """
     p = Path(path) if path is not None else paths.lexicon("themes.yaml")
+    if p.is_dir():
+        raise LexiconError(p, "is a folder, not a lexicon file")
     if not p.is_file():
         raise LexiconError(p, "no such file")
     lex = _load(str(p.resolve()), p.stat().st_mtime)

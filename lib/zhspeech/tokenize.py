@@ -29,7 +29,6 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -520,33 +519,50 @@ def _dictionary_tags() -> dict:
 
 # -- corpus-level segmentation with an on-disk cache -------------------------------------
 
-def _cache_path(tokenizer: Tokenizer, text: str, masks) -> Path:
+def _cache_key(tokenizer: Tokenizer, text: str, masks) -> str:
     h = hashlib.sha256()
-    h.update(text.encode("utf-8"))
+    h.update(text.encode("utf-8", "surrogatepass"))
     h.update(repr(sorted(masks)).encode())
     h.update(tokenizer.config.key.encode())
-    return paths.cache_dir() / "tokens" / f"{h.hexdigest()[:32]}.npz"
+    return "segment:" + h.hexdigest()
+
+
+def _check_segments(text: str):
+    """A cache check: the stored words must spell the text at their offsets."""
+    def check(arrays):
+        joined = str(arrays["words"])
+        words = joined.split("\x1f") if joined else []
+        starts = arrays["starts"].tolist()
+        if len(words) != len(starts):
+            return "has as many words as offsets"
+        for w, s in zip(words, starts):
+            if text[s:s + len(w)] != w:
+                return f"does not match the text (word {w[:12]!r} at offset {s})"
+        return None
+    return check
 
 
 def segment_cached(tokenizer: Tokenizer, text: str, masks=(), *, cache: bool = True):
     """``(words, starts)`` of a text, from the on-disk cache when possible.
 
     The key is the text's hash, its masks and the tokenizer configuration (backend,
-    HMM and the user dictionary's hash), so editing the dictionary invalidates it.
+    HMM and the user dictionary's hash), so editing the dictionary invalidates it. A
+    cached entry is used only if its words spell the text at their offsets.
     """
+    from .cache import Cache
+
     masks = [tuple(map(int, m)) for m in masks]
-    path = _cache_path(tokenizer, text, masks) if cache else None
-    if path is not None and path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            joined = str(data["words"])
-            starts = data["starts"].tolist()
-        return (joined.split("\x1f") if joined else []), starts
-    words, starts = tokenizer.segment(blank_spans(text, masks))
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez(tmp, words=np.array("\x1f".join(words)), starts=np.asarray(starts, dtype=np.int64))
-        tmp.replace(path)
+    blanked = blank_spans(text, masks)
+    store = Cache(enabled=cache)
+    key = _cache_key(tokenizer, text, masks) if store.usable else ""
+    arrays = store.get("tokens", key, check=_check_segments(blanked)) if store.usable else None
+    if arrays is not None:
+        joined = str(arrays["words"])
+        return (joined.split("\x1f") if joined else []), arrays["starts"].tolist()
+    words, starts = tokenizer.segment(blanked)
+    if store.usable:
+        store.put("tokens", key, {"words": np.array("\x1f".join(words)),
+                                  "starts": np.asarray(starts, dtype=np.int64)})
     return words, starts
 
 
