@@ -94,7 +94,8 @@ def test_sample_formulas_with_offsets(sample, sample_sections):
     assert set(listed["formula"]) >= {"两个一线", "三个一批", "十个带头", "挂牌督战", "三学一提升", "凡提必下", "两项法规"}
     cand = hits[hits["status"] == "candidate"]
     assert cand[cand["rule"] == "plus"].empty and cand[cand["formula"] == "1+10"]["rule"].tolist() == ["quoted"]
-    assert {"走过场", "做样子", "回头看", "十四五", "两不管、有空白"} <= set(cand["formula"])
+    assert {"走过场", "做样子", "回头看", "两不管、有空白"} <= set(cand["formula"])
+    assert "十四五" in set(listed["formula"])  # listed since numbered_formulas.txt feeds tifa.yaml
     # No candidate is made of redaction marks (“XX”党建工程, “XX人才周”).
     assert not any("X" in f or " " in f for f in hits["formula"])
     assert not (set(cand["formula"]) & {"三项工作", "五项工作", "六个方面工作"})
@@ -126,6 +127,50 @@ def test_formula_rules_on_own_text():
     ]
     counts = discourse.count_formulas(hits)
     assert counts["n"].tolist() == [1] * 6
+
+
+def test_counts_of_things_are_not_formula_candidates():
+    # Own text: counts of places, people and monitoring sites (once or twice) are not
+    # names; a name shows itself by quotation marks, recurrence, a colon or two counts.
+    text = ("刚才，三个县区和六个乡镇的负责同志作了发言，十位同志提了很好的建议。今年要办好“五件实事”，办好五件实事，"
+            "是对群众的承诺。全市要抓好两张清单：一张是责任清单，一张是负面清单。坚持两不减三提升，落实三会一课制度，"
+            "开展主题党日活动，落实一岗双责。三个国控断面水质全部达标，三个国控断面水质全部达标。"
+            "学习贯彻二十大精神，学习贯彻二十大精神。")
+    hits = discourse.find_formulas(cleaned(text))
+    rows = [(r.formula, r.matched, r.status, r.rule, r.start, r.end) for r in hits.itertuples()]
+    assert rows == [
+        ("五件实事", "五件实事", "candidate", "quoted", 40, 44),
+        ("五件实事", "五件实事", "candidate", "number", 48, 52),
+        ("两张清单", "两张清单", "candidate", "number", 66, 70),
+        ("两不减三提升", "两不减三提升", "candidate", "number", 89, 95),
+        ("三会一课", "三会一课", "listed", "lexicon", 98, 102),
+        ("主题党日", "主题党日活动", "listed", "lexicon", 107, 113),
+        ("一岗双责", "一岗双责", "listed", "lexicon", 116, 120),
+    ]
+    # Said once and unquoted, a count with a term that is no count noun stays out too.
+    assert discourse.find_formulas(cleaned("全市建成八条绿道。")).empty
+
+
+def test_count_nouns_and_stop_words_come_from_the_lexicon(tmp_path):
+    lex = tmp_path / "t.yaml"
+    lex.write_text("count_nouns: [绿道]\nformulas:\n  - {canonical: 四风, kind: numbered, gloss: x}\n",
+                   encoding="utf-8")
+    text = "建成八条绿道，连通八条绿道。"
+    assert discourse.find_formulas(cleaned(text), lexicon=discourse.load_tifa(lex)).empty
+    assert discourse.find_formulas(cleaned(text))["start"].tolist() == [2, 9]  # recurring: a name
+    lex.write_text("formulas:\n  - {canonical: 四风, kind: numbered, gloss: x}\ncount_nouns: [绿道, [x]]\n",
+                   encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"t.yaml:3: 'count_nouns' must be a list of non-empty strings"):
+        discourse.load_tifa(lex)
+
+
+def test_every_numbered_formula_of_the_structure_list_is_in_tifa():
+    tifa = discourse.load_tifa()
+    formulas = zs.lexicons.load_structure_rules()["formulas"]
+    assert len(formulas) >= 38  # 38 lines when this test was written
+    assert sorted(f for f in formulas if f not in tifa.surface) == []
+    for name in ("三会一课", "主题党日", "两学一做", "四个合格", "一岗双责", "三农", "十四五", "两个确保"):
+        assert tifa.info[tifa.surface[name]][0] in ("numbered", "phrase") and tifa.info[tifa.surface[name]][1]
 
 
 # -- directive force ------------------------------------------------------------------------
@@ -253,6 +298,49 @@ def test_targets_of_own_plan():
     assert c.text[t["value_start"][1]:t["value_start"][1] + 6] == "一千一百万人"
     assert (t["start"][0], t["end"][0]) == (10, 72)
     assert c.text[t["start"][3]:t["end"][3]].startswith("明年要把")
+
+
+ENV_PLAN = ("今年生态环境工作的主要预期目标是：森林覆盖率达到百分之四十五以上，城乡居民医保参保率稳定在百分之九十五左右，"
+            "农村自来水普及率保持百分之百，细颗粒物平均浓度控制在38微克/立方米以内，二氧化硫年均浓度每立方米十二微克以下。"
+            "围绕上述目标，重点抓好以下六个方面工作，落实3项任务。\n"
+            "明年力争全市居民人均可支配收入增长百分之五点五至百分之六，城镇新增就业不少于二点五万人。\n"
+            "去年全市森林覆盖率为百分之四十三点二，完成了五个方面的工作。\n")
+
+
+def test_targets_read_percent_words_compound_units_and_skip_task_counts():
+    c = cleaned(ENV_PLAN)
+    t = discourse.targets(c)
+    rows = [(r.scope, r.indicator, r.low, r.high, r.unit, r.modifier, r.bound, r.aim, r.value_start)
+            for r in t.itertuples()]
+    assert rows == [
+        ("main", "森林覆盖率", 45.0, 45.0, "%", "以上", "at_least", "", 24),
+        ("main", "城乡居民医保参保率", 95.0, 95.0, "%", "左右", "about", "", 45),
+        ("main", "农村自来水普及率", 100.0, 100.0, "%", "", "exact", "", 64),
+        ("main", "细颗粒物平均浓度", 38.0, 38.0, "微克/立方米", "以内", "at_most", "", 80),
+        ("main", "二氧化硫年均浓度", 12.0, 12.0, "微克/立方米", "以下", "at_most", "", 99),
+        ("other", "全市居民人均可支配收入增长", 5.5, 6.0, "%", "range", "range", "力争", 155),
+        ("other", "城镇新增就业", 2.5, 2.5, "万人", "不少于", "at_least", "", 176),
+    ]
+    assert c.text[64:68] == "百分之百" and c.text[99:108] == "每立方米十二微克以"
+    # Counts of tasks (六个方面工作, 3项任务) are not targets, in the announced list or not.
+    assert not t["indicator"].str.contains("以下|落实|工作").any()
+    assert discourse.format_target(t.iloc[3]) == "≤38微克/立方米"
+    # A count that goes on into another noun (10个重点项目) is a count of things, kept.
+    t = discourse.targets(cleaned("今年的主要目标是：新开工10个重点项目，抓好4个方面的工作。"))
+    assert [(r.indicator, r.low, r.unit) for r in t.itertuples()] == [("新开工", 10.0, "个")]
+
+
+@pytest.mark.parametrize("numeral, value, mag", [
+    ("五点五", 5.5, ""), ("八十四点七", 84.7, ""), ("零点三", 0.3, ""), ("二点五万", 2.5, "万"), ("十二点零五", 12.05, ""),
+])
+def test_chinese_decimals(numeral, value, mag):
+    assert discourse._number(numeral) == (value, mag)
+
+
+def test_a_number_inside_a_listed_formula_is_no_target():
+    t = discourse.targets(cleaned("今年的主要目标是：坚持“四个全面”，新建五所学校，三公里内设一个站点。"))
+    assert [(r.indicator, r.low, r.unit) for r in t.itertuples()] == [
+        ("新建", 5.0, "所"), ("新建", 3.0, "公里"), ("内设", 1.0, "个")]  # 三公里 is a distance, not 三公
 
 
 def test_masked_numbers_are_never_values(sample, sample_sections):

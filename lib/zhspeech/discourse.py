@@ -90,6 +90,7 @@ class Tifa:
     surface: dict
     info: dict
     candidate_stop: frozenset
+    count_nouns: tuple = ()
 
     def table(self) -> pd.DataFrame:
         """One row per formula: canonical, kind, variants, gloss."""
@@ -149,8 +150,10 @@ def _load_tifa(path: str, mtime: float) -> Tifa:
             surface[form] = canon
         info[canon] = (kind, gloss.strip())
         first[canon] = where.rsplit(":", 1)[-1]
-    stop = _str_list(p, data, "candidate_stop", str(p))
-    return Tifa(str(data.get("version", "")), str(p), lexicons.file_hash(p), surface, info, frozenset(stop))
+    stop = _str_list(p, data, "candidate_stop", _where(p, data.get("candidate_stop", data)))
+    nouns = _str_list(p, data, "count_nouns", _where(p, data.get("count_nouns", data)))
+    return Tifa(str(data.get("version", "")), str(p), lexicons.file_hash(p), surface, info, frozenset(stop),
+                tuple(sorted(set(nouns), key=len, reverse=True)))
 
 
 def load_tifa(path=None) -> Tifa:
@@ -259,6 +262,8 @@ class TargetRules:
     rise: tuple
     fall: tuple
     trim: tuple
+    per: tuple = ()           # denominators of compound units (微克/立方米, 每立方米…微克)
+    task_nouns: tuple = ()    # nouns that make a count a list of tasks, not a target
 
 
 @lru_cache(maxsize=8)
@@ -279,10 +284,11 @@ def _load_target_rules(path: str, mtime: float) -> TargetRules:
         if entry.get("position") not in ("before", "after"):
             raise LexiconError(where, f"modifier {canon!r}: position must be before or after")
         mods.append((canon, entry["bound"], entry["position"]))
+    extra = {key: tuple(_str_list(p, data, key, _where(p, data.get(key, data)))) for key in ("per", "task_nouns")}
     return TargetRules(str(data.get("version", "")), str(p), lexicons.file_hash(p),
                        *(tuple(lists[k]) for k in ("announce", "list_start", "forward", "not_forward", "forecast")),
                        tuple(mods),
-                       *(tuple(lists[k]) for k in ("aims", "units", "rise", "fall", "trim")))
+                       *(tuple(lists[k]) for k in ("aims", "units", "rise", "fall", "trim")), **extra)
 
 
 def load_target_rules(path=None) -> TargetRules:
@@ -391,6 +397,24 @@ _NOT_BEFORE_NUMBER = set(_CN_DIGIT + "第每这那某各一")
 _PLUS = re.compile(r"(\d{1,2})\s?[+＋]\s?(\d{1,3}|[NnXx])(?![\d.%])")
 _PLUS_SIGN = re.compile(r"[+＋]")
 _NAME_PUNCT = set("。，；：！？,.;:!?（）()《》 ")
+_NUMERAL_IN_TERM = set("一二三四五六七八九十两双")
+
+
+def _named(masked: str, m, counts: dict) -> bool:
+    """Whether a number + classifier + term match is used as a name, not a count:
+    quoted (“三件大事”), recurring in the document, followed by a colon or a bracket that
+    spells it out (三件大事：…), or built of two counts (两不愁三保障, 三个一批)."""
+    s, e = m.start(), m.end()
+    if s and masked[s - 1] in "“‘「\"" and e < len(masked) and masked[e] in "”’」\"":
+        return True
+    if e < len(masked) and masked[e] in "：:（(":
+        return True
+    if any(c in _NUMERAL_IN_TERM for c in m.group(3)):
+        return True
+    phrase = m.group()
+    if phrase not in counts:
+        counts[phrase] = masked.count(phrase)
+    return counts[phrase] >= 2
 
 
 def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tifa | None = None,
@@ -404,8 +428,11 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
       name inside the marks.
     * ``candidate`` (rule ``number``): a Chinese numeral (二 … 十, 两, 双) with a
       classifier (个 项 大 条 件 不 …) and a 1–4 character term ending at punctuation
-      or a particle (三件大事, 两不愁). Terms in the lexicon's ``candidate_stop`` are
-      skipped (三项工作 is a count, not a formula).
+      or a particle (三件大事, 两不愁), used as a name: quoted, recurring in the
+      document, followed by a colon or bracket that spells it out, or built of two
+      counts (两不愁三保障). Terms in the lexicon's ``candidate_stop`` and terms that
+      start with one of its ``count_nouns`` (县区, 乡镇, 同志 …) are skipped: 三项工作
+      and 三个县区 are counts, not formulas.
     * ``candidate`` (rule ``plus``): ``1+N`` patterns (1+10, 1+X).
 
     A candidate that overlaps a listed hit or an earlier candidate is dropped, so each
@@ -431,10 +458,16 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
                 continue
             kind = "numbered" if name[0] in _CN_DIGIT or name[0].isdigit() else "phrase"
             found.append((m.start(1), m.end(1), name, "quoted", kind))
+        seen: dict = {}
         for m in _NUMBERED.finditer(masked):
             if m.start() and masked[m.start() - 1] in _NOT_BEFORE_NUMBER:
                 continue
-            if m.group(3) in lexicon.candidate_stop or m.group(2) + m.group(3) in lexicon.candidate_stop:
+            if m.group(3) in lexicon.candidate_stop or m.group(2) + m.group(3) in lexicon.candidate_stop \
+                    or m.group(3).startswith(lexicon.count_nouns or ("\0",)):
+                continue  # a count of things (三个县区, 十位同志), not a name
+            if m.group(2) == "大" and len(m.group(1)) == 2:
+                continue  # 十九大精神, 二十大以来: a Party congress, not a formula
+            if not _named(masked, m, seen):
                 continue
             found.append((m.start(), m.end(), m.group(), "number", "numbered"))
         for plus in _PLUS_SIGN.finditer(masked):
@@ -619,6 +652,12 @@ def _number(s: str) -> tuple[float | None, str]:
                 return v, mag
     if re.fullmatch(r"\d+(?:\.\d+)?", s):
         return float(s), ""
+    if "点" in s:  # 五点五 → 5.5, 八十四点七 → 84.7: the digits after 点 are read one by one
+        whole, _, frac = s.partition("点")
+        w = cn_value(whole) if whole else None
+        if w is None or not frac or any(c not in _CN_VALUES for c in frac):
+            return None, ""
+        return float(f"{int(w)}.{''.join(str(_CN_VALUES[c]) for c in frac)}"), ""
     v = cn_value(s)
     if v is None:
         return None, ""
@@ -632,10 +671,15 @@ def _number(s: str) -> tuple[float | None, str]:
 @lru_cache(maxsize=8)
 def _target_regex(rules: TargetRules):
     alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
-    num = rf"(?:\d+(?:\.\d+)?(?:万亿|亿|万)?|[{_CN_NUM}]+)"
+    num = rf"(?:\d+(?:\.\d+)?(?:万亿|亿|万)?|[{_CN_NUM}]+(?:点[零〇一二三四五六七八九]+(?:万亿|亿|万)?)?)"
+    # A unit, or a compound unit with a slash: 微克/立方米, 元/吨.
     units = alt(rules.units)
+    if rules.per:
+        units = rf"(?:{units})(?:[/／](?:{alt(rules.per)}))?"
+    # 百分之 (百分之八十五, 百分之五点五, 百分之百) is a percent written in words.
     quantity = re.compile(
-        rf"(?P<low>{num})(?P<u1>%|{units})?(?:\s*[-－—–~～至到]\s*(?P<high>{num}))?(?P<unit>{units})?")
+        rf"(?P<pct>百分之)?(?P<low>{num})(?P<u1>%|{units})?"
+        rf"(?:\s*[-－—–~～至到]\s*(?:百分之)?(?P<high>{num}))?(?P<unit>{units})?")
     after = [m for m in rules.modifiers if m[2] == "after"]
     before = [m for m in rules.modifiers if m[2] == "before"]
     return {
@@ -653,13 +697,42 @@ def _target_regex(rules: TargetRules):
         "bounds": {m[0]: m[1] for m in rules.modifiers},
         "trim": re.compile(rf"^(?:{alt(rules.trim)})+|(?:{alt(rules.trim)})+$") if rules.trim else None,
         "rise": tuple(rules.rise), "fall": tuple(rules.fall),
-        "candidate": re.compile(r"\d+"),
+        "candidate": re.compile(r"\d+|百分之"),
+        # 每立方米 before a number: the unit is per cubic metre (每立方米三十一微克).
+        "per_before": re.compile(rf"每({alt(rules.per)})$") if rules.per else None,
+        # A count of tasks (五个方面工作, 三项任务) is not a target.
+        "tasks": _task_regex(rules),
+        # A number that opens a listed formula (四个全面, 三个一批) is a name, not a value.
+        "formulas": _formula_starts(),
         "modifier": re.compile(alt([m[0] for m in rules.modifiers])),
         "unit_set": frozenset(rules.units),
     }
 
 
 _CLAUSE = re.compile(r"[，；：、,;:]")
+
+
+def _formula_starts() -> dict:
+    """The numbered forms of ``tifa.yaml``, by first character."""
+    out: dict = {}
+    for form, canon in load_tifa().surface.items():
+        if load_tifa().info[canon][0] == "numbered":
+            out.setdefault(form[0], []).append(form)
+    return {c: tuple(forms) for c, forms in out.items()}
+
+
+def _task_regex(rules: TargetRules):
+    """A count unit followed by a noun that counts tasks, aspects or items of a speech:
+    the units and nouns of ``structure.yaml`` (count_units, count_nouns) and the
+    ``task_nouns`` of ``targets.yaml``."""
+    structure = lexicons.load_structure_rules()
+    nouns = [*structure["count_nouns"], *rules.task_nouns]
+    if not nouns:
+        return None
+    alt = lambda words: "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))  # noqa: E731
+    # The noun ends the phrase (五个方面工作。 三项任务， 五个方面的工作): 10个重点项目 is a count
+    # of projects, which can be a target.
+    return frozenset(structure["count_units"]), re.compile(rf"(?:的?(?:{alt(nouns)}))+(?![\u4e00-\u9fff])")
 
 
 def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules | None = None,
@@ -810,13 +883,25 @@ def _quantities(sent: str, offset: int, rx, mask_at: dict) -> list[dict]:
             if high is None:
                 continue
             mag = mag or mag_h
+        if any(len(f) > m.end() - m.start() and sent.startswith(f, m.start())
+               for f in rx["formulas"].get(sent[m.start()], ())):
+            continue  # “四个全面”: the number is part of a formula's name (but 三公里 is not 三公)
+        if m.group("pct"):
+            unit = "%"
+        elif rx["tasks"] and unit in rx["tasks"][0] and rx["tasks"][1].match(sent, m.end()):
+            continue  # 五个方面工作, 三项任务: a count of tasks, not a target
         if not low_s[0].isdigit() and not (mag or unit):
             continue  # 一些, 十四五: a Chinese numeral is a quantity only with a unit
         if low_s[0].isdigit() and not (mag or unit or high_s):
             # A bare number (a year, an ordinal) is a quantity only with a modifier after it.
             if not (rx["after"] and rx["after"].match(sent, m.end())):
                 continue
-        spans.append((m.start(), m.end(), low, high, mag + unit, bool(high_s), ""))
+        start = m.start()
+        if rx["per_before"] and not mag and unit and "/" not in unit:
+            per = rx["per_before"].search(sent, 0, m.start())
+            if per:  # 每立方米三十一微克 → 31 微克/立方米; the 每… is not part of the indicator
+                unit, start = f"{unit}/{per.group(1)}", per.start()
+        spans.append((start, m.end(), low, high, mag + unit, bool(high_s), ""))
     for ms, (me, mtext, unit) in mask_at.items():
         if offset <= ms < offset + len(sent):
             spans.append((ms - offset, me - offset, None, None, unit, False, mtext))
@@ -824,7 +909,13 @@ def _quantities(sent: str, offset: int, rx, mask_at: dict) -> list[dict]:
     out = []
     clause_start = last_end = 0
     for start, end, low, high, unit, is_range, mask in spans:
-        cut = [c.end() for c in _CLAUSE.finditer(sent, last_end, start)]
+        # 、 ends a clause only after a quantity of the same clause (3%左右、城镇…); in a
+        # clause without one (国控、省控断面水质优良比例) it joins nouns into one indicator.
+        cut, hard = [], False
+        for c in _CLAUSE.finditer(sent, last_end, start):
+            if c.group() != "、" or (last_end and not hard):
+                cut.append(c.end())
+                hard = hard or c.group() != "、"
         if cut:
             clause_start = cut[-1]
         head = sent[max(clause_start, last_end):start]

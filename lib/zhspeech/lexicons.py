@@ -473,6 +473,7 @@ def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dic
         "part_marker": re.compile(r"(?P<label>第(?P<n>[一二三四五六七八九十]{1,3}|\d{1,2})"
                                   rf"(?:{alt(part_units)}))[，,、：:。]?") if part_units else None,
         "count_nouns": tuple(_optional_list(p, data, "count_nouns")),
+        "count_units": tuple(_word_list(p, data, "count_units")),
         "note_marks": tuple(_optional_list(p, data, "note_marks")),
         # Words of closing-type content (希望, 让我们, …): they let a form of address in
         # the middle of a text without paragraph breaks start its closing.
