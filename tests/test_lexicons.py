@@ -137,3 +137,16 @@ def test_structure_yaml_naming_a_missing_formula_file(tmp_path):
     with pytest.raises(LexiconError) as info:
         lexicons.load_structure_rules(tmp_path / "structure.yaml")
     assert "'numbered_formulas': no such file 'numbered_formulas.txt'" in str(info.value)
+
+
+@pytest.mark.parametrize("loader,content,line,cause", [
+    (lexicons.load_single_chars, "稳\n保稳\n", 2, "expected one Chinese character per line, got '保稳'"),
+    (lexicons.load_single_chars, "稳\n\n稳\n", 3, "duplicate '稳' (first on line 1)"),
+    (lexicons.load_measure_words, "个\nkg\n", 2, "expected one word of Chinese characters per line, got 'kg'"),
+])
+def test_word_lists_name_the_bad_line(tmp_path, loader, content, line, cause):
+    path = tmp_path / "list.txt"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(LexiconError) as info:
+        loader(path)
+    assert f"list.txt:{line}: " in str(info.value) and cause in str(info.value)

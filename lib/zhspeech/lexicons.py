@@ -203,33 +203,20 @@ def load_stopwords(path=None) -> frozenset:
 
 
 @lru_cache(maxsize=16)
-def _load_single_chars(path: str, mtime: float) -> frozenset:
+def _load_words(path: str, mtime: float, single: bool = False) -> frozenset:
+    """Words of Chinese characters, one per line (``single``: one character each)."""
     p = Path(path)
     seen: dict[str, int] = {}
     for n, line in enumerate(read_text(p).split("\n"), start=1):
         body = line.split("#", 1)[0].strip()
         if not body:
             continue
-        if len(body) != 1 or not _HAN.match(body):
+        if single and (len(body) != 1 or not _HAN.match(body)):
             raise LexiconError(f"{p}:{n}", f"expected one Chinese character per line, got {body[:20]!r}")
-        if body in seen:
-            raise LexiconError(f"{p}:{n}", f"duplicate character {body!r} (first on line {seen[body]})")
-        seen[body] = n
-    return frozenset(seen)
-
-
-@lru_cache(maxsize=16)
-def _load_words(path: str, mtime: float) -> frozenset:
-    p = Path(path)
-    seen: dict[str, int] = {}
-    for n, line in enumerate(read_text(p).split("\n"), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
-            continue
         if not _HAN.match(body):
             raise LexiconError(f"{p}:{n}", f"expected one word of Chinese characters per line, got {body[:20]!r}")
         if body in seen:
-            raise LexiconError(f"{p}:{n}", f"duplicate word {body!r} (first on line {seen[body]})")
+            raise LexiconError(f"{p}:{n}", f"duplicate {body!r} (first on line {seen[body]})")
         seen[body] = n
     return frozenset(seen)
 
@@ -245,7 +232,7 @@ def load_single_chars(path=None) -> frozenset:
     """Single characters kept in ranked tables (``single_char_terms.txt``): one Chinese
     character per line, # comments."""
     p = _path(path, "single_char_terms.txt")
-    return _load_single_chars(str(p.resolve()), p.stat().st_mtime)
+    return _load_words(str(p.resolve()), p.stat().st_mtime, single=True)
 
 
 @dataclass(frozen=True)

@@ -268,22 +268,13 @@ def _pdf_fonts() -> dict:
     return rc
 
 
-def _svg_with_font(svg: str, font_path) -> str:
-    """Embed a subset of the Chinese font (the characters of the SVG's text) as an
-    @font-face rule named like the family the text asks for, so that the text renders
-    in the same font everywhere and stays text (searchable, selectable)."""
-    import base64
-    import html as _html
-    import re
+def font_subset(font_path, chars) -> bytes:
+    """The font file at ``font_path`` cut down to the glyphs of ``chars`` (fontTools
+    subset, names and layout features kept), as bytes to embed in a page or figure."""
+    import io
 
     from fontTools import subset
-    from matplotlib import font_manager
 
-    if font_path is None:
-        return svg
-    chars = {c for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S) for c in _html.unescape(t)}
-    if not chars:
-        return svg
     options = subset.Options()
     options.name_IDs = ["*"]
     options.notdef_outline = True
@@ -292,11 +283,28 @@ def _svg_with_font(svg: str, font_path) -> str:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=[ord(c) for c in chars])
     subsetter.subset(font)
-    import io
-
     buf = io.BytesIO()
     font.save(buf)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    font.close()
+    return buf.getvalue()
+
+
+def _svg_with_font(svg: str, font_path) -> str:
+    """Embed a subset of the Chinese font (the characters of the SVG's text) as an
+    @font-face rule named like the family the text asks for, so that the text renders
+    in the same font everywhere and stays text (searchable, selectable)."""
+    import base64
+    import html as _html
+    import re
+
+    from matplotlib import font_manager
+
+    if font_path is None:
+        return svg
+    chars = {c for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S) for c in _html.unescape(t)}
+    if not chars:
+        return svg
+    data = base64.b64encode(font_subset(font_path, chars)).decode("ascii")
     family = font_manager.FontProperties(fname=str(font_path)).get_name()
     rule = (f"@font-face {{ font-family: '{family}'; "
             f"src: url(data:font/otf;base64,{data}) format('opentype'); }}\n")

@@ -19,7 +19,6 @@ import base64
 import fnmatch
 import html
 import json
-import io
 import keyword
 import re
 import threading
@@ -74,26 +73,13 @@ def notebook_title(nb) -> str:
 def font_face_css(text: str, font_path=None) -> str:
     """An ``@font-face`` rule embedding the glyphs of ``text`` from the Chinese font
     (a subset made with fontTools), plus rules that put it first in every family."""
-    from fontTools import subset
-
-    from .plot import find_chinese_font
+    from .plot import find_chinese_font, font_subset
 
     font_path = font_path or find_chinese_font()
     if font_path is None:
         return ""
     chars = {c for c in text if ord(c) > 0x2000} | set("0123456789")
-    options = subset.Options()
-    options.name_IDs = ["*"]
-    options.notdef_outline = True
-    options.layout_features = ["*"]
-    font = subset.load_font(str(font_path), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in chars])
-    subsetter.subset(font)
-    buf = io.BytesIO()
-    font.save(buf)
-    font.close()
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = base64.b64encode(font_subset(font_path, chars)).decode("ascii")
     fam = f"'{FONT_FAMILY}'"
     return (
         "<style id=\"zhspeech-font\">\n"
