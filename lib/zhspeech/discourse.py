@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import lexicons, paths
+from . import lexicons
 from .clean import blank_spans, text_and_masks
 from .errors import LexiconError
 
@@ -162,9 +162,7 @@ def load_tifa(path=None) -> Tifa:
     Raises :class:`~zhspeech.errors.LexiconError` naming file and line for an entry
     without a canonical form or gloss, an unknown kind, quotation marks in a form, or a
     form listed twice."""
-    p = Path(path) if path is not None else paths.lexicon("tifa.yaml")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
+    p = lexicons.lexicon_file(path, "tifa.yaml")
     return _load_tifa(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -240,9 +238,7 @@ def load_directives(path=None) -> Directives:
     Raises :class:`~zhspeech.errors.LexiconError` naming file and line for an entry
     without a canonical form, a level outside prohibitive/strong/standard/soft, a form
     listed twice, or a negation of a marker the file does not have."""
-    p = Path(path) if path is not None else paths.lexicon("directives.yaml")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
+    p = lexicons.lexicon_file(path, "directives.yaml")
     return _load_directives(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -293,9 +289,7 @@ def _load_target_rules(path: str, mtime: float) -> TargetRules:
 
 def load_target_rules(path=None) -> TargetRules:
     """Load and validate the target-writing rules (``data/lexicons/targets.yaml``)."""
-    p = Path(path) if path is not None else paths.lexicon("targets.yaml")
-    if not p.is_file():
-        raise LexiconError(p, "no such file")
+    p = lexicons.lexicon_file(path, "targets.yaml")
     return _load_target_rules(str(p.resolve()), p.stat().st_mtime)
 
 

@@ -18,7 +18,7 @@ from . import paths
 from .errors import LexiconError
 
 
-def _path(path, default: str) -> Path:
+def lexicon_file(path, default: str) -> Path:
     """The file to load: ``path``, or the bundled ``default``; it must exist."""
     p = Path(path) if path is not None else paths.lexicon(default)
     if not p.is_file():
@@ -50,6 +50,15 @@ def read_text(path: Path) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise LexiconError(f"{path}:{line}", f"not UTF-8 text (byte offset {exc.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _lines(p: Path):
+    """``(line number, content)`` of each line of a one-entry-a-line file that has
+    something left once its ``#`` comment is cut off."""
+    for n, line in enumerate(read_text(p).split("\n"), start=1):
+        body = line.split("#", 1)[0].strip()
+        if body:
+            yield n, body
 
 
 def file_hash(path) -> str:
@@ -121,10 +130,7 @@ def _load_userdict(path: str, mtime: float) -> UserDict:
     p = Path(path)
     seen = {}
     entries = []
-    for n, line in enumerate(read_text(p).split("\n"), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
-            continue
+    for n, body in _lines(p):
         fields = body.split()
         word = fields[0]
         if not _HAN.match(word):
@@ -178,7 +184,7 @@ def overlapping_terms(words) -> list[tuple[str, str, str, str]]:
 
 def load_userdict(path=None) -> UserDict:
     """The domain user dictionary: one ``word [freq] [tag]`` per line, # comments."""
-    p = _path(path, "userdict.txt")
+    p = lexicon_file(path, "userdict.txt")
     return _load_userdict(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -198,7 +204,7 @@ def _load_wordlist(path: str, mtime: float) -> frozenset:
 
 def load_stopwords(path=None) -> frozenset:
     """Stopwords: one per line; lines starting with # are comments."""
-    p = _path(path, "stopwords.txt")
+    p = lexicon_file(path, "stopwords.txt")
     return _load_wordlist(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -207,10 +213,7 @@ def _load_words(path: str, mtime: float, single: bool = False) -> frozenset:
     """Words of Chinese characters, one per line (``single``: one character each)."""
     p = Path(path)
     seen: dict[str, int] = {}
-    for n, line in enumerate(read_text(p).split("\n"), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
-            continue
+    for n, body in _lines(p):
         if single and (len(body) != 1 or not _HAN.match(body)):
             raise LexiconError(f"{p}:{n}", f"expected one Chinese character per line, got {body[:20]!r}")
         if not _HAN.match(body):
@@ -224,14 +227,14 @@ def _load_words(path: str, mtime: float, single: bool = False) -> frozenset:
 def load_measure_words(path=None) -> frozenset:
     """Measure words (``measure_words.txt``): a numeral followed by one of them is a count
     (一项, 五年, 万亿元), of kind ``number`` in the tokens table. One word per line."""
-    p = _path(path, "measure_words.txt")
+    p = lexicon_file(path, "measure_words.txt")
     return _load_words(str(p.resolve()), p.stat().st_mtime)
 
 
 def load_single_chars(path=None) -> frozenset:
     """Single characters kept in ranked tables (``single_char_terms.txt``): one Chinese
     character per line, # comments."""
-    p = _path(path, "single_char_terms.txt")
+    p = lexicon_file(path, "single_char_terms.txt")
     return _load_words(str(p.resolve()), p.stat().st_mtime, single=True)
 
 
@@ -312,7 +315,7 @@ def _load_corrections(path: str, mtime: float) -> tuple:
 
 def load_corrections(path=None) -> tuple:
     """Typo/OCR corrections: TSV with columns wrong, right, context, note."""
-    p = _path(path, "corrections.tsv")
+    p = lexicon_file(path, "corrections.tsv")
     return _load_corrections(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -354,7 +357,7 @@ def _load_boilerplate(path: str, mtime: float) -> dict:
 def load_boilerplate(path=None) -> dict:
     """Boilerplate rules (YAML): named line patterns, the head window and the settings
     for lines repeated across documents."""
-    p = _path(path, "boilerplate.yaml")
+    p = lexicon_file(path, "boilerplate.yaml")
     return _load_boilerplate(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -382,7 +385,7 @@ def load_redactions(path=None) -> tuple:
     """Redaction placeholder patterns: (kind, regex) pairs, tried in file order. An
     optional ``marks`` regex (a character every placeholder contains) speeds up the
     scan; it comes first as ``("__marks__", regex)``."""
-    p = _path(path, "redactions.yaml")
+    p = lexicon_file(path, "redactions.yaml")
     return _load_redactions(str(p.resolve()), p.stat().st_mtime)
 
 
@@ -403,10 +406,7 @@ def _load_formulas(p: Path) -> tuple:
     """Numbered formulas (两个维护, 三个一批, …): one per line, # comments; each must
     contain a numeral, or it is not a numbered formula."""
     words, seen = [], {}
-    for n, line in enumerate(read_text(p).split("\n"), start=1):
-        body = line.split("#", 1)[0].strip()
-        if not body:
-            continue
+    for n, body in _lines(p):
         if any(c.isspace() for c in body):
             raise LexiconError(f"{p}:{n}", f"one formula per line expected, got {body!r}")
         if not _NUMERAL.search(body):
@@ -472,7 +472,7 @@ def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dic
 def load_structure_rules(path=None) -> dict:
     """Words the structure parser reads as structure (``structure.yaml``), compiled,
     with the numbered formulas of the file it names (``numbered_formulas.txt``)."""
-    p = _path(path, "structure.yaml")
+    p = lexicon_file(path, "structure.yaml")
     formulas = p.parent / "numbered_formulas.txt"
     return _load_structure(str(p.resolve()), p.stat().st_mtime,
                            formulas.stat().st_mtime if formulas.is_file() else 0.0)
