@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
 
-from . import lexicons
+from . import lexicons, prefilter
 
 EDIT_COLUMNS = ["doc_id", "step", "start", "end", "before", "after", "rule", "pass", "at"]
 MASK_COLUMNS = ["doc_id", "start", "end", "text", "kind", "raw_start", "raw_end"]
@@ -28,9 +27,12 @@ _FULLWIDTH = "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬ
              "ａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ％＋－＝＠＃＄＆＊／＜＞＾＿｜～．"
 _FW_TABLE = {ord(c): ord(c) - 0xFEE0 for c in _FULLWIDTH}
 _FW_RUN = re.compile(f"[{re.escape(_FULLWIDTH)}]+")
+_FW_CHARS = prefilter.char_table(_FULLWIDTH)
 
 _NEWLINES = re.compile(r"(?P<newline>\r\n|\r|\f|\v|\u2028|\u2029)|(?P<zero_width>[\u200b\u200c\u200d\u2060\ufeff]+)")
+_NEWLINES_AT = prefilter.Finder(_NEWLINES, 1)
 _WS_CHARS = " \t\u3000\u00a0"
+_WS_TABLE = prefilter.char_table(_WS_CHARS)
 _ODD_WS = re.compile("[ \t\u3000\u00a0]{2,}|[\t\u3000\u00a0]")
 
 
@@ -61,22 +63,23 @@ def remove_boilerplate(text: str, *, rules: dict | None = None, extra_lines: fro
     """
     rules = rules or lexicons.load_boilerplate()
     lines = text.split("\n")
-    starts, pos = [], 0
-    for line in lines:
-        starts.append(pos)
-        pos += len(line) + 1
     hits: dict[int, tuple] = {}
     head = rules["head_window"]
-    for i, line in enumerate(lines):
+    candidates = _boilerplate_candidates(text, rules, head)
+    for i in (range(len(lines)) if extra_lines or candidates is None else sorted(candidates)):
+        line = lines[i]
         stripped = line.strip()
         if not stripped:
             continue
         if stripped in extra_lines:
             hits[i] = ("line", "repeated_line")
             continue
-        for rule in rules["rules"]:
+        may = candidates.get(i, ()) if candidates is not None else None
+        for k, rule in enumerate(rules["rules"]):
             if rule["where"] == "head" and i >= head:
                 continue
+            if may is not None and k not in may:
+                continue  # none of the rule's prefixes is in the line: it cannot match
             m = rule["regex"].search(line)
             if m:
                 if len(stripped) <= rule["max_chars"]:
@@ -93,6 +96,12 @@ def remove_boilerplate(text: str, *, rules: dict | None = None, extra_lines: fro
                 if i not in hits and 0 < len(line) <= 40 and line[-1] not in "。！？!?":
                     hits[i] = ("line", "head_block")
     edits = []
+    if not hits:
+        return text, edits
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
     for i in sorted(hits):
         h = hits[i]
         s = starts[i]
@@ -102,6 +111,34 @@ def remove_boilerplate(text: str, *, rules: dict | None = None, extra_lines: fro
         else:
             edits.append((s + h[2], s + h[3], text[s + h[2]:s + h[3]], "", h[1]))
     return apply_edits(text, edits), edits
+
+
+def _boilerplate_candidates(text: str, rules: dict, head: int) -> dict[int, set] | None:
+    """For each line a boilerplate rule may match, the indices of those rules: the
+    rules one of whose prefixes (:mod:`zhspeech.prefilter`) the line holds. None when
+    some rule's prefixes are unknown (every line is then tried with every rule)."""
+    owners: dict[str, list[int]] = {}
+    for k, rule in enumerate(rules["rules"]):
+        found = prefilter.prefixes(rule["regex"])
+        if found is None:
+            return None
+        for p in found:
+            owners.setdefault(p, []).append(k)
+    out: dict[int, set] = {}
+    hits = prefilter.occurrences(text, owners)
+    if not hits:
+        return out
+    import numpy as np
+
+    breaks = prefilter.char_positions(text, _NEWLINE_TABLE)
+    lines = np.searchsorted(breaks, np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits)),
+                            side="left").tolist()
+    for i, (_, s) in zip(lines, hits):
+        out.setdefault(i, set()).update(owners[s])
+    return out
+
+
+_NEWLINE_TABLE = prefilter.char_table("\n")
 
 
 def find_repeated_lines(texts, *, rules: dict | None = None) -> frozenset:
@@ -138,7 +175,7 @@ def repeated_across(candidates, *, rules: dict | None = None) -> frozenset:
 def normalize_newlines(text: str):
     """CR/LF variants and form feeds become LF; zero-width characters are removed."""
     edits = []
-    for m in _NEWLINES.finditer(text):
+    for m in _NEWLINES_AT.finditer(text):
         rule = m.lastgroup
         edits.append((m.start(), m.end(), m.group(), "\n" if rule == "newline" else "", rule))
     return apply_edits(text, edits), edits
@@ -146,8 +183,11 @@ def normalize_newlines(text: str):
 
 def normalize_width(text: str):
     """Full-width ASCII letters, digits and symbols become half-width (％ → %)."""
+    at = prefilter.char_positions(text, _FW_CHARS)
+    if not len(at):
+        return text, []
     edits = [(m.start(), m.end(), m.group(), m.group().translate(_FW_TABLE), "fullwidth")
-             for m in _FW_RUN.finditer(text)]
+             for m in _FW_RUN.finditer(text, int(at[0]))]
     return apply_edits(text, edits), edits
 
 
@@ -159,11 +199,18 @@ def normalize_layout(text: str):
     last = len(lines) - 1
     pos = 0
     leading = True
+    spaced = _lines_with(text, _WS_TABLE)
     for i, line in enumerate(lines):
         start, end = pos, pos + len(line)
         pos = end + 1
         if i == last and not line and i > 0:
             break  # the text already ends with a newline
+        if line and i not in spaced:
+            # No space of any kind in the line: nothing to strip or collapse.
+            leading = False
+            if i == last:
+                edits.append((len(text), len(text), "", "\n", "final_newline"))
+            continue
         body = line.strip(_WS_CHARS)
         if not body:
             if leading:
@@ -186,6 +233,17 @@ def normalize_layout(text: str):
         if i == last:
             edits.append((len(text), len(text), "", "\n", "final_newline"))
     return apply_edits(text, _merge(edits)), _merge(edits)
+
+
+def _lines_with(text: str, table) -> set:
+    """Indices of the lines of ``text`` that hold a character marked in ``table``."""
+    import numpy as np
+
+    at = prefilter.char_positions(text, table)
+    if not len(at):
+        return set()
+    breaks = prefilter.char_positions(text, _NEWLINE_TABLE)
+    return set(np.searchsorted(breaks, at, side="left").tolist())
 
 
 def _merge(edits: list) -> list:
@@ -353,7 +411,7 @@ def _corrections_regex(rows: tuple):
     # Plain literals let the regex engine skip ahead fast; the guarded rule is then
     # tried only where a wrong form actually occurs.
     firsts = sorted({re.escape(row.wrong) for row in rows}, key=len, reverse=True)
-    return re.compile("|".join(firsts)), full
+    return prefilter.Finder(re.compile("|".join(firsts))), full
 
 
 def _scan(candidates, full, text: str):
@@ -389,7 +447,7 @@ def correct_typos(text: str, *, rows: tuple | None = None):
 def _mask_regex(patterns: tuple):
     marks = next((p for k, p in patterns if k == "__marks__"), None)
     full = re.compile("|".join(f"(?P<m{i}>{p})" for i, (k, p) in enumerate(patterns) if k != "__marks__"))
-    return (re.compile(marks) if marks else None), full
+    return (prefilter.Finder(re.compile(marks), 1) if marks else None), full
 
 
 def find_masks(text: str, *, patterns: tuple | None = None) -> list[tuple]:
@@ -445,15 +503,46 @@ class _BackMap:
         return in_end + (x - out_end)
 
 
-@dataclass
 class Cleaned:
-    """A cleaned text with its edit log and redaction masks."""
+    """A cleaned text with its edit log and redaction masks.
 
-    text: str
-    edits: pd.DataFrame
-    masks: pd.DataFrame
-    doc_id: str = ""
-    raw: str = field(default="", repr=False)
+    The ``edits`` and ``masks`` tables are built from the logged rows when first read:
+    a pipeline that needs only the text and the mask spans (the corpus store) never
+    pays for them.
+    """
+
+    def __init__(self, text: str, edits: pd.DataFrame | None = None, masks: pd.DataFrame | None = None,
+                 doc_id: str = "", raw: str = "", *, edit_rows: list | None = None,
+                 mask_rows: list | None = None):
+        self.text = text
+        self.doc_id = doc_id
+        self.raw = raw
+        self._edits, self._edit_rows = edits, edit_rows or []
+        self._masks, self._mask_rows = masks, mask_rows or []
+        self._maps: list = []
+
+    @property
+    def edits(self) -> pd.DataFrame:
+        if self._edits is None:
+            self._edits = pd.DataFrame(self._edit_rows, columns=EDIT_COLUMNS)
+        return self._edits
+
+    @edits.setter
+    def edits(self, table: pd.DataFrame):
+        self._edits = table
+
+    @property
+    def masks(self) -> pd.DataFrame:
+        if self._masks is None:
+            self._masks = pd.DataFrame(self._mask_rows, columns=MASK_COLUMNS)
+        return self._masks
+
+    @masks.setter
+    def masks(self, table: pd.DataFrame):
+        self._masks = table
+
+    def __repr__(self) -> str:
+        return f"Cleaned(text={self.text!r}, edits={self.edits!r}, masks={self.masks!r}, doc_id={self.doc_id!r})"
 
     def restore(self) -> str:
         return restore(self.text, self.edits)
@@ -464,10 +553,10 @@ class Cleaned:
             offset = back(offset)
         return offset
 
-    _maps: list = field(default_factory=list, repr=False)
-
     @property
     def mask_spans(self) -> list[tuple[int, int]]:
+        if self._masks is None:
+            return [(row[1], row[2]) for row in self._mask_rows]
         return list(zip(self.masks["start"], self.masks["end"]))
 
     @property
@@ -573,8 +662,7 @@ def clean_text(raw: str, *, doc_id: str = "", steps=STEPS, boilerplate: dict | N
         for m in reversed(maps):
             rs, re_ = m(rs), m(re_)
         masks.append((doc_id, s, e, t, kind, rs, re_))
-    cleaned = Cleaned(text=text, edits=pd.DataFrame(rows, columns=EDIT_COLUMNS),
-                      masks=pd.DataFrame(masks, columns=MASK_COLUMNS), doc_id=doc_id, raw=raw)
+    cleaned = Cleaned(text=text, edit_rows=rows, mask_rows=masks, doc_id=doc_id, raw=raw)
     cleaned._maps = maps
     return cleaned
 
