@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import prefilter
+
 SECTION_COLUMNS = ["doc_id", "section_id", "parent_id", "level", "kind", "label", "ordinal", "heading",
                    "start", "end", "chars", "hanzi", "sentences", "declared_items", "items",
                    "share", "position", "top_id", "is_leaf", "warnings"]
@@ -115,6 +117,49 @@ class _Marker:
     family: str
 
 
+_CN_TABLE = prefilter.char_table(_CN)
+_SEPARATORS = prefilter.char_table(".．、")
+
+
+def _family_starts(text: str, family: str) -> list[int]:
+    """Sorted offsets where a marker of ``family`` may start, a superset of where its
+    pattern matches (in the whole text or any span of it): each pattern is tried only
+    there. Read from the text with ``str.find`` and numpy, not by running the pattern at
+    every character."""
+    if family in ("shi", "yao"):
+        # [一…十]{1,3}是: one to three numerals right before 是/要.
+        c = prefilter.codes(text)
+        q = np.flatnonzero(c == ord("是" if family == "shi" else "要"))
+        found, run = [], np.ones(len(q), dtype=bool)
+        for back in (1, 2, 3):
+            p = q - back
+            run &= p >= 0
+            run[run] = _CN_TABLE.take(c[p[run]])
+            found.append(p[run])
+        return sorted(set(np.concatenate(found).tolist()))
+    if family == "point":
+        # \d{1,2}[.．、]: one or two decimal digits (str.isdecimal is what \d matches)
+        # right before the separator.
+        out = set()
+        seps = prefilter.char_positions(text, _SEPARATORS)
+        seps = seps[seps > 0]
+        if not len(seps):
+            return []
+        before = prefilter.codes(text)[seps - 1]
+        # No decimal digit lies in U+3000–U+9FFF (CJK): those are skipped unread.
+        maybe = seps[(before >= 0x30) & ((before < 0x3000) | (before > 0x9FFF))]
+        for q in maybe.tolist():
+            if text[q - 1].isdecimal():
+                out.add(q - 1)
+                if q >= 2 and text[q - 2].isdecimal():
+                    out.add(q - 2)
+        return sorted(out)
+    found = prefilter.prefixes(_FAMILIES[family], 2) or prefilter.prefixes(_FAMILIES[family], 1)
+    if found is None:  # pragma: no cover - every other family starts with a literal
+        return list(range(len(text)))
+    return prefilter.positions(text, found)
+
+
 class _Text:
     """A cleaned text seen as paragraphs and sentences: the positions the detectors ask about."""
 
@@ -133,9 +178,15 @@ class _Text:
         # Paragraphs that open with a form of address (同志们！ / 各位代表：…): they
         # close an open subpart or item and return to the level of the part.
         # In a text whose line breaks were lost, 同志们！ at a sentence start does the same.
+        closing, salutation = rules["closing_start"], rules["salutation_line"]
+        # Only paragraphs that open with a prefix of either pattern (or with a space,
+        # which the strip removes) can match: the others are not tried.
+        opens = prefilter.prefixes(closing), prefilter.prefixes(salutation)
+        opens = None if None in opens else tuple(opens[0] | opens[1])
         address = {ps for ps, pe in self.paras
-                   if rules["closing_start"].match(text, ps) or rules["salutation_line"].fullmatch(text[ps:pe].strip())}
-        address.update(m.start() for m in rules["closing_start"].finditer(text)
+                   if (opens is None or text.startswith(opens, ps) or text[ps].isspace())
+                   and (closing.match(text, ps) or salutation.fullmatch(text[ps:pe].strip()))}
+        address.update(m.start() for m in prefilter.Finder(closing).finditer(text)
                        if m.group()[-1] in "！!" and self.sentence_start(m.start()))
         self.address = sorted(address)
 
@@ -217,6 +268,7 @@ class _Parser(_Text):
         super().__init__(text, rules)
         self.enums: list[dict] = []
         self._line_cache: dict = {}
+        self._starts: dict = {}
         self.announcements = _Announcements(self)
 
     def parse(self) -> list[_Node]:
@@ -341,11 +393,24 @@ class _Parser(_Text):
 
     # -- markers --------------------------------------------------------------------
     def _line_markers(self, s: int, e: int, what: str) -> list[_Marker]:
+        """Part (一、) or subpart (（一）) headings at paragraph starts in [s, e); found
+        once for the whole text, a region takes its slice."""
+        import bisect
+
+        key = "line-" + what
+        if key not in self._line_cache:
+            found = self._all_line_markers(what)
+            self._line_cache[key] = ([m.start for m in found], found)
+        starts, found = self._line_cache[key]
+        return found[bisect.bisect_left(starts, s):bisect.bisect_left(starts, e)]
+
+    def _all_line_markers(self, what: str) -> list[_Marker]:
         regex = _PART if what == "part" else _SUBPART
+        opens = tuple(prefilter.prefixes(regex, 1))
         out = []
-        for ps, _pe in self.paras_in(s, e):
-            if ps < s or ps >= e:
-                continue
+        for ps, _pe in self.paras:
+            if not self.text.startswith(opens, ps):
+                continue  # neither a numeral nor 第 nor a bracket: no heading here
             m = regex.match(self.text, ps)
             if m:
                 num = m.group("n") or m.group("n2")
@@ -364,12 +429,34 @@ class _Parser(_Text):
         if family == "dash":
             return []
         out = []
-        for m in _FAMILIES[family].finditer(self.text, s, e):
+        for m in self._finditer(family, s, e):
             if self.clause_start(m.start(), s):
                 mk = self._marker(m, family)
                 if mk is not None:
                     out.append(mk)
         return out
+
+    def _family_at(self, family: str) -> list[int]:
+        at = self._starts.get(family)
+        if at is None:
+            at = self._starts[family] = _family_starts(self.text, family)
+        return at
+
+    def _finditer(self, family: str, s: int, e: int):
+        """``_FAMILIES[family].finditer(text, s, e)``, with the pattern tried only where a
+        match can start (:func:`_family_starts`, found once for the whole text)."""
+        import bisect
+
+        at = self._family_at(family)
+        regex, text = _FAMILIES[family], self.text
+        k = bisect.bisect_left(at, s)
+        while k < len(at) and at[k] < e:
+            m = regex.match(text, at[k], e)
+            if m is None:
+                k += 1
+                continue
+            yield m
+            k = bisect.bisect_left(at, m.end(), k + 1)
 
     def _line_candidates(self, family: str, s: int, e: int) -> list[_Marker]:
         """Markers of ``family`` at paragraph starts in [s, e). Each family's markers are
@@ -378,7 +465,9 @@ class _Parser(_Text):
 
         if family not in self._line_cache:
             found = []
-            for ps, _pe in self.paras:
+            # Only paragraphs that start where a marker of the family may start.
+            opening = self._para_start_set
+            for ps in [p for p in self._family_at(family) if p in opening]:
                 m = _FAMILIES[family].match(self.text, ps)
                 mk = m and (_Marker(ps, ps + 2, 0, "——", "dash") if family == "dash" else self._marker(m, family))
                 if mk:
@@ -742,7 +831,9 @@ class _Counter:
         han = (((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
                | ((codes >= 0x20000) & (codes <= 0x2FFFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF)))
         self.han = np.concatenate([[0], np.cumsum(han)])
-        ender = np.isin(codes, np.array([ord(c) for c in _SENT_END], dtype=np.uint32))
+        ender = np.zeros(len(codes), dtype=bool)
+        for c in _SENT_END:  # a few comparisons are faster than np.isin on a short list
+            ender |= codes == ord(c)
         nxt = np.concatenate([ender[1:], [False]])
         run_end = ender & ~nxt
         self.ends = np.concatenate([[0], np.cumsum(run_end)])
@@ -835,9 +926,7 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
         emit(node, "", 1, "", top_counts)
     # Announcements that no enumeration follows.
     _flag_orphan_announcements(text, rows, parser)
-    df = pd.DataFrame(rows, columns=SECTION_COLUMNS)
-    df["ordinal"] = df["ordinal"].astype(float)
-    df["declared_items"] = df["declared_items"].astype(float)
+    df = _sections_frame(rows, doc_id)
     enums = [{"doc_id": doc_id,
               "parent_id": e["parent_id"] if "parent_id" in e else
               (ids.get(id(e["parent"]), "") if e["parent"] is not None else ""),
@@ -846,6 +935,44 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
     if enumerations:
         return df, pd.DataFrame(enums, columns=ENUM_COLUMNS)
     return df
+
+
+# The sections table's column types (strings: pandas' default string type).
+_INT_COLUMNS = ("level", "start", "end", "chars", "hanzi", "sentences", "items")
+_FLOAT_COLUMNS = ("ordinal", "declared_items", "share", "position")
+
+
+def _sections_frame(rows: list[dict], doc_id) -> pd.DataFrame:
+    """The sections table from its rows, built column by column with each column's
+    type given (pandas infers nothing, which is most of the cost on small tables)."""
+    if not rows or not isinstance(doc_id, str):
+        df = pd.DataFrame(rows, columns=SECTION_COLUMNS)
+        df["ordinal"] = df["ordinal"].astype(float)
+        df["declared_items"] = df["declared_items"].astype(float)
+        return df
+    text_type = _string_dtype()
+    columns = {}
+    for c in SECTION_COLUMNS:
+        values = [r[c] for r in rows]
+        if c in _INT_COLUMNS:
+            columns[c] = np.array(values, dtype=np.int64)
+        elif c in _FLOAT_COLUMNS:
+            columns[c] = np.array(values, dtype=np.float64)
+        elif c == "is_leaf":
+            columns[c] = np.array(values, dtype=bool)
+        else:
+            columns[c] = pd.array(values, dtype=text_type)
+    return pd.DataFrame(columns, columns=SECTION_COLUMNS, copy=False)
+
+
+_STRING_DTYPE: list = []
+
+
+def _string_dtype():
+    """The type pandas gives a column of Python strings (``str`` in pandas 3)."""
+    if not _STRING_DTYPE:
+        _STRING_DTYPE.append(pd.Series(["x"]).dtype)
+    return _STRING_DTYPE[0]
 
 
 def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
