@@ -186,8 +186,13 @@ def normalize_width(text: str):
     at = prefilter.char_positions(text, _FW_CHARS)
     if not len(at):
         return text, []
-    edits = [(m.start(), m.end(), m.group(), m.group().translate(_FW_TABLE), "fullwidth")
-             for m in _FW_RUN.finditer(text, int(at[0]))]
+    import numpy as np
+
+    # The matches of _FW_RUN are the runs of consecutive full-width offsets.
+    cut = np.flatnonzero(np.diff(at) != 1)
+    starts = np.concatenate([at[:1], at[cut + 1]]).tolist()
+    ends = np.concatenate([at[cut] + 1, at[-1:] + 1]).tolist()
+    edits = [(a, b, text[a:b], text[a:b].translate(_FW_TABLE), "fullwidth") for a, b in zip(starts, ends)]
     return apply_edits(text, edits), edits
 
 
@@ -277,6 +282,18 @@ SIMPLIFIED_MIN = 10     # 汉字 a paragraph needs to count as simplified
 _HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+def _han_table():
+    import numpy as np
+
+    table = np.zeros(0x110000, dtype=bool)
+    for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)):  # as _HAN_CHAR
+        table[lo:hi + 1] = True
+    return table
+
+
+_HAN_TABLE = _han_table()
+
+
 def _t2s_edits(text: str) -> list:
     """Every change OpenCC t2s would make, as edits on ``text``."""
     try:
@@ -353,13 +370,20 @@ def to_simplified(text: str, *, share: float = TRADITIONAL_SHARE, changed_min: i
     if not edits:
         return text, []
     paragraphs, i = [], 0
+    # 汉字 before each offset (as _HAN_CHAR counts them), to count a paragraph's in O(1).
+    import numpy as np
+
+    before = np.concatenate([[0], np.cumsum(_HAN_TABLE.take(prefilter.codes(text)))])
     for start, end in _paragraph_spans(text):
         j = i
         while j < len(edits) and edits[j][0] < end:
             j += 1
-        han = len(_HAN_CHAR.findall(text, start, end))
-        changed = _changed_han(edits[i:j])
-        distinct = len({c for x in edits[i:j] for c in _HAN_CHAR.findall(x[2])})
+        han = int(before[end] - before[start])
+        if i == j:  # nothing to convert in the paragraph
+            changed = distinct = 0
+        else:
+            changed = _changed_han(edits[i:j])
+            distinct = len({c for x in edits[i:j] for c in _HAN_CHAR.findall(x[2])})
         p_share = changed / han if han else 0.0
         if distinct >= changed_min and p_share >= share:
             verdict = "traditional"
@@ -393,9 +417,9 @@ def to_simplified(text: str, *, share: float = TRADITIONAL_SHARE, changed_min: i
 
 def _paragraph_spans(text: str):
     start = 0
-    for m in re.finditer("\n", text):
-        yield start, m.end()
-        start = m.end()
+    for end in (prefilter.char_positions(text, _NEWLINE_TABLE) + 1).tolist():
+        yield start, end
+        start = end
     if start < len(text):
         yield start, len(text)
 

@@ -154,7 +154,9 @@ def _family_starts(text: str, family: str) -> list[int]:
                 if q >= 2 and text[q - 2].isdecimal():
                     out.add(q - 2)
         return sorted(out)
-    found = prefilter.prefixes(_FAMILIES[family], 2) or prefilter.prefixes(_FAMILIES[family], 1)
+    # The longest prefixes that are at most two strings (str.find), else the two-character ones.
+    options = [prefilter.prefixes(_FAMILIES[family], k) for k in (2, 1)]
+    found = next((p for p in options if p is not None and len(p) <= 2), options[0] or options[1])
     if found is None:  # pragma: no cover - every other family starts with a literal
         return list(range(len(text)))
     return prefilter.positions(text, found)
@@ -823,17 +825,25 @@ class _Announcements:
         return (float(val) if val is not None else np.nan), ann.group().rstrip("：:。”’\""), ann.start()
 
 
+def _han_table():
+    table = np.zeros(0x110000, dtype=bool)
+    for lo, hi in ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2FFFF), (0xF900, 0xFAFF)):
+        table[lo:hi + 1] = True
+    return table
+
+
+_HAN_TABLE = _han_table()
+_SENT_END_TABLE = prefilter.char_table(_SENT_END)
+
+
 class _Counter:
     """Prefix sums for hanzi and sentence ends, so each section is measured in O(1)."""
 
     def __init__(self, text: str):
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) if text else np.zeros(0, np.uint32)
-        han = (((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
-               | ((codes >= 0x20000) & (codes <= 0x2FFFF)) | ((codes >= 0xF900) & (codes <= 0xFAFF)))
+        han = _HAN_TABLE.take(codes)
         self.han = np.concatenate([[0], np.cumsum(han)])
-        ender = np.zeros(len(codes), dtype=bool)
-        for c in _SENT_END:  # a few comparisons are faster than np.isin on a short list
-            ender |= codes == ord(c)
+        ender = _SENT_END_TABLE.take(codes)
         nxt = np.concatenate([ender[1:], [False]])
         run_end = ender & ~nxt
         self.ends = np.concatenate([[0], np.cumsum(run_end)])
@@ -950,7 +960,7 @@ def _sections_frame(rows: list[dict], doc_id) -> pd.DataFrame:
         df["ordinal"] = df["ordinal"].astype(float)
         df["declared_items"] = df["declared_items"].astype(float)
         return df
-    text_type = _string_dtype()
+    text_type, strings = _string_dtype()
     columns = {}
     for c in SECTION_COLUMNS:
         values = [r[c] for r in rows]
@@ -961,7 +971,7 @@ def _sections_frame(rows: list[dict], doc_id) -> pd.DataFrame:
         elif c == "is_leaf":
             columns[c] = np.array(values, dtype=bool)
         else:
-            columns[c] = pd.array(values, dtype=text_type)
+            columns[c] = strings(values)
     return pd.DataFrame(columns, columns=SECTION_COLUMNS, copy=False)
 
 
@@ -969,9 +979,23 @@ _STRING_DTYPE: list = []
 
 
 def _string_dtype():
-    """The type pandas gives a column of Python strings (``str`` in pandas 3)."""
+    """The type pandas gives a column of Python strings (``str`` in pandas 3), and a
+    function that makes such a column from a list of str."""
     if not _STRING_DTYPE:
-        _STRING_DTYPE.append(pd.Series(["x"]).dtype)
+        dtype = pd.Series(["x"]).dtype
+        made = pd.array(["x"], dtype=dtype)
+        storage = getattr(getattr(made, "_pa_array", None), "type", None)
+        if type(made).__name__ == "ArrowStringArray" and storage is not None:
+            import pyarrow as pa
+
+            # pandas' own conversion checks every value again; an Arrow array of the
+            # same storage type is what it would build.
+            def strings(values, cls=type(made)):
+                return cls(pa.array(values, storage), dtype=dtype)
+        else:
+            def strings(values):
+                return pd.array(values, dtype=dtype)
+        _STRING_DTYPE.append((dtype, strings))
     return _STRING_DTYPE[0]
 
 
