@@ -430,6 +430,9 @@ class _Parser(_Text):
             return self._line_candidates(family, s, e)
         if family == "dash":
             return []
+        at = self._family_at(family)
+        if not at or at[-1] < s or at[0] >= e:
+            return []  # no marker of the family can start in [s, e)
         out = []
         for m in self._finditer(family, s, e):
             if self.clause_start(m.start(), s):
@@ -476,6 +479,8 @@ class _Parser(_Text):
                     found.append(mk)
             self._line_cache[family] = ([m.start for m in found], found)
         starts, found = self._line_cache[family]
+        if not starts:
+            return []
         out = [m for m in found[bisect.bisect_left(starts, s):bisect.bisect_left(starts, e)] if m.body <= e]
         if family == "dash":
             # Numbered along each run of consecutive dash paragraphs within the region.
