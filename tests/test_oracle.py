@@ -94,3 +94,23 @@ def test_cleaning_options_unchanged():
 def test_repeated_line_detection_unchanged():
     docs = [t + "\n某某日报\n某某日报\n某某日报\n" for t in texts.styled_texts().values()]
     assert zs.clean.find_repeated_lines(docs) == clean_v0.find_repeated_lines(docs) == {"某某日报"}
+
+
+def _infer_title_v0(raw: str) -> str:
+    # corpus.infer_title before it read only the start of a long text
+    for line in raw.splitlines():
+        if line.strip():
+            return line.strip()[:80]
+    return ""
+
+
+def test_inferred_title_unchanged():
+    import random
+
+    rnd = random.Random(15)
+    pieces = ["\n", "\r", "\r\n", " ", "\u3000", "\u2028", "\x1c", "标题", "目" * 50]
+    for _ in range(2000):
+        raw = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 120))) * rnd.choice([1, 40])
+        if rnd.random() < 0.3:
+            raw = " \n" * rnd.randint(1, 3000) + raw   # the first line beyond the first 4,096 characters
+        assert zs.corpus.infer_title(raw) == _infer_title_v0(raw)

@@ -313,7 +313,7 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None,
         found, raw = _front_matter(raw, path)
         if suffix == ".md":
             raw = _read_markdown(raw)
-    if not raw.strip():
+    if not raw or raw.isspace():  # as ``not raw.strip()``, without copying the text
         raise DocumentError(path, "no text in file")
     info = {k: v for k, v in found.items() if k in META_FIELDS}
     info.update({k: v for k, v in (meta or {}).items() if v not in (None, "") and not _isnan(v)})
@@ -334,6 +334,17 @@ def _isnan(value) -> bool:
 
 def infer_title(raw: str) -> str:
     """The first line that is not boilerplate-looking filler (first non-empty line)."""
+    # Lines are read from the start of the text only; the last line of that start may
+    # be cut, so it counts only when the start is the whole text.
+    head = raw[:4096]
+    lines = head.splitlines()
+    if len(head) < len(raw):
+        lines = lines[:-1]
+    for line in lines:
+        if line.strip():
+            return line.strip()[:80]
+    if len(head) == len(raw):
+        return ""
     for line in raw.splitlines():
         if line.strip():
             return line.strip()[:80]
