@@ -68,23 +68,80 @@ def best(fn, rounds: int) -> float:
     return min(times)
 
 
+def cpu_best(fn, rounds: int) -> float:
+    """Least CPU time (process_time) of ``rounds`` runs: steadier than wall time on a
+    shared machine."""
+    times = []
+    for _ in range(rounds):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return min(times)
+
+
+def _oracle(name: str):
+    """The frozen pre-speed-work copy of a module (tests/oracle/), when the tests are
+    there: the "before" of a side-by-side measure."""
+    folder = HERE.parent / "tests"
+    if not (folder / "oracle" / f"{name}_v0.py").is_file():
+        return None
+    sys.path.insert(0, str(folder))
+    import importlib
+
+    return importlib.import_module(f"oracle.{name}_v0")
+
+
+def _side_by_side(run_new, run_old, chars: int, rounds: int = 3) -> dict:
+    """CPU seconds of the library and of its frozen copy, interleaved round by round."""
+    new, old = [], []
+    for _ in range(rounds):
+        new.append(cpu_best(run_new, 1))
+        if run_old is not None:
+            old.append(cpu_best(run_old, 1))
+    out = {"cpu_seconds": min(new), "chars_per_cpu_s": chars / min(new)}
+    if old:
+        out.update(before_cpu_seconds=min(old), before_chars_per_cpu_s=chars / min(old),
+                   speedup=min(old) / min(new))
+    return out
+
+
 def phase_clean(size: int) -> dict:
     import zhspeech as zs
 
-    raw = "".join(corpus_text(size))
+    texts = corpus_text(size)
+    raw = "".join(texts)
+    old = _oracle("clean")
     zs.clean.clean_text(raw[:10000])  # load rules and OpenCC once
     seconds = best(lambda: zs.clean.clean_text(raw), 3)
-    return {"chars": len(raw), "seconds": seconds, "chars_per_s": len(raw) / seconds, "goal_chars_per_s": 2e6}
+    out = {"chars": len(raw), "seconds": seconds, "chars_per_s": len(raw) / seconds, "goal_chars_per_s": 2e6}
+    # One text, and document by document as the corpus store cleans them.
+    out["one_text"] = _side_by_side(lambda: zs.clean.clean_text(raw),
+                                    old and (lambda: old.clean_text(raw)), len(raw))
+    out["per_document"] = _side_by_side(lambda: [zs.clean.clean_text(t) for t in texts],
+                                        old and (lambda: [old.clean_text(t) for t in texts]), len(raw))
+    out["per_document"].update(documents=len(texts), goal_cpu_seconds_per_m_chars=0.15)
+    return out
 
 
 def phase_structure(size: int) -> dict:
     import zhspeech as zs
 
-    text = "".join(zs.clean.clean_text(t).text for t in corpus_text(size))[:size]
+    cleaned = [zs.clean.clean_text(t).text for t in corpus_text(size)]
+    text = "".join(cleaned)[:size]
     seconds = best(lambda: zs.structure.parse_structure(text), 3)
     n = len(zs.structure.parse_structure(text))
-    return {"chars": len(text), "bytes_utf8": len(text.encode("utf-8")), "sections": n, "seconds": seconds,
-            "goal_seconds": 1.0}
+    out = {"chars": len(text), "bytes_utf8": len(text.encode("utf-8")), "sections": n, "seconds": seconds,
+           "goal_seconds": 1.0}
+    old = _oracle("structure")
+    if old is not None:
+        old.parse_structure(cleaned[0])
+    out["one_text"] = _side_by_side(lambda: zs.structure.parse_structure(text),
+                                    old and (lambda: old.parse_structure(text)), len(text))
+    chars = sum(len(t) for t in cleaned)
+    out["per_document"] = _side_by_side(lambda: [zs.structure.parse_structure(t) for t in cleaned],
+                                        old and (lambda: [old.parse_structure(t) for t in cleaned]), chars)
+    out["per_document"].update(documents=len(cleaned), chars=chars, goal_cpu_seconds_per_m_chars=0.15)
+    return out
 
 
 def phase_tokenize(size: int, backend: str) -> dict:
