@@ -114,3 +114,20 @@ def test_inferred_title_unchanged():
         if rnd.random() < 0.3:
             raw = " \n" * rnd.randint(1, 3000) + raw   # the first line beyond the first 4,096 characters
         assert zs.corpus.infer_title(raw) == _infer_title_v0(raw)
+
+
+def test_family_starts_hold_every_marker():
+    # Each marker pattern is tried only at the offsets _family_starts lists: they must
+    # hold every place where it matches, in the whole text and in any span of it.
+    import random
+
+    rnd = random.Random(3)
+    samples = texts.fuzz_texts(60, seed=4) + ["12.3、4．5、12、第十二，其次,——一是二要十一是", "1、(1)（2）首先，最后、"]
+    for text in samples:
+        starts = zs.structure._family_starts(text)
+        assert set(starts) == set(zs.structure._FAMILIES)
+        for family, regex in zs.structure._FAMILIES.items():
+            spans = [(0, len(text))] + [tuple(sorted(rnd.randint(0, len(text)) for _ in range(2))) for _ in range(20)]
+            for s, e in spans:
+                assert {m.start() for m in regex.finditer(text, s, e)} <= set(starts[family]), (family, text)
+    assert zs.structure._family_starts("要求一是二要第三，12、")["point"] == [10, 11]

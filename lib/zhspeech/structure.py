@@ -121,45 +121,72 @@ _CN_TABLE = prefilter.char_table(_CN)
 _SEPARATORS = prefilter.char_table(".．、")
 
 
-def _family_starts(text: str, family: str) -> list[int]:
-    """Sorted offsets where a marker of ``family`` may start, a superset of where its
-    pattern matches (in the whole text or any span of it): each pattern is tried only
-    there. Read from the text with ``str.find`` and numpy, not by running the pattern at
-    every character."""
-    if family in ("shi", "yao"):
+def _literal_prefixes(family: str) -> frozenset:
+    """The strings a marker of a literal family starts with: the longest prefixes that
+    are at most two strings, else the two-character ones."""
+    options = [prefilter.prefixes(_FAMILIES[family], k) for k in (2, 1)]
+    return next((p for p in options if p is not None and len(p) <= 2), options[0] or options[1])
+
+
+_LITERAL_FAMILIES = ("di", "seq", "paren", "dash")
+_KEYS: list = []
+
+
+def _key_table():
+    """Every character a family's starts are read from: the first characters of the
+    literal families' prefixes, 是 and 要 (of 一是, 二要) and the separators of 1."""
+    if not _KEYS:
+        chars = {s[0] for f in _LITERAL_FAMILIES for s in _literal_prefixes(f)} | set("是要.．、")
+        _KEYS.append(prefilter.char_table("".join(sorted(chars))))
+    return _KEYS[0]
+
+
+def _family_starts(text: str) -> dict[str, list[int]]:
+    """For each family, the sorted offsets where one of its markers may start: a
+    superset of where its pattern matches (in the whole text or any span of it), so
+    each pattern is tried only there. Read from the text in one numpy pass, not by
+    running seven patterns at every character."""
+    c = prefilter.codes(text)
+    hits = np.flatnonzero(_key_table().take(c)) if len(c) else np.zeros(0, dtype=np.int64)
+    at = c[hits]
+
+    def where(ch: str):
+        return hits[at == ord(ch)]
+
+    out = {}
+    for family in _LITERAL_FAMILIES:
+        found = []
+        for s in _literal_prefixes(family):
+            h = where(s[0])
+            if len(s) == 2:
+                h = h[h + 1 < len(c)]
+                h = h[c[h + 1] == ord(s[1])]
+            found.append(h)
+        out[family] = np.unique(np.concatenate(found)).tolist() if found else []
+    for family, word in (("shi", "是"), ("yao", "要")):
         # [一…十]{1,3}是: one to three numerals right before 是/要.
-        c = prefilter.codes(text)
-        q = np.flatnonzero(c == ord("是" if family == "shi" else "要"))
+        q = where(word)
         found, run = [], np.ones(len(q), dtype=bool)
         for back in (1, 2, 3):
             p = q - back
             run &= p >= 0
             run[run] = _CN_TABLE.take(c[p[run]])
             found.append(p[run])
-        return sorted(set(np.concatenate(found).tolist()))
-    if family == "point":
-        # \d{1,2}[.．、]: one or two decimal digits (str.isdecimal is what \d matches)
-        # right before the separator.
-        out = set()
-        seps = prefilter.char_positions(text, _SEPARATORS)
-        seps = seps[seps > 0]
-        if not len(seps):
-            return []
-        before = prefilter.codes(text)[seps - 1]
-        # No decimal digit lies in U+3000–U+9FFF (CJK): those are skipped unread.
-        maybe = seps[(before >= 0x30) & ((before < 0x3000) | (before > 0x9FFF))]
-        for q in maybe.tolist():
-            if text[q - 1].isdecimal():
-                out.add(q - 1)
-                if q >= 2 and text[q - 2].isdecimal():
-                    out.add(q - 2)
-        return sorted(out)
-    # The longest prefixes that are at most two strings (str.find), else the two-character ones.
-    options = [prefilter.prefixes(_FAMILIES[family], k) for k in (2, 1)]
-    found = next((p for p in options if p is not None and len(p) <= 2), options[0] or options[1])
-    if found is None:  # pragma: no cover - every other family starts with a literal
-        return list(range(len(text)))
-    return prefilter.positions(text, found)
+        out[family] = np.unique(np.concatenate(found)).tolist()
+    # \d{1,2}[.．、]: one or two decimal digits (str.isdecimal is what \d matches)
+    # right before the separator.
+    seps = hits[(at == ord(".")) | (at == ord("．")) | (at == ord("、"))]
+    seps = seps[seps > 0]
+    before = c[seps - 1]
+    # No decimal digit lies in U+3000–U+9FFF (CJK): those are skipped unread.
+    points = set()
+    for q in seps[(before >= 0x30) & ((before < 0x3000) | (before > 0x9FFF))].tolist():
+        if text[q - 1].isdecimal():
+            points.add(q - 1)
+            if q >= 2 and text[q - 2].isdecimal():
+                points.add(q - 2)
+    out["point"] = sorted(points)
+    return out
 
 
 class _Text:
@@ -442,10 +469,9 @@ class _Parser(_Text):
         return out
 
     def _family_at(self, family: str) -> list[int]:
-        at = self._starts.get(family)
-        if at is None:
-            at = self._starts[family] = _family_starts(self.text, family)
-        return at
+        if not self._starts:
+            self._starts = _family_starts(self.text)
+        return self._starts[family]
 
     def _finditer(self, family: str, s: int, e: int):
         """``_FAMILIES[family].finditer(text, s, e)``, with the pattern tried only where a
