@@ -130,4 +130,5 @@ def test_family_starts_hold_every_marker():
             spans = [(0, len(text))] + [tuple(sorted(rnd.randint(0, len(text)) for _ in range(2))) for _ in range(20)]
             for s, e in spans:
                 assert {m.start() for m in regex.finditer(text, s, e)} <= set(starts[family]), (family, text)
-    assert zs.structure._family_starts("要求一是二要第三，12、")["point"] == [10, 11]
+    starts = zs.structure._family_starts("要求一是二要第三，12、")
+    assert (starts["shi"], starts["yao"], starts["di"], starts["point"]) == ([2], [4], [6], [9, 10])
