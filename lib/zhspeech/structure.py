@@ -865,6 +865,7 @@ def _han_table():
 
 _HAN_TABLE = _han_table()
 _SENT_END_TABLE = prefilter.char_table(_SENT_END)
+_TRAIL_TABLE = prefilter.char_table(_TRAIL)
 
 
 class _Counter:
@@ -879,6 +880,25 @@ class _Counter:
         run_end = ender & ~nxt
         self.ends = np.concatenate([[0], np.cumsum(run_end)])
         self.text = text
+        self._codes, self._ender = codes, ender
+        self._kept = None
+
+    def measure(self, starts, ends) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`hanzi` and :meth:`sentences` of many sections at once."""
+        s, e = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        hanzi = self.han[e] - self.han[s]
+        n = self.ends[e] - self.ends[s]
+        if self._kept is None:
+            # 1 + the offset of the last character before each position that is not
+            # trailing space, quote or bracket (_TRAIL); 0 when there is none.
+            kept = ~_TRAIL_TABLE.take(self._codes)
+            at = np.where(kept, np.arange(1, len(kept) + 1), 0)
+            self._kept = np.concatenate([[0], np.maximum.accumulate(at)]) if len(at) else np.zeros(1, np.int64)
+        last = self._kept[e] - 1
+        # As sentences(): text after the last sentence end, seen in the last 12 characters.
+        tail = (e > s) & (last >= np.maximum(s, e - 12))
+        tail[tail] = ~self._ender[last[tail]]
+        return hanzi, n + tail
 
     def hanzi(self, s: int, e: int) -> int:
         return int(self.han[e] - self.han[s])
@@ -950,8 +970,7 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
             "doc_id": doc_id, "section_id": sid, "parent_id": parent_id, "level": level,
             "kind": node.kind, "label": node.label, "ordinal": node.ordinal,
             "heading": node.heading, "start": node.start, "end": node.end,
-            "chars": node.end - node.start, "hanzi": counter.hanzi(node.start, node.end),
-            "sentences": counter.sentences(node.start, node.end),
+            "chars": node.end - node.start,
             # With several enumerations in one section, the counts are per enumeration
             # (attrs["enumerations"]), not per section.
             "declared_items": node.declared if node.chains <= 1 else np.nan, "items": items,
@@ -967,7 +986,8 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
         emit(node, "", 1, "", top_counts)
     # Announcements that no enumeration follows.
     _flag_orphan_announcements(text, rows, parser)
-    df = _sections_frame(rows, doc_id)
+    hanzi, sentences = counter.measure([r["start"] for r in rows], [r["end"] for r in rows])
+    df = _sections_frame(rows, doc_id, {"hanzi": hanzi, "sentences": sentences})
     enums = [{"doc_id": doc_id,
               "parent_id": e["parent_id"] if "parent_id" in e else
               (ids.get(id(e["parent"]), "") if e["parent"] is not None else ""),
@@ -983,10 +1003,14 @@ _INT_COLUMNS = ("level", "start", "end", "chars", "hanzi", "sentences", "items")
 _FLOAT_COLUMNS = ("ordinal", "declared_items", "share", "position")
 
 
-def _sections_frame(rows: list[dict], doc_id) -> pd.DataFrame:
-    """The sections table from its rows, built column by column with each column's
-    type given (pandas infers nothing, which is most of the cost on small tables)."""
+def _sections_frame(rows: list[dict], doc_id, measured: dict) -> pd.DataFrame:
+    """The sections table from its rows and the ``measured`` columns, built column by
+    column with each column's type given (pandas infers nothing, which is most of the
+    cost on small tables)."""
     if not rows or not isinstance(doc_id, str):
+        for name, values in measured.items():
+            for row, value in zip(rows, values.tolist()):
+                row[name] = value
         df = pd.DataFrame(rows, columns=SECTION_COLUMNS)
         df["ordinal"] = df["ordinal"].astype(float)
         df["declared_items"] = df["declared_items"].astype(float)
@@ -994,6 +1018,9 @@ def _sections_frame(rows: list[dict], doc_id) -> pd.DataFrame:
     text_type, strings, arrow = _string_dtype()
     columns = {}
     for c in SECTION_COLUMNS:
+        if c in measured:
+            columns[c] = measured[c].astype(np.int64)
+            continue
         values = [r[c] for r in rows]
         if c in _INT_COLUMNS:
             columns[c] = np.array(values, dtype=np.int64)
