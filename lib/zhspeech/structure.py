@@ -69,6 +69,7 @@ _CLOSING_MAX_SENTENCES = 6
 # Forms of address, counting units and final-remark words come from
 # data/lexicons/structure.yaml (lexicons.load_structure_rules).
 _SENT_END = "。！？!?"
+_HEADING_END = re.compile(r"[。！？；!?;：:]")
 _TRAIL = " \n\t”’」』）)"
 
 
@@ -242,7 +243,7 @@ class _Text:
         stop = self.para_end(pos)
         stop = min(stop, limit)
         chunk = self.text[pos:stop].rstrip("\n")
-        m = re.search(r"[。！？；!?;：:]", chunk)
+        m = _HEADING_END.search(chunk)
         head = chunk[:m.start()] if m else chunk
         return head.strip()[:80]
 
@@ -622,8 +623,28 @@ class _Parser(_Text):
                 return fam
         return ""
 
+    def _any_marker(self, s: int, e: int, line_start: bool) -> bool:
+        """Whether a marker of any family may start in [s, e) (at a paragraph start, or
+        anywhere): a region without one needs no family tried."""
+        import bisect
+
+        key = "any-line" if line_start else "any-inline"
+        if key not in self._line_cache:
+            if line_start:
+                for fam in _LINE_FAMILIES:
+                    self._line_candidates(fam, 0, 0)  # fills the family's cache
+                found = {st for fam in _LINE_FAMILIES for st in self._line_cache[fam][0]}
+            else:
+                found = {st for fam in _INLINE_FAMILIES for st in self._family_at(fam)}
+            self._line_cache[key] = sorted(found)
+        starts = self._line_cache[key]
+        k = bisect.bisect_left(starts, s)
+        return k < len(starts) and starts[k] < e
+
     def _best_chain(self, s, e, families, line_start, exclude):
         best = None
+        if not self._any_marker(s, e, line_start):
+            return best
         for fam in families:
             if fam in exclude:
                 continue
@@ -641,6 +662,8 @@ class _Parser(_Text):
         paragraph."""
         s, e = node.start, node.end
         chains = []
+        if not self._any_marker(s, e, False):
+            return
         for fam in _INLINE_FAMILIES:
             if fam not in exclude:
                 chains.extend(self._chains(self._family_candidates(fam, s, e, False), _MAX_GAP))
