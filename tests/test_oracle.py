@@ -6,6 +6,7 @@ assemblies of structure markers."""
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,8 @@ def same_cleaning(raw: str, **options):
     pd.testing.assert_frame_equal(new.edits, old.edits, check_exact=True)
     pd.testing.assert_frame_equal(new.masks, old.masks, check_exact=True)
     assert new.masked_text == old.masked_text
+    assert new.mask_spans == old.mask_spans
+    assert [tuple(map(type, span)) for span in new.mask_spans] == [tuple(map(type, span)) for span in old.mask_spans]
     assert new.restore() == raw
     step = max(1, len(new.text) // 500)
     offsets = list(range(0, len(new.text) + 1, step)) + [len(new.text)]
@@ -132,3 +135,24 @@ def test_family_starts_hold_every_marker():
                 assert {m.start() for m in regex.finditer(text, s, e)} <= set(starts[family]), (family, text)
     starts = zs.structure._family_starts("要求一是二要第三，12、")
     assert (starts["shi"], starts["yao"], starts["di"], starts["point"]) == ([2], [4], [6], [9, 10])
+
+
+def test_rare_character_filter_unchanged():
+    # corpus._looks_like_text reads the characters outside the common ranges; they were
+    # found with the regex _COMMON, now with a lookup table.
+    import random
+
+    rnd = random.Random(5)
+    chars = [chr(c) for c in (0, 1, 9, 10, 13, 0x1F, 0x20, 0x41, 0x7E, 0x7F, 0x85, 0xA0, 0x2FFF, 0x3000, 0x303F,
+                              0x3040, 0x4E00, 0x9FFF, 0xA000, 0xE000, 0xFF01, 0xFF5E, 0xFF5F, 0x10FFFF, 0x1F600)]
+    for _ in range(1000):
+        sample = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 60)))
+        assert zs.corpus._rare_chars(sample) == Counter(zs.corpus._COMMON.sub("", sample))
+
+
+def test_repeated_line_candidates_unchanged():
+    line = "某某市人民政府办公室文件"
+    long_line = "这是一个很长的段落，" * 6
+    for pad in ("", " ", "\u3000", "\t", " " * 30):
+        text = "\n".join([pad + line + pad, long_line, pad + long_line + pad, pad + "短" * 38 + pad] * 3)
+        assert zs.clean.repeated_in(text) == clean_v0.repeated_in(text)

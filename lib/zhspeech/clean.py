@@ -154,7 +154,10 @@ def repeated_in(text: str, *, rules: dict | None = None) -> frozenset:
     punctuation at the end that it repeats at least ``min_repeats`` times."""
     settings = (rules or lexicons.load_boilerplate())["repeated"]
     counts: dict[str, int] = {}
+    longest = settings["max_chars"]
     for line in text.split("\n"):
+        if len(line) > longest and not line[0].isspace() and not line[-1].isspace():
+            continue  # too long, and no space for strip() to remove
         s = line.strip()
         if s and len(s) <= settings["max_chars"] and s[-1] not in "。！？：；，!?:;,":
             counts[s] = counts.get(s, 0) + 1

@@ -182,9 +182,29 @@ def _looks_like_text(text: str) -> bool:
     sample = text[:20000]
     # Only characters outside the common ranges (ASCII, CJK, CJK punctuation, full-width
     # forms) can be control, private-use, surrogate or unassigned: look at those alone.
-    rare = _COMMON.sub("", sample)
-    bad = sum(1 for ch in rare if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t\f")
+    # Each distinct character is classified once (quotes and dashes recur by the thousand).
+    bad = sum(n for ch, n in _rare_chars(sample).items()
+              if unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn") and ch not in "\n\r\t\f")
     return bad / len(sample) < 0.02
+
+
+_COMMON_TABLE: list = []
+
+
+def _rare_chars(sample: str) -> dict[str, int]:
+    """The characters of ``sample`` outside the common ranges (what ``_COMMON.sub("",
+    sample)`` leaves), each with its count; found with one table lookup per character
+    instead of the regex engine."""
+    import numpy as np
+
+    if not _COMMON_TABLE:
+        table = np.zeros(0x110000, dtype=bool)
+        for lo, hi in ((0x20, 0x7E), (0x0A, 0x0A), (0x3000, 0x303F), (0x4E00, 0x9FFF), (0xFF01, 0xFF5E)):
+            table[lo:hi + 1] = True  # as _COMMON
+        _COMMON_TABLE.append(table)
+    codes = np.frombuffer(sample.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    rare, counts = np.unique(codes[~_COMMON_TABLE[0].take(codes)], return_counts=True)
+    return dict(zip(map(chr, rare.tolist()), counts.tolist()))
 
 
 def _front_matter(text: str, path: Path) -> tuple[dict, str]:
