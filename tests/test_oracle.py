@@ -156,3 +156,24 @@ def test_repeated_line_candidates_unchanged():
     for pad in ("", " ", "\u3000", "\t", " " * 30):
         text = "\n".join([pad + line + pad, long_line, pad + long_line + pad, pad + "短" * 38 + pad] * 3)
         assert zs.clean.repeated_in(text) == clean_v0.repeated_in(text)
+
+
+def test_same_results_from_many_threads():
+    # The scans keep the last text's offsets (per thread, or replaced as one object):
+    # documents cleaned and parsed side by side in threads (a Dask worker's threads)
+    # must not see each other's.
+    from concurrent.futures import ThreadPoolExecutor
+
+    docs = list(texts.styled_texts().values()) * 3
+    alone = [zs.clean.clean_text(t).text for t in docs]
+    outlines = [zs.structure.parse_structure(t)[["kind", "start", "end", "hanzi"]].values.tolist() for t in alone]
+
+    def both(text):
+        cleaned = zs.clean.clean_text(text)
+        return cleaned.text, zs.structure.parse_structure(cleaned.text)[["kind", "start", "end", "hanzi"]].values.tolist()
+
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(3):
+            got = list(pool.map(both, docs))
+            assert [g[0] for g in got] == alone
+            assert [g[1] for g in got] == outlines

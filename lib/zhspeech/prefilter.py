@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from functools import lru_cache
 
 try:  # Python ≥ 3.11
@@ -190,13 +191,15 @@ class Finder:
     def __init__(self, pattern: re.Pattern, k: int = 2):
         self.pattern = pattern
         self.prefixes = prefixes(pattern, k)
-        self._text: str | None = None
-        self._at: list[int] = []
+        # (text, its candidate offsets), replaced as one object: a Finder shared by
+        # threads never pairs one text with another's offsets.
+        self._last: tuple = (None, [])
 
     def _candidates(self, text: str) -> list[int]:
-        if self._text is not text:
-            self._text, self._at = text, positions(text, self.prefixes)
-        return self._at
+        last = self._last
+        if last[0] is not text:
+            last = self._last = (text, positions(text, self.prefixes))
+        return last[1]
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
         """Like ``pattern.finditer(text, pos, endpos)`` for a pattern that cannot match
@@ -220,18 +223,18 @@ class Finder:
         return next(self.finditer(text, pos, endpos), None)
 
 
-_CODES: list = [None, None]
+_CODES = threading.local()
 
 
 def codes(text: str):
-    """The code points of ``text`` as a numpy array (the last text's is kept, so
-    several steps reading one text convert it once)."""
+    """The code points of ``text`` as a numpy array (each thread keeps its last text's,
+    so several steps reading one text convert it once)."""
     import numpy as np
 
-    if _CODES[0] is not text:
-        _CODES[0] = text
-        _CODES[1] = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return _CODES[1]
+    last = getattr(_CODES, "last", None)
+    if last is None or last[0] is not text:
+        last = _CODES.last = (text, np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32))
+    return last[1]
 
 
 def char_table(chars: str):
