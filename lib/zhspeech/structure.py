@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -122,6 +123,7 @@ _CN_TABLE = prefilter.char_table(_CN)
 _SEPARATORS = prefilter.char_table(".．、")
 
 
+@lru_cache(maxsize=None)
 def _literal_prefixes(family: str) -> frozenset:
     """The strings a marker of a literal family starts with: the longest prefixes that
     are at most two strings, else the two-character ones."""
@@ -835,6 +837,7 @@ class _Announcements:
     def __init__(self, text: _Text):
         self.text = text.text
         self.rules = text.rules
+        self._formulas = tuple(self.rules.get("formulas", ()))
 
     def _match_before(self, pos: int, lo: int):
         """The count phrase ending right before ``pos`` (only spaces, newlines or an
@@ -860,7 +863,7 @@ class _Announcements:
         than announcing a list: a listed numbered formula, a quoted 个-count, or 个
         with a short term that is not a counting noun (问题, 方面, 要求, …)."""
         start = m.start()
-        if any(self.text.startswith(f, start) for f in self.rules.get("formulas", ())):
+        if self.text.startswith(self._formulas, start):
             return True
         unit, what = m.group("unit"), m.group("what")
         if unit != "个" and not unit.startswith("个"):
@@ -1040,11 +1043,13 @@ def _sections_frame(rows: list[dict], doc_id, measured: dict) -> pd.DataFrame:
         return df
     text_type, strings, arrow = _string_dtype()
     columns = {}
+    # Every row has the same keys in the same order: transpose them all at once.
+    by_name = dict(zip(rows[0], zip(*(r.values() for r in rows))))
     for c in SECTION_COLUMNS:
         if c in measured:
             columns[c] = measured[c].astype(np.int64)
             continue
-        values = [r[c] for r in rows]
+        values = list(by_name[c])
         if c in _INT_COLUMNS:
             columns[c] = np.array(values, dtype=np.int64)
         elif c in _FLOAT_COLUMNS:
@@ -1139,8 +1144,8 @@ def _flag_orphan_announcements(text: str, rows: list, parser: _Parser):
 def _colon_counts(text: str, regex):
     """Matches of the announcement pattern (a count ending in a colon), found from the
     colons backwards: scanning every character for a numeral is the slow way."""
-    for colon in re.finditer(r"[：:]", text):
-        end = colon.end()
+    for colon in prefilter.positions(text, ("：", ":")):
+        end = colon + 1
         m = regex.search(text, max(0, end - 16), end)
         while m is not None and m.end() != end:
             m = regex.search(text, m.start() + 1, end)
