@@ -70,6 +70,7 @@ _CLOSING_MAX_SENTENCES = 6
 # Forms of address, counting units and final-remark words come from
 # data/lexicons/structure.yaml (lexicons.load_structure_rules).
 _SENT_END = "。！？!?"
+_NEWLINE = prefilter.char_table("\n")
 _HEADING_END = re.compile(r"[。！？；!?;：:]")
 _TRAIL = " \n\t”’」』）)"
 
@@ -199,14 +200,11 @@ class _Text:
         self.text = text
         self.rules = rules
         # Paragraph spans, each including its newline.
-        self.paras = []
-        pos = 0
-        for line in text.split("\n"):
-            end = min(pos + len(line) + 1, len(text))
-            if end > pos:
-                self.paras.append((pos, end))
-            pos += len(line) + 1
-        self.para_starts = [s for s, _ in self.paras]
+        ends = (prefilter.char_positions(text, _NEWLINE) + 1).tolist()
+        if (ends[-1] if ends else 0) < len(text):
+            ends.append(len(text))  # the last line, without a newline
+        self.para_starts = [0, *ends[:-1]]
+        self.paras = list(zip(self.para_starts, ends))
         # Paragraphs that open with a form of address (同志们！ / 各位代表：…): they
         # close an open subpart or item and return to the level of the part.
         # In a text whose line breaks were lost, 同志们！ at a sentence start does the same.
@@ -889,9 +887,9 @@ def _han_table():
     return table
 
 
-_HAN_TABLE = _han_table()
-_SENT_END_TABLE = prefilter.char_table(_SENT_END)
-_TRAIL_TABLE = prefilter.char_table(_TRAIL)
+# One lookup per character: 1 = 汉字, 2 = sentence end, 4 = trailing space, quote or bracket.
+_FLAGS = (_han_table().astype(np.uint8) | prefilter.char_table(_SENT_END).astype(np.uint8) * 2
+          | prefilter.char_table(_TRAIL).astype(np.uint8) * 4)
 
 
 class _Counter:
@@ -899,14 +897,14 @@ class _Counter:
 
     def __init__(self, text: str):
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) if text else np.zeros(0, np.uint32)
-        han = _HAN_TABLE.take(codes)
-        self.han = np.concatenate([[0], np.cumsum(han)])
-        ender = _SENT_END_TABLE.take(codes)
+        flags = _FLAGS.take(codes)
+        self.han = np.concatenate([[0], np.cumsum(flags & 1, dtype=np.int64)])
+        ender = (flags & 2).astype(bool)
         nxt = np.concatenate([ender[1:], [False]])
         run_end = ender & ~nxt
         self.ends = np.concatenate([[0], np.cumsum(run_end)])
         self.text = text
-        self._codes, self._ender = codes, ender
+        self._flags, self._ender = flags, ender
         self._kept = None
 
     def measure(self, starts, ends) -> tuple[np.ndarray, np.ndarray]:
@@ -917,7 +915,7 @@ class _Counter:
         if self._kept is None:
             # 1 + the offset of the last character before each position that is not
             # trailing space, quote or bracket (_TRAIL); 0 when there is none.
-            kept = ~_TRAIL_TABLE.take(self._codes)
+            kept = (self._flags & 4) == 0
             at = np.where(kept, np.arange(1, len(kept) + 1), 0)
             self._kept = np.concatenate([[0], np.maximum.accumulate(at)]) if len(at) else np.zeros(1, np.int64)
         last = self._kept[e] - 1
