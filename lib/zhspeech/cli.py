@@ -2,7 +2,8 @@
 
 Exit status is 0 on success and 2 on bad input, with one line on stderr that names
 the file (or theme, or pattern, or option) and the cause; 130 when interrupted
-(Ctrl-C); 1 for a bug, with one line naming the file that holds the traceback.
+(Ctrl-C); 1 for a bug, with one line naming the file that holds the traceback;
+3 when ``eval structure`` finds a document below its thresholds.
 Outputs never overwrite an input and are written whole or not at all.
 """
 from __future__ import annotations
@@ -359,6 +360,10 @@ def cmd_report(args):
     return 2 if failed else 0
 
 
+# `eval structure`: a document below the thresholds is a result, not a bug (1) or bad input (2)
+BELOW_THRESHOLDS = 3
+
+
 def cmd_eval_structure(args):
     from . import evaluate
 
@@ -375,7 +380,7 @@ def cmd_eval_structure(args):
     if len(failed):
         print(f"zhspeech: {len(failed)} of {len(table)} documents below the thresholds: "
               f"{', '.join(failed['doc_id'])}", file=sys.stderr)
-        return 1
+        return BELOW_THRESHOLDS
     return 0
 
 
