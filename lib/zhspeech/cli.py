@@ -286,7 +286,7 @@ def cmd_directives(args):
     frames = []
     for d, c, s in _discourse_inputs(args):
         force = discourse.directive_force(c, s, lexicon=marks, doc_id=d)
-        frames.append(force if args.sentences else discourse.directive_shares(force, s, by=args.by))
+        frames.append(force if args.sentences else discourse.directive_shares(force, s, by=args.by, review=args.review))
     df = pd.concat(frames, ignore_index=True)
     if not args.sentences:
         df["share"] = df["share"].round(3)
@@ -530,6 +530,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--by", choices=["doc", "section"], default="doc")
     p.add_argument("--sentences", action="store_true", help="one row per sentence with its strongest marker")
+    p.add_argument("--review", choices=["exclude", "include", "only"], default="exclude",
+                   help="sentences reporting past work (一年来…取得了, 推进了): left out of the shares by default")
     p.add_argument("--lexicon", help="a directive lexicon (YAML like data/lexicons/directives.yaml)")
     common(p)
     p.set_defaults(func=cmd_directives)
