@@ -318,6 +318,18 @@ def test_review_lists_are_validated(tmp_path):
 
 # -- targets ------------------------------------------------------------------------------
 
+def test_a_past_figure_is_no_target_unless_asked():
+    text = ("今年以来，全县生产总值增长6%左右。\n"          # 今年 looks forward, 以来 looks back
+            "我们完成了植树造林3万亩以上。\n"
+            "今年要实现生产总值增长6.5%左右。\n")
+    found = discourse.targets(cleaned(text))
+    assert found[["scope", "indicator", "low", "unit", "modifier"]].values.tolist() == \
+        [["other", "生产总值增长", 6.5, "%", "左右"]]
+    assert found["start"].tolist() == [text.index("今年要")]
+    everything = discourse.targets(cleaned(text), review=False)
+    assert everything["low"].tolist() == [6.0, 6.5]       # the second has no forward word at all
+
+
 @pytest.mark.parametrize("numeral,value", [
     ("一千一百", 1100), ("十一万", 110000), ("三亿五千万", 350000000), ("两千", 2000), ("二〇二〇", 2020),
     ("十", 10), ("二十五", 25), ("一百零八", 108), ("一些", None),

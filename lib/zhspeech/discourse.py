@@ -802,14 +802,17 @@ def _task_regex(rules: TargetRules):
 
 
 def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules | None = None,
-            doc_id: str | None = None) -> pd.DataFrame:
+            doc_id: str | None = None, review: Directives | bool | None = None) -> pd.DataFrame:
     """Stated quantitative targets: one row per target.
 
     * scope ``main``: every quantity in a sentence that announces targets (a word of
       ``announce`` such as 预期目标), or in the next sentence of the same paragraph when
       the announcing one has no number. Plain numbers count here (bound ``exact``).
     * scope ``other``: elsewhere, a quantity with a modifier or a range in a
-      forward-looking sentence (a word of ``forward``: 今年, 要, 力争 …).
+      forward-looking sentence (a word of ``forward``: 今年, 要, 力争 …) that does not
+      report past work (the ``review`` sentences of :func:`directive_force`, read with
+      the review lists of ``review``, the bundled ``directives.yaml`` by default;
+      ``review=False`` keeps them): 今年以来…增长6%左右 is a result, not a target.
 
     Each row gives the ``indicator`` (the clause before the number, trimmed of linking
     words; a bare number after 、 inherits the previous indicator), ``low``/``high``
@@ -864,6 +867,7 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
     last = np.maximum.accumulate(np.where(announce, np.arange(n), -1)) if n else starts
     in_list = (last >= 0) & (paragraph[np.clip(last, 0, None)] == paragraph)
     with_number |= in_list
+    past = None          # sentences that report past work, found when first needed
     rows = []
     for i in np.flatnonzero(with_number).tolist():
         s, e = int(starts[i]), int(ends[i])
@@ -871,6 +875,12 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
         main = bool(in_list[i])
         if not main and not _forward(sent, rx):
             continue
+        if not main and review is not False:
+            if past is None:
+                lexicon = review if isinstance(review, Directives) else load_directives()
+                past = directive_force(cleaned, sections, lexicon=lexicon, doc_id=did)["review"].to_numpy()
+            if past[i]:
+                continue
         k = np.searchsorted(mask_starts, s)
         has_mask = k < len(mask_starts) and mask_starts[k] < e
         found = _quantities(sent, s, rx, mask_at if has_mask else {})
