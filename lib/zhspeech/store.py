@@ -44,6 +44,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from . import __version__
@@ -66,6 +67,7 @@ class StoreError(ZhspeechError):
     """A store is missing, incomplete, corrupt, or busy with another index run."""
 
 
+@lru_cache(maxsize=1)
 def _schemas():
     import pyarrow as pa
 
@@ -133,8 +135,9 @@ _COUNTED: dict = {}
 def _counted_cache(tokenizer) -> dict:
     """word -> counted or not, for one tokenizer, kept for the life of the process:
     each distinct word is classified once, not once per document."""
-    cache = _COUNTED.setdefault(id(tokenizer), (tokenizer, {}))
-    return cache[1]
+    if id(tokenizer) not in _COUNTED:
+        _COUNTED[id(tokenizer)] = (tokenizer, _Counted(tokenizer))
+    return _COUNTED[id(tokenizer)][1]
 
 
 # -- one document -> tables ------------------------------------------------------------
@@ -158,83 +161,178 @@ def paragraph_chunks(text: str, size: int):
         yield text[pos:]
 
 
+_THEMES: dict = {}
+
+
+def _theme_tools(settings: Settings):
+    """The theme matcher of ``settings``' lexicon and its theme, subtheme, term and
+    matched columns as Arrow strings, built once per process."""
+    import pyarrow as pa
+
+    key = (settings.backend, settings.lexicon)
+    if key not in _THEMES:
+        matcher = _tools(settings)[1].matcher
+        _THEMES[key] = (matcher, [pa.array(col, pa.string()) for col in
+                                  (matcher.theme, matcher.subtheme, matcher.term, matcher.matched)])
+    return _THEMES[key]
+
+
+class _Counted(dict):
+    """word -> counted or not, for one tokenizer; each distinct word is classified the
+    first time it is looked up."""
+
+    def __init__(self, tokenizer):
+        super().__init__()
+        self.tokenizer = tokenizer
+
+    def __missing__(self, word):
+        from .tokenize import COUNTED
+
+        kept = self[word] = self.tokenizer.kind_of(word) in COUNTED
+        return kept
+
+
+def _prefixed(arr, prefix: str):
+    """``prefix`` before every non-empty value of a string array (ids of a later chunk)."""
+    import pyarrow as pa
+
+    return pa.array([prefix + v if v else v for v in arr.to_pylist()], pa.string())
+
+
+def _take_ids(ids, rows):
+    """``ids[rows]``, and "" where ``rows`` is -1 (an offset before the first section)."""
+    import numpy as np
+    import pyarrow as pa
+
+    if len(ids) and (rows >= 0).all():
+        return ids.take(pa.array(rows))
+    out = np.where(rows >= 0, np.asarray(ids.to_pylist(), dtype=object)[np.clip(rows, 0, None)]
+                   if len(ids) else "", "")
+    return pa.array(out, pa.string())
+
+
+def _token_sections(starts: list, top_starts, ntokens: int):
+    """For tokens starting at ``starts`` (ascending), the index of the top-level section
+    holding each one: the last of ``top_starts`` (ascending) at or before the token,
+    the first section for a token before all of them. Found with one bisection per
+    section, not one search per token."""
+    import bisect
+
+    import numpy as np
+
+    if len(top_starts) < 2:
+        return np.zeros(ntokens, dtype=np.int64)
+    first = [bisect.bisect_left(starts, int(s)) for s in top_starts[1:]]
+    sizes = np.diff(np.array([0, *first, ntokens], dtype=np.int64))
+    return np.repeat(np.arange(len(top_starts), dtype=np.int64), sizes)
+
+
 def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                     extra_lines: frozenset = frozenset()):
     """Analyse one :class:`~zhspeech.corpus.Document`; yield ``(table, rows)`` pairs as
     they are ready (sections, section terms and hits chunk by chunk, then the
-    document's terms and its documents row). Rows are a pandas DataFrame or a pyarrow
-    Table (terms, section terms), in no particular order."""
+    document's terms and its documents row), in no particular order. Rows are a
+    pyarrow Table with the table's schema (:func:`_schemas`), built straight from the
+    stages' arrays, except the sections: the frame of
+    :func:`~zhspeech.structure.parse_structure` with its ``chunk``, which the writer
+    converts together with the other frames of its part."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
 
     from . import clean, structure, themes
-    from .tokenize import COUNTED
 
-    tokenizer, lexicon = _tools(settings)
+    tokenizer, _ = _tools(settings)
+    schemas = _schemas()
+    matcher, owner_cols = _theme_tools(settings)
+    counted = _counted_cache(tokenizer)
     did = doc.doc_id
+    did_scalar = pa.scalar(did, pa.string())
     totals: dict[str, int] = {}
+    doc_terms = None
     base = hanzi = sentences = tokens = nchunks = 0
-    kinds = _counted_cache(tokenizer)
     for k, piece in enumerate(paragraph_chunks(doc.raw, settings.chunk_chars)):
         nchunks += 1
         c = clean.clean_text(piece, doc_id=did, extra_lines=extra_lines)
         text = c.text
+        masked = c.masked_text
         sec = structure.parse_structure(text, did)
-        top = sec[sec["level"] == 1].sort_values("start")
-        hanzi += int(top["hanzi"].sum())
+        prefix = f"c{k}:" if k else ""
+        sec_start = sec["start"].to_numpy()
+        top = sec["level"].to_numpy() == 1
+        ids = pa.array(sec["section_id"], pa.string(), from_pandas=True)
+        hanzi += int(sec["hanzi"].to_numpy()[top].sum())
+        top_rows = np.flatnonzero(top)
+        top_rows = top_rows[np.argsort(sec_start[top_rows], kind="quicksort")]   # as sort_values("start")
         sent = themes.sentence_spans(text)
         sentences += len(sent)
-        # terms: classify each distinct word once, count (section, word) pairs
-        words, starts = tokenizer.segment(c.masked_text)
+        # terms: each distinct word classified once (per process), (section, word) pairs counted
+        words, starts = tokenizer.segment(masked)
         codes, uniques = pd.factorize(np.array(words, dtype=object), sort=False)
         uniques = np.asarray(uniques, dtype=object)
-        keep = np.fromiter((kinds[w] if w in kinds else kinds.setdefault(w, tokenizer.kind_of(w) in COUNTED)
-                            for w in uniques), dtype=bool, count=len(uniques))
+        keep = np.fromiter(map(counted.__getitem__, uniques), dtype=bool, count=len(uniques))
         sel = keep[codes] if len(codes) else np.zeros(0, dtype=bool)
+        where = _token_sections(starts, sec_start[top_rows], len(words))[sel]
         codes = codes[sel]
-        tokens += int(sel.sum())
-        top_starts = top["start"].to_numpy()
-        top_ids = np.asarray(top["section_id"].tolist(), dtype=object)
-        where = np.searchsorted(top_starts, np.asarray(starts, dtype=np.int64)[sel], side="right") - 1
-        where = np.clip(where, 0, None)
-        nsec = max(len(top_ids), 1)
+        tokens += len(codes)
+        nsec = max(len(top_rows), 1)
         pairs, counts = np.unique(codes.astype(np.int64) * nsec + where, return_counts=True)
         wcode, scode = pairs // nsec, pairs % nsec
-        prefix = f"c{k}:" if k else ""
-        term_list = uniques[wcode].tolist()
-        for w, n in zip(term_list, counts.tolist()):
-            totals[w] = totals.get(w, 0) + n
-        sids = top_ids[scode].tolist() if len(top_ids) else [""] * len(term_list)
-        st = pa.table({"doc_id": pa.array([did] * len(term_list), pa.string()),
-                       "section_id": pa.array([prefix + s for s in sids] if prefix else sids, pa.string()),
-                       "term": pa.array(term_list, pa.string()), "n": pa.array(counts, pa.int64())})
-        hits = themes.count_themes(c, lexicon=lexicon, sections=sec, doc_id=did)
-        hits["sentence"] = np.searchsorted(sent, hits["start"].to_numpy(), side="right") - 1
-        out_sec = sec.copy()
-        out_sec.insert(1, "chunk", k)
+        if len(top_rows):
+            sids = ids.take(pa.array(top_rows[scode]))
+            if prefix:
+                sids = _prefixed(sids, prefix)
+        else:
+            sids = pa.array([""] * len(wcode), pa.string())
+        yield "section_terms", pa.Table.from_arrays(
+            [pa.repeat(did_scalar, len(wcode)), sids, pa.array(uniques[wcode], pa.string()),
+             pa.array(counts, pa.int64())], schema=schemas["section_terms"])
+        per_word = np.bincount(codes, minlength=len(uniques))
+        present = np.flatnonzero(per_word)
+        if k == 0:
+            doc_terms = (uniques[present], per_word[present])
+        else:
+            if doc_terms is not None:
+                totals = dict(zip(doc_terms[0].tolist(), doc_terms[1].tolist()))
+                doc_terms = None
+            for w, n in zip(uniques[present].tolist(), per_word[present].tolist()):
+                totals[w] = totals.get(w, 0) + n
+        # theme hits, with their leaf and top-level section and their sentence
+        h_start, h_end, row = themes.match_themes(masked, matcher)
+        if len(row):
+            id_cols = [_take_ids(ids, themes._section_rows(sec_start, chosen, h_start))
+                       for chosen in (sec["is_leaf"].to_numpy(dtype=bool), top)]
+            if prefix:
+                id_cols = [_prefixed(a, prefix) for a in id_cols]
+            sentence = np.searchsorted(sent, h_start, side="right") - 1
+            yield "theme_hits", pa.Table.from_arrays(
+                [pa.repeat(did_scalar, len(row)), *id_cols, *(col.take(pa.array(row)) for col in owner_cols),
+                 pa.array(h_start + base), pa.array(h_end + base), pa.array(sentence)],
+                schema=schemas["theme_hits"])
+        # the sections frame as parse_structure gives it (a new frame of this document);
+        # the writer converts the frames of a part at once
+        sec["chunk"] = k
         if k:
-            for frame, cols in ((out_sec, ("section_id", "parent_id", "top_id")), (hits, ("section_id", "top_id"))):
-                for col in cols:
-                    frame[col] = [prefix + v if v else v for v in frame[col]]
-            for frame in (out_sec, hits):
-                frame["start"] += base
-                frame["end"] += base
-        yield "sections", out_sec
-        yield "section_terms", st
-        yield "theme_hits", hits
+            for col in ("section_id", "parent_id", "top_id"):
+                sec[col] = [prefix + v if v else v for v in sec[col]]
+            sec["start"] += base
+            sec["end"] += base
+        yield "sections", sec
         base += len(text)
-    yield "terms", pa.table({"doc_id": pa.array([did] * len(totals), pa.string()),
-                             "term": pa.array(list(totals), pa.string()),
-                             "n": pa.array(list(totals.values()), pa.int64())})
+    if doc_terms is not None:
+        term_col, n_col = pa.array(doc_terms[0], pa.string()), pa.array(doc_terms[1], pa.int64())
+    else:
+        term_col, n_col = pa.array(list(totals), pa.string()), pa.array(list(totals.values()), pa.int64())
+    yield "terms", pa.Table.from_arrays([pa.repeat(did_scalar, len(term_col)), term_col, n_col],
+                                        schema=schemas["terms"])
     meta = doc.meta
     date = str(meta.get("date", "") or "")
-    yield "documents", pd.DataFrame([{
-        "doc_id": did, **{f: str(meta.get(f, "") or "") for f in DOC_FIELDS},
-        "year": int(date[:4]) if date[:4].isdigit() else None, "group": group,
-        "path": doc.record()["path"], "format": doc.format, "encoding": doc.encoding,
-        "raw_chars": len(doc.raw), "chars": base, "hanzi": hanzi, "sentences": sentences,
-        "tokens": tokens, "chunks": nchunks, "sha256": doc.sha256}])
+    row = {"doc_id": did, **{f: str(meta.get(f, "") or "") for f in DOC_FIELDS},
+           "year": int(date[:4]) if date[:4].isdigit() else None, "group": group,
+           "path": doc.record()["path"], "format": doc.format, "encoding": doc.encoding,
+           "raw_chars": len(doc.raw), "chars": base, "hanzi": hanzi, "sentences": sentences,
+           "tokens": tokens, "chunks": nchunks, "sha256": doc.sha256}
+    yield "documents", pa.Table.from_pylist([row], schema=schemas["documents"])
 
 
 # -- tasks -------------------------------------------------------------------------------
@@ -252,7 +350,9 @@ class Task:
 
 
 class _PartWriter:
-    """Streams one task's rows to one Parquet file per table."""
+    """Streams one task's rows to one Parquet file per table. Rows come as Arrow tables
+    or pandas frames; a table's buffered frames are converted in one go when it is
+    flushed."""
 
     def __init__(self, root: Path, part: str):
         self.root, self.part = root, part
@@ -265,16 +365,30 @@ class _PartWriter:
     def rel(self, table: str) -> str:
         return f"{table}/{self.part}.parquet"
 
-    def add(self, table: str, df):
-        if len(df):
-            self.buffers[table].append(df)
-            self.buffered[table] += len(df)
-            self.rows[table] += len(df)
+    def add(self, table: str, rows):
+        n = rows.num_rows if hasattr(rows, "num_rows") else len(rows)
+        if n:
+            self.buffers[table].append(rows)
+            self.buffered[table] += n
+            self.rows[table] += n
             if self.buffered[table] >= FLUSH_ROWS:
                 self.flush(table)
 
-    def flush(self, table: str):
+    def _arrow(self, table: str):
+        """The buffered rows of ``table`` as one Arrow table of its schema."""
+        import pandas as pd
         import pyarrow as pa
+
+        schema = self.schemas[table]
+        frames = [b for b in self.buffers[table] if not isinstance(b, pa.Table)]
+        parts = [b for b in self.buffers[table] if isinstance(b, pa.Table)]
+        if frames:
+            df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            parts.append(pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False))
+        return pa.concat_tables([p if p.schema.equals(schema) else p.select(schema.names).cast(schema)
+                                 for p in parts])
+
+    def flush(self, table: str):
         import pyarrow.parquet as pq
 
         schema = self.schemas[table]
@@ -283,14 +397,11 @@ class _PartWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.writers[table] = pq.ParquetWriter(path, schema, compression="zstd")
         if self.buffers[table]:
-            parts = [b if isinstance(b, pa.Table) else
-                     pa.Table.from_pandas(b[schema.names], schema=schema, preserve_index=False)
-                     for b in self.buffers[table]]
-            data = pa.concat_tables([p.select(schema.names).cast(schema) for p in parts])
+            data = self._arrow(table)
             if table in SORTED_BY_TERM:
                 # sorted by term in small row groups: a query for a few terms reads only
                 # the row groups whose min/max statistics can hold them
-                data = data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
+                data = sort_by_term(data)
             self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
         self.buffers[table], self.buffered[table] = [], 0
 
@@ -301,6 +412,34 @@ class _PartWriter:
             self.writers[t].close()
             out[t] = {"file": self.rel(t), "bytes": (self.root / self.rel(t)).stat().st_size, "rows": self.rows[t]}
         return out
+
+
+def _ranks(values):
+    """Each value's rank among the distinct values of a string array (byte order, as
+    Arrow sorts strings), and the number of distinct values."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(values)
+    if hasattr(encoded, "combine_chunks"):
+        encoded = encoded.combine_chunks()
+    order = pc.array_sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
+    return rank[encoded.indices.to_numpy()], len(order)
+
+
+def sort_by_term(data):
+    """``data`` sorted by term, then doc_id (stable), as
+    ``data.sort_by([("term", "ascending"), ("doc_id", "ascending")])`` sorts it, through
+    integer ranks of the two columns (the strings are compared once per distinct value)."""
+    import numpy as np
+
+    if data.num_rows < 2 or data["term"].null_count or data["doc_id"].null_count:
+        return data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
+    term, _ = _ranks(data["term"])
+    doc, ndocs = _ranks(data["doc_id"])
+    return data.take(np.argsort(term * ndocs + doc, kind="stable"))
 
 
 def run_task(task: Task) -> dict:
