@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from zhspeech.clean import blank_spans, text_and_masks
-from zhspeech.store import Settings, _counted_cache, _schemas, _tools, paragraph_chunks
+from zhspeech.store import Settings, _schemas, _tools, paragraph_chunks
 from zhspeech.themes import Lexicon, load_lexicon
 
 HIT_COLUMNS = ["doc_id", "section_id", "top_id", "theme", "subtheme", "term", "matched", "start", "end"]
@@ -22,6 +22,16 @@ FLUSH_ROWS = 200_000
 ROW_GROUP_ROWS = 2_048
 SORTED_BY_TERM = ("terms", "section_terms")
 DOC_FIELDS = ("title", "date", "issuer", "level", "genre")
+_COUNTED: dict = {}
+
+
+def _counted_cache(tokenizer) -> dict:
+    """word -> counted or not, for one tokenizer, kept for the life of the process:
+    each distinct word is classified once, not once per document."""
+    cache = _COUNTED.setdefault(id(tokenizer), (tokenizer, {}))
+    return cache[1]
+
+
 _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
 
 

@@ -129,15 +129,45 @@ def _tools(settings: Settings):
     return _TOOLS[key]
 
 
-_COUNTED: dict = {}
+_VOCABULARIES: dict = {}
 
 
-def _counted_cache(tokenizer) -> dict:
-    """word -> counted or not, for one tokenizer, kept for the life of the process:
-    each distinct word is classified once, not once per document."""
-    if id(tokenizer) not in _COUNTED:
-        _COUNTED[id(tokenizer)] = (tokenizer, _Counted(tokenizer))
-    return _COUNTED[id(tokenizer)][1]
+def _vocabulary(tokenizer) -> "_Vocabulary":
+    """The counted words of one tokenizer, kept for the life of the process: each
+    distinct word is classified once, not once per document."""
+    if id(tokenizer) not in _VOCABULARIES:
+        _VOCABULARIES[id(tokenizer)] = (tokenizer, _Vocabulary(tokenizer))
+    return _VOCABULARIES[id(tokenizer)][1]
+
+
+class _Vocabulary(dict):
+    """word -> its number among the counted words (-1: not counted), for one tokenizer;
+    a word is classified (:meth:`Tokenizer.kind_of`) the first time it is looked up.
+    ``words`` holds the counted words by number, the same string objects each time,
+    so Arrow reuses their UTF-8 form."""
+
+    def __init__(self, tokenizer):
+        import numpy as np
+
+        super().__init__()
+        self.tokenizer = tokenizer
+        self.size = 0
+        self.words = np.empty(1024, dtype=object)
+
+    def __missing__(self, word):
+        import numpy as np
+
+        from .tokenize import COUNTED
+
+        if self.tokenizer.kind_of(word) not in COUNTED:
+            self[word] = -1
+            return -1
+        if self.size == len(self.words):
+            self.words = np.concatenate([self.words, np.empty(len(self.words), dtype=object)])
+        number = self[word] = self.size
+        self.words[number] = word
+        self.size += 1
+        return number
 
 
 # -- one document -> tables ------------------------------------------------------------
@@ -177,41 +207,14 @@ def _theme_tools(settings: Settings):
     return _THEMES[key]
 
 
-class _Counted(dict):
-    """word -> counted or not, for one tokenizer; each distinct word is classified the
-    first time it is looked up."""
-
-    def __init__(self, tokenizer):
-        super().__init__()
-        self.tokenizer = tokenizer
-
-    def __missing__(self, word):
-        from .tokenize import COUNTED
-
-        kept = self[word] = self.tokenizer.kind_of(word) in COUNTED
-        return kept
-
-
-def _prefixed(arr, prefix: str):
-    """``prefix`` before every non-empty value of a string array (ids of a later chunk)."""
-    import pyarrow as pa
-
-    return pa.array([prefix + v if v else v for v in arr.to_pylist()], pa.string())
-
-
-def _take_ids(ids, rows):
-    """``ids[rows]``, and "" where ``rows`` is -1 (an offset before the first section)."""
+def _prefixed(ids, prefix: str):
+    """``prefix`` before every non-empty id (the ids of a later chunk of a document)."""
     import numpy as np
-    import pyarrow as pa
 
-    if len(ids) and (rows >= 0).all():
-        return ids.take(pa.array(rows))
-    out = np.where(rows >= 0, np.asarray(ids.to_pylist(), dtype=object)[np.clip(rows, 0, None)]
-                   if len(ids) else "", "")
-    return pa.array(out, pa.string())
+    return np.array([prefix + v if v else v for v in ids], dtype=object)
 
 
-def _token_sections(starts: list, top_starts, ntokens: int):
+def _token_sections(starts: list, top_starts: list, ntokens: int):
     """For tokens starting at ``starts`` (ascending), the index of the top-level section
     holding each one: the last of ``top_starts`` (ascending) at or before the token,
     the first section for a token before all of them. Found with one bisection per
@@ -222,7 +225,7 @@ def _token_sections(starts: list, top_starts, ntokens: int):
 
     if len(top_starts) < 2:
         return np.zeros(ntokens, dtype=np.int64)
-    first = [bisect.bisect_left(starts, int(s)) for s in top_starts[1:]]
+    first = [bisect.bisect_left(starts, s) for s in top_starts[1:]]
     sizes = np.diff(np.array([0, *first, ntokens], dtype=np.int64))
     return np.repeat(np.arange(len(top_starts), dtype=np.int64), sizes)
 
@@ -231,13 +234,13 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                     extra_lines: frozenset = frozenset()):
     """Analyse one :class:`~zhspeech.corpus.Document`; yield ``(table, rows)`` pairs as
     they are ready (sections, section terms and hits chunk by chunk, then the
-    document's terms and its documents row), in no particular order. Rows are a
-    pyarrow Table with the table's schema (:func:`_schemas`), built straight from the
-    stages' arrays, except the sections: the frame of
-    :func:`~zhspeech.structure.parse_structure` with its ``chunk``, which the writer
-    converts together with the other frames of its part."""
+    document's terms and its documents row), in no particular order.
+
+    Rows are a pyarrow Table with the table's schema (:func:`_schemas`), built straight
+    from the stages' arrays, except the sections: ``(frame, {"chunk": k})``, the frame
+    of :func:`~zhspeech.structure.parse_structure` and the columns it lacks, which the
+    writer converts together with the other frames of its part."""
     import numpy as np
-    import pandas as pd
     import pyarrow as pa
 
     from . import clean, structure, themes
@@ -245,7 +248,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     tokenizer, _ = _tools(settings)
     schemas = _schemas()
     matcher, owner_cols = _theme_tools(settings)
-    counted = _counted_cache(tokenizer)
+    vocabulary = _vocabulary(tokenizer)
     did = doc.doc_id
     did_scalar = pa.scalar(did, pa.string())
     totals: dict[str, int] = {}
@@ -260,69 +263,67 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         prefix = f"c{k}:" if k else ""
         sec_start = sec["start"].to_numpy()
         top = sec["level"].to_numpy() == 1
-        ids = pa.array(sec["section_id"], pa.string(), from_pandas=True)
+        ids = np.array(sec["section_id"].tolist(), dtype=object)
         hanzi += int(sec["hanzi"].to_numpy()[top].sum())
         top_rows = np.flatnonzero(top)
         top_rows = top_rows[np.argsort(sec_start[top_rows], kind="quicksort")]   # as sort_values("start")
+        top_ids = _prefixed(ids[top_rows], prefix) if prefix else ids[top_rows]
         sent = themes.sentence_spans(text)
         sentences += len(sent)
-        # terms: each distinct word classified once (per process), (section, word) pairs counted
+        # terms: each token's word number (-1: not counted), (section, word) pairs counted
         words, starts = tokenizer.segment(masked)
-        codes, uniques = pd.factorize(np.array(words, dtype=object), sort=False)
-        uniques = np.asarray(uniques, dtype=object)
-        keep = np.fromiter(map(counted.__getitem__, uniques), dtype=bool, count=len(uniques))
-        sel = keep[codes] if len(codes) else np.zeros(0, dtype=bool)
-        where = _token_sections(starts, sec_start[top_rows], len(words))[sel]
-        codes = codes[sel]
-        tokens += len(codes)
+        number = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
+        sel = number >= 0
+        where = _token_sections(starts, sec_start[top_rows].tolist(), len(words))[sel]
+        number = number[sel]
+        tokens += len(number)
         nsec = max(len(top_rows), 1)
-        pairs, counts = np.unique(codes.astype(np.int64) * nsec + where, return_counts=True)
-        wcode, scode = pairs // nsec, pairs % nsec
-        if len(top_rows):
-            sids = ids.take(pa.array(top_rows[scode]))
-            if prefix:
-                sids = _prefixed(sids, prefix)
-        else:
-            sids = pa.array([""] * len(wcode), pa.string())
+        pairs, counts = np.unique(number * nsec + where, return_counts=True)
+        wnum, scode = pairs // nsec, pairs % nsec
         yield "section_terms", pa.Table.from_arrays(
-            [pa.repeat(did_scalar, len(wcode)), sids, pa.array(uniques[wcode], pa.string()),
-             pa.array(counts, pa.int64())], schema=schemas["section_terms"])
-        per_word = np.bincount(codes, minlength=len(uniques))
-        present = np.flatnonzero(per_word)
+            [pa.repeat(did_scalar, len(pairs)),
+             pa.array(top_ids[scode] if len(top_ids) else np.full(len(pairs), "", dtype=object), pa.string()),
+             pa.array(vocabulary.words[wnum], pa.string()), pa.array(counts, pa.int64())],
+            schema=schemas["section_terms"])
+        # the chunk's words: pairs are sorted by word, so each word's sections are one run
+        first = np.flatnonzero(np.diff(wnum, prepend=-1)) if len(wnum) else np.zeros(0, dtype=np.int64)
+        chunk_words, chunk_n = wnum[first], np.add.reduceat(counts, first) if len(first) else counts[:0]
         if k == 0:
-            doc_terms = (uniques[present], per_word[present])
+            doc_terms = (chunk_words, chunk_n)
         else:
             if doc_terms is not None:
                 totals = dict(zip(doc_terms[0].tolist(), doc_terms[1].tolist()))
                 doc_terms = None
-            for w, n in zip(uniques[present].tolist(), per_word[present].tolist()):
+            for w, n in zip(chunk_words.tolist(), chunk_n.tolist()):
                 totals[w] = totals.get(w, 0) + n
         # theme hits, with their leaf and top-level section and their sentence
         h_start, h_end, row = themes.match_themes(masked, matcher)
         if len(row):
-            id_cols = [_take_ids(ids, themes._section_rows(sec_start, chosen, h_start))
-                       for chosen in (sec["is_leaf"].to_numpy(dtype=bool), top)]
-            if prefix:
-                id_cols = [_prefixed(a, prefix) for a in id_cols]
+            hit_ids = []
+            for chosen in (sec["is_leaf"].to_numpy(dtype=bool), top):
+                at = themes._section_rows(sec_start, chosen, h_start)
+                got = ids[np.clip(at, 0, None)] if len(ids) else np.full(len(at), "", dtype=object)
+                if (at < 0).any():
+                    got = np.where(at >= 0, got, "")
+                hit_ids.append(pa.array(_prefixed(got, prefix) if prefix else got, pa.string()))
             sentence = np.searchsorted(sent, h_start, side="right") - 1
+            rows = pa.array(row)
             yield "theme_hits", pa.Table.from_arrays(
-                [pa.repeat(did_scalar, len(row)), *id_cols, *(col.take(pa.array(row)) for col in owner_cols),
+                [pa.repeat(did_scalar, len(row)), *hit_ids, *(col.take(rows) for col in owner_cols),
                  pa.array(h_start + base), pa.array(h_end + base), pa.array(sentence)],
                 schema=schemas["theme_hits"])
-        # the sections frame as parse_structure gives it (a new frame of this document);
-        # the writer converts the frames of a part at once
-        sec["chunk"] = k
         if k:
+            sec = sec.copy()
             for col in ("section_id", "parent_id", "top_id"):
                 sec[col] = [prefix + v if v else v for v in sec[col]]
             sec["start"] += base
             sec["end"] += base
-        yield "sections", sec
+        yield "sections", (sec, {"chunk": k})
         base += len(text)
-    if doc_terms is not None:
-        term_col, n_col = pa.array(doc_terms[0], pa.string()), pa.array(doc_terms[1], pa.int64())
-    else:
-        term_col, n_col = pa.array(list(totals), pa.string()), pa.array(list(totals.values()), pa.int64())
+    if doc_terms is None:
+        doc_terms = (np.fromiter(totals, dtype=np.int64, count=len(totals)),
+                     np.fromiter(totals.values(), dtype=np.int64, count=len(totals)))
+    term_col, n_col = pa.array(vocabulary.words[doc_terms[0]], pa.string()), pa.array(doc_terms[1], pa.int64())
     yield "terms", pa.Table.from_arrays([pa.repeat(did_scalar, len(term_col)), term_col, n_col],
                                         schema=schemas["terms"])
     meta = doc.meta
@@ -366,7 +367,8 @@ class _PartWriter:
         return f"{table}/{self.part}.parquet"
 
     def add(self, table: str, rows):
-        n = rows.num_rows if hasattr(rows, "num_rows") else len(rows)
+        frame = rows[0] if isinstance(rows, tuple) else rows
+        n = frame.num_rows if hasattr(frame, "num_rows") else len(frame)
         if n:
             self.buffers[table].append(rows)
             self.buffered[table] += n
@@ -375,16 +377,28 @@ class _PartWriter:
                 self.flush(table)
 
     def _arrow(self, table: str):
-        """The buffered rows of ``table`` as one Arrow table of its schema."""
+        """The buffered rows of ``table`` as one Arrow table of its schema: Arrow tables
+        as they are; pandas frames (alone, or ``(frame, {column: value})`` with columns
+        of one value each) concatenated and converted at once."""
+        import numpy as np
         import pandas as pd
         import pyarrow as pa
 
         schema = self.schemas[table]
-        frames = [b for b in self.buffers[table] if not isinstance(b, pa.Table)]
         parts = [b for b in self.buffers[table] if isinstance(b, pa.Table)]
+        frames = [b if isinstance(b, tuple) else (b, {}) for b in self.buffers[table] if not isinstance(b, pa.Table)]
         if frames:
-            df = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
-            parts.append(pa.Table.from_pandas(df[schema.names], schema=schema, preserve_index=False))
+            df = frames[0][0] if len(frames) == 1 else pd.concat([f for f, _ in frames], ignore_index=True)
+            lengths = [len(f) for f, _ in frames]
+            extra = {name for _, consts in frames for name in consts}
+            cols = []
+            for fld in schema:
+                if fld.name in extra:
+                    values = np.repeat(np.array([consts[fld.name] for _, consts in frames]), lengths)
+                    cols.append(pa.array(values, fld.type))
+                else:
+                    cols.append(pa.array(df[fld.name], fld.type, from_pandas=True))
+            parts.append(pa.Table.from_arrays(cols, schema=schema))
         return pa.concat_tables([p if p.schema.equals(schema) else p.select(schema.names).cast(schema)
                                  for p in parts])
 
