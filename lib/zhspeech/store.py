@@ -237,9 +237,9 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     document's terms and its documents row), in no particular order.
 
     Rows are a pyarrow Table with the table's schema (:func:`_schemas`), built straight
-    from the stages' arrays, except the sections: ``(frame, {"chunk": k})``, the frame
-    of :func:`~zhspeech.structure.parse_structure` and the columns it lacks, which the
-    writer converts together with the other frames of its part."""
+    from the stages' arrays, except the sections, ``(frame, {"chunk": k})`` (the frame
+    of :func:`~zhspeech.structure.parse_structure` and the column it lacks), and the
+    documents row, ``[dict]``: the writer converts those of a part at once."""
     import numpy as np
     import pyarrow as pa
 
@@ -333,7 +333,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
            "path": doc.record()["path"], "format": doc.format, "encoding": doc.encoding,
            "raw_chars": len(doc.raw), "chars": base, "hanzi": hanzi, "sentences": sentences,
            "tokens": tokens, "chunks": nchunks, "sha256": doc.sha256}
-    yield "documents", pa.Table.from_pylist([row], schema=schemas["documents"])
+    yield "documents", [row]
 
 
 # -- tasks -------------------------------------------------------------------------------
@@ -378,15 +378,20 @@ class _PartWriter:
 
     def _arrow(self, table: str):
         """The buffered rows of ``table`` as one Arrow table of its schema: Arrow tables
-        as they are; pandas frames (alone, or ``(frame, {column: value})`` with columns
-        of one value each) concatenated and converted at once."""
+        as they are; lists of rows (dicts) and pandas frames (alone, or
+        ``(frame, {column: value})`` with columns of one value each) each concatenated
+        and converted at once."""
         import numpy as np
         import pandas as pd
         import pyarrow as pa
 
         schema = self.schemas[table]
         parts = [b for b in self.buffers[table] if isinstance(b, pa.Table)]
-        frames = [b if isinstance(b, tuple) else (b, {}) for b in self.buffers[table] if not isinstance(b, pa.Table)]
+        records = [r for b in self.buffers[table] if isinstance(b, list) for r in b]
+        if records:
+            parts.append(pa.Table.from_pylist(records, schema=schema))
+        frames = [b if isinstance(b, tuple) else (b, {}) for b in self.buffers[table]
+                  if not isinstance(b, (pa.Table, list))]
         if frames:
             df = frames[0][0] if len(frames) == 1 else pd.concat([f for f, _ in frames], ignore_index=True)
             lengths = [len(f) for f, _ in frames]

@@ -342,10 +342,47 @@ def longest_match_count(text: str, terms) -> dict:
 # -- emphasis ---------------------------------------------------------------------------
 
 _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
+_ENDS = np.array([ord(c) for c in "。！？!?"], dtype=np.uint32)
+_CLOSING = np.array([ord(c) for c in "”’」』）)"], dtype=np.uint32)
+
+
+def _one_of(codes: np.ndarray, chars: np.ndarray) -> np.ndarray:
+    found = codes == chars[0]
+    for c in chars[1:]:
+        found |= codes == c
+    return found
 
 
 def sentence_spans(text: str) -> np.ndarray:
-    """Start offsets of sentences (split after 。！？ and at line breaks)."""
+    """Start offsets of sentences (split after 。！？ and at line breaks).
+
+    A sentence starts after each match of ``_SENT`` (a run of 。！？!? with the closing
+    quotation marks or brackets after it, or a line break), except at a line break:
+    a line break right after 。 belongs to that sentence. The matches are found on the
+    text's code points with numpy, which gives the same offsets as the regex scan
+    (:func:`_sentence_spans_regex`) in a fraction of its time."""
+    n = len(text)
+    if n == 0:
+        return np.zeros(1, dtype=np.int64)
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    stop = _one_of(codes, _ENDS)
+    # the end of each run of 。！？, then over the closing marks right after it
+    ends = np.flatnonzero(stop & ~np.append(stop[1:], False)) + 1
+    closing = np.append(_one_of(codes, _CLOSING), False)
+    while True:
+        more = closing[ends]
+        if not more.any():
+            break
+        ends = ends + more
+    newline = codes == 10
+    after = np.concatenate([ends, np.flatnonzero(newline) + 1])
+    after = after[after < n]
+    after = after[~newline[after]]
+    return np.unique(np.concatenate([np.zeros(1, dtype=np.int64), after.astype(np.int64)]))
+
+
+def _sentence_spans_regex(text: str) -> np.ndarray:
+    """:func:`sentence_spans` by a plain regex scan (the reference for the tests)."""
     starts = [0] + [m.end() for m in _SENT.finditer(text) if m.end() < len(text)]
     # A line break right after 。 belongs to that sentence; it does not start a new one.
     starts = [s for s in starts if s == 0 or text[s] != "\n"]
