@@ -251,7 +251,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     vocabulary = _vocabulary(tokenizer)
     did = doc.doc_id
     did_scalar = pa.scalar(did, pa.string())
-    totals: dict[str, int] = {}
+    totals: dict[int, int] = {}        # word number -> n, for a document read in chunks
     doc_terms = None
     base = hanzi = sentences = tokens = nchunks = 0
     for k, piece in enumerate(paragraph_chunks(doc.raw, settings.chunk_chars)):
