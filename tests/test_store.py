@@ -303,3 +303,6 @@ def test_vocabulary_numbers_counted_words_once(fast_tokenizer):
     numbers = [vocab[w] for w in new]          # the array of words grows as needed
     assert numbers == list(range(2, 3002)) and vocab.size == 3002
     assert vocab.words[numbers].tolist() == new
+    assert vocab.take([3001, 0, 2]).to_pylist() == [new[-1], "人才", new[0]]
+    vocab["基层治理"]
+    assert vocab.take([vocab["基层治理"]]).to_pylist() == ["基层治理"]

@@ -153,6 +153,22 @@ class _Vocabulary(dict):
         self.tokenizer = tokenizer
         self.size = 0
         self.words = np.empty(1024, dtype=object)
+        self._chunks: list = []        # the words as Arrow strings, in pieces
+        self._converted = 0
+
+    def take(self, numbers):
+        """The words of ``numbers`` as Arrow strings (taken from the words converted to
+        Arrow once, not converted again for every row)."""
+        import pyarrow as pa
+
+        if self._converted < self.size:
+            self._chunks.append(pa.array(self.words[self._converted:self.size], pa.string()))
+            self._converted = self.size
+            if len(self._chunks) > 16:
+                self._chunks = [pa.concat_arrays(self._chunks)]
+        if not self._chunks:
+            return pa.array([], pa.string())
+        return pa.chunked_array(self._chunks, pa.string()).take(pa.array(numbers, pa.int64()))
 
     def __missing__(self, word):
         import numpy as np
@@ -283,7 +299,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         yield "section_terms", pa.Table.from_arrays(
             [pa.repeat(did_scalar, len(pairs)),
              pa.array(top_ids[scode] if len(top_ids) else np.full(len(pairs), "", dtype=object), pa.string()),
-             pa.array(vocabulary.words[wnum], pa.string()), pa.array(counts, pa.int64())],
+             vocabulary.take(wnum), pa.array(counts, pa.int64())],
             schema=schemas["section_terms"])
         # the chunk's words: pairs are sorted by word, so each word's sections are one run
         first = np.flatnonzero(np.diff(wnum, prepend=-1)) if len(wnum) else np.zeros(0, dtype=np.int64)
@@ -323,7 +339,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     if doc_terms is None:
         doc_terms = (np.fromiter(totals, dtype=np.int64, count=len(totals)),
                      np.fromiter(totals.values(), dtype=np.int64, count=len(totals)))
-    term_col, n_col = pa.array(vocabulary.words[doc_terms[0]], pa.string()), pa.array(doc_terms[1], pa.int64())
+    term_col, n_col = vocabulary.take(doc_terms[0]), pa.array(doc_terms[1], pa.int64())
     yield "terms", pa.Table.from_arrays([pa.repeat(did_scalar, len(term_col)), term_col, n_col],
                                         schema=schemas["terms"])
     meta = doc.meta
