@@ -298,7 +298,8 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         wnum, scode = pairs // nsec, pairs % nsec
         yield "section_terms", pa.Table.from_arrays(
             [pa.repeat(did_scalar, len(pairs)),
-             pa.array(top_ids[scode] if len(top_ids) else np.full(len(pairs), "", dtype=object), pa.string()),
+             pa.array(top_ids, pa.string()).take(pa.array(scode)) if len(top_ids)
+             else pa.repeat(pa.scalar("", pa.string()), len(pairs)),
              vocabulary.take(wnum), pa.array(counts, pa.int64())],
             schema=schemas["section_terms"])
         # the chunk's words: pairs are sorted by word, so each word's sections are one run
