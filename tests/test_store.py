@@ -306,3 +306,12 @@ def test_vocabulary_numbers_counted_words_once(fast_tokenizer):
     assert vocab.take([3001, 0, 2]).to_pylist() == [new[-1], "人才", new[0]]
     vocab["基层治理"]
     assert vocab.take([vocab["基层治理"]]).to_pylist() == ["基层治理"]
+
+
+def test_sort_by_term_with_more_than_65536_terms_equals_arrow_sort_by():
+    import pyarrow as pa
+
+    terms = [f"t{(i * 7919) % 70001}" for i in range(70001)]
+    data = pa.table({"doc_id": ["b" if i % 3 else "a" for i in range(len(terms))], "term": terms,
+                     "n": list(range(len(terms)))})
+    assert zs.store.sort_by_term(data).equals(data.sort_by([("term", "ascending"), ("doc_id", "ascending")]))

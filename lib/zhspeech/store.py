@@ -473,9 +473,15 @@ def sort_by_term(data):
 
     if data.num_rows < 2 or data["term"].null_count or data["doc_id"].null_count:
         return data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
-    term, _ = _ranks(data["term"])
+    term, nterms = _ranks(data["term"])
     doc, ndocs = _ranks(data["doc_id"])
-    return data.take(np.argsort(term * ndocs + doc, kind="stable"))
+    if max(nterms, ndocs) <= 1 << 16:
+        # two stable passes on 16-bit ranks (NumPy sorts those by radix): by doc, then by term
+        order = np.argsort(doc.astype(np.uint16), kind="stable")
+        order = order[np.argsort(term.astype(np.uint16)[order], kind="stable")]
+    else:
+        order = np.argsort(term * ndocs + doc, kind="stable")
+    return data.take(order)
 
 
 def run_task(task: Task) -> dict:
