@@ -315,3 +315,22 @@ def test_sort_by_term_with_more_than_65536_terms_equals_arrow_sort_by():
     data = pa.table({"doc_id": ["b" if i % 3 else "a" for i in range(len(terms))], "term": terms,
                      "n": list(range(len(terms)))})
     assert zs.store.sort_by_term(data).equals(data.sort_by([("term", "ascending"), ("doc_id", "ascending")]))
+
+
+def test_vocabulary_shared_by_threads_numbers_each_word_once(fast_tokenizer):
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    vocab = zs.store._Vocabulary(fast_tokenizer)
+    words = [chr(0x6000 + i) + chr(0x7000 + i % 50) for i in range(4000)]
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda k: [vocab[w] for w in words[k::2] + words], range(4)))
+    finally:
+        sys.setswitchinterval(old)
+    numbers = {w: vocab[w] for w in words}
+    assert sorted(numbers.values()) == list(range(len(words))) and vocab.size == len(words)
+    assert all(vocab.words[n] == w for w, n in numbers.items())
+    assert all(r[-len(words):] == [numbers[w] for w in words] for r in results)

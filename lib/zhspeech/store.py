@@ -144,9 +144,13 @@ class _Vocabulary(dict):
     """word -> its number among the counted words (-1: not counted), for one tokenizer;
     a word is classified (:meth:`Tokenizer.kind_of`) the first time it is looked up.
     ``words`` holds the counted words by number, the same string objects each time,
-    so Arrow reuses their UTF-8 form."""
+    so Arrow reuses their UTF-8 form. Looking up a known word is one dict lookup; new
+    words are numbered under a lock, so threads of one process (Dask workers without
+    processes) share a vocabulary safely."""
 
     def __init__(self, tokenizer):
+        import threading
+
         import numpy as np
 
         super().__init__()
@@ -155,35 +159,42 @@ class _Vocabulary(dict):
         self.words = np.empty(1024, dtype=object)
         self._chunks: list = []        # the words as Arrow strings, in pieces
         self._converted = 0
-
-    def take(self, numbers):
-        """The words of ``numbers`` as Arrow strings (taken from the words converted to
-        Arrow once, not converted again for every row)."""
-        import pyarrow as pa
-
-        if self._converted < self.size:
-            self._chunks.append(pa.array(self.words[self._converted:self.size], pa.string()))
-            self._converted = self.size
-            if len(self._chunks) > 16:
-                self._chunks = [pa.concat_arrays(self._chunks)]
-        if not self._chunks:
-            return pa.array([], pa.string())
-        return pa.chunked_array(self._chunks, pa.string()).take(pa.array(numbers, pa.int64()))
+        self._lock = threading.RLock()
 
     def __missing__(self, word):
         import numpy as np
 
         from .tokenize import COUNTED
 
-        if self.tokenizer.kind_of(word) not in COUNTED:
-            self[word] = -1
-            return -1
-        if self.size == len(self.words):
-            self.words = np.concatenate([self.words, np.empty(len(self.words), dtype=object)])
-        number = self[word] = self.size
-        self.words[number] = word
-        self.size += 1
-        return number
+        with self._lock:
+            if word in self:
+                return dict.__getitem__(self, word)
+            if self.tokenizer.kind_of(word) not in COUNTED:
+                self[word] = -1
+                return -1
+            if self.size == len(self.words):
+                self.words = np.concatenate([self.words, np.empty(len(self.words), dtype=object)])
+            number = self.size
+            self.words[number] = word
+            self.size += 1
+            self[word] = number
+            return number
+
+    def take(self, numbers):
+        """The words of ``numbers`` as Arrow strings (taken from the words converted to
+        Arrow once, not converted again for every row)."""
+        import pyarrow as pa
+
+        with self._lock:
+            if self._converted < self.size:
+                self._chunks.append(pa.array(self.words[self._converted:self.size], pa.string()))
+                self._converted = self.size
+                if len(self._chunks) > 16:
+                    self._chunks = [pa.concat_arrays(self._chunks)]
+            chunks = list(self._chunks)
+        if not chunks:
+            return pa.array([], pa.string())
+        return pa.chunked_array(chunks, pa.string()).take(pa.array(numbers, pa.int64()))
 
 
 # -- one document -> tables ------------------------------------------------------------

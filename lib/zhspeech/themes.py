@@ -218,7 +218,7 @@ def load_lexicon(path=None, *, warn_shared: bool = True) -> Lexicon:
     return lex
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Matcher:
     """A lexicon's surface forms in one Aho–Corasick automaton (its value: the form's
     index), and one row per (form, owner): ``theme``, ``subtheme``, ``term`` and the
