@@ -196,12 +196,7 @@ def phase_index(megabytes: float, workers: int, backend: str, single: bool = Fal
 
     with tempfile.TemporaryDirectory() as tmp:
         size, chars = make_folder(Path(tmp) / "in", megabytes, single=single)
-        # this process's one-time loads (dictionaries, lexicons, automata) not timed: index
-        # one small text first (worker processes of a pool still load their own)
-        (Path(tmp) / "warm").mkdir()
-        (Path(tmp) / "warm" / "w.txt").write_text(zs.paths.sample_speech().read_text(encoding="utf-8")[:3000],
-                                                  encoding="utf-8")
-        zs.store.index(Path(tmp) / "warm", Path(tmp) / "warm.store", workers=1, backend=backend, progress=False)
+        zs.store._tools(zs.store.Settings(backend=backend))[0].cut("预热")   # dictionary load not timed
         cpu0, t0 = _cpu(), time.perf_counter()
         summary = zs.store.index(Path(tmp) / "in", Path(tmp) / "store", workers=workers, backend=backend,
                                  progress=False)
