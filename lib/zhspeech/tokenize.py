@@ -146,6 +146,13 @@ class Tokenizer:
         self._userwords = frozenset(self.userdict.words)
         self._guesses: dict[str, str] = {}     # HMM results by run of characters
         self._pieces: dict = {}    # word -> True (keep), False (whitespace) or its pieces
+        # caches of the fast path (:meth:`_split`), all keyed by text, never by position
+        self._runs: dict[str, tuple | None] = {}   # run of single characters -> HMM words, None if kept
+        self._inside: dict[str, bool] = {}         # word -> holds a user term that is not the whole word
+        self._windows: dict[tuple, list | None] = {}   # stretch of words -> its words re-cut, None if kept
+        self._counted: dict[str, tuple] = {}       # word -> its counted pieces
+        self._kinds: dict[str, str] = {}           # token -> kind
+        self._bigrams = None
 
     # -- segmenter --------------------------------------------------------------------
     def _segmenter(self):
@@ -187,8 +194,7 @@ class Tokenizer:
 
         if len(words) < 2:
             return words
-        known = _dictionary_freq()
-        userwords = self._userwords
+        is_word = self._dictionary_word
         joined_words = "".join(words)
         sep = next(c for c in "\x00\ue000\ue001\ue002" if c not in joined_words)
 
@@ -196,7 +202,7 @@ class Tokenizer:
 
         def guess(m):
             run = m.group().replace(sep, "")
-            if known.get(run) or run in userwords:
+            if is_word(run):
                 return m.group()
             found = cache.get(run)
             if found is None:
@@ -220,36 +226,234 @@ class Tokenizer:
             self._automaton = auto
         return self._automaton
 
+    def _dictionary_word(self, run: str) -> bool:
+        """Whether ``run`` is a word of jieba's dictionary (with a frequency) or a user
+        term: such runs of single characters are left to the dictionary route."""
+        return run in self._userwords or bool(_dictionary_freq().get(run))
+
+    # -- the fast path ------------------------------------------------------------------
+    # The rules of _raw_cut and _keep_terms_whole, applied to a whole text at once. The
+    # segmenter's words are kept as they are and only the few stretches where a rule
+    # changes something are spliced: the places are found with numpy over the characters
+    # and the word boundaries, and each rule's result is cached by the text of its
+    # stretch. tests/test_tokenize_oracle.py checks the result against the rules applied
+    # one by one to the whole word list (the previous code, kept there as the oracle).
+
+    def _term_bigrams(self):
+        """Code-point tables of the user terms: the characters that come before and
+        after a place inside a term, and the pairs ``(a << 21) | b`` that do."""
+        if self._bigrams is None:
+            before = np.zeros(0x110000, dtype=bool)
+            after = np.zeros(0x110000, dtype=bool)
+            pairs = set()
+            for w in self.userdict.words:
+                for a, b in zip(w, w[1:]):
+                    before[ord(a)] = after[ord(b)] = True
+                    pairs.add((ord(a) << 21) | ord(b))
+            self._bigrams = before, after, np.array(sorted(pairs), dtype=np.uint64)
+        return self._bigrams
+
+    def _holds_term(self, word: str) -> bool:
+        """Whether a user term occurs in ``word`` other than as the whole word."""
+        found = self._inside.get(word)
+        if found is None:
+            n = len(word)
+            found = self._inside[word] = n > 2 and any(k != n for _, k in self._terms().iter(word))
+        return found
+
+    def _split(self, text: str, counts: bool = False):
+        """The segmenter's words of ``text`` and the changes the rules make to them.
+
+        Returns ``(words, starts, patches, bounds, types)``: ``words`` with their
+        ``starts`` (numpy), ``patches`` a sorted list of ``(start, end, new_words)``
+        (the words covering ``text[start:end]`` are replaced by ``new_words``), ``bounds``
+        the final word boundaries as a boolean array over offsets 0…len(text), and
+        ``types`` the distinct words in ``words`` (a Counter of them if ``counts``).
+        """
+        seg = self._segmenter()
+        words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
+        n, size = len(words), len(text)
+        lens = np.fromiter(map(len, words), np.int64, count=n)
+        ends = np.cumsum(lens)
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        han = (codes >= 0x4E00) & (codes <= 0x9FD5)        # _HAN_CHAR
+
+        # (1) words of one repeated character in a row, longest first (_order_repeats):
+        # only where a boundary falls between two equal characters
+        inner = ends[:-1]
+        for k in np.flatnonzero(han[inner] & (codes[inner] == codes[inner - 1])).tolist():
+            c = text[inner[k]]
+            if words[k].strip(c) or words[k + 1].strip(c):
+                continue
+            i, j = k, k + 2
+            while i > 0 and not words[i - 1].strip(c):
+                i -= 1
+            while j < n and not words[j].strip(c):
+                j += 1
+            run = words[i:j]
+            ordered = sorted(run, key=len, reverse=True)
+            if ordered != run:
+                words[i:j] = ordered
+                lens[i:j] = [len(w) for w in ordered]
+                ends = np.cumsum(lens)
+                inner = ends[:-1]
+        starts = ends - lens
+        types = Counter(words) if counts else set(words)
+
+        bounds = np.zeros(size + 1, dtype=bool)
+        bounds[0] = True
+        bounds[ends] = True
+        spans = []     # stretches of text whose words change
+
+        # (2) runs of two or more one-character words through jieba's HMM (_guess_words)
+        if self.hmm and n > 1:
+            single = ((lens == 1) & han[np.minimum(starts, max(size - 1, 0))]).view(np.int8)
+            edges = np.diff(np.concatenate(([0], single, [0])))
+            first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+            longer = stop - first >= 2
+            cache = self._runs
+            for a, m in zip(starts[first[longer]].tolist(), (stop - first)[longer].tolist()):
+                run = text[a:a + m]
+                guess = cache.get(run, False)
+                if guess is False:
+                    if len(cache) > 200_000:
+                        cache.clear()
+                    guess = cache[run] = self._guess_run(run)
+                if guess is not None:
+                    bounds[a + 1:a + m] = False
+                    bounds[list(accumulate(map(len, guess), initial=a))] = True
+                    spans.append((a, a + m, guess))
+
+        # (3) user terms kept whole (_keep_terms_whole)
+        if self._terms() is not None and n:
+            spans += self._terms_whole(text, codes, bounds, types, spans)
+        if not spans:
+            return words, starts, [], bounds, types
+        spans.sort()
+        merged = []
+        for a, b, _ in spans:
+            if merged and a < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        patches = []
+        for a, b in merged:
+            cut = (np.flatnonzero(bounds[a:b + 1]) + a).tolist()
+            patches.append((a, b, [text[x:y] for x, y in zip(cut, cut[1:])]))
+        return words, starts, patches, bounds, types
+
+    def _guess_run(self, run: str):
+        """jieba's HMM words of a run of single characters, ``None`` when the run stays
+        as it is (a dictionary word, or the HMM keeps every character apart)."""
+        from jieba import finalseg
+
+        if self._dictionary_word(run):
+            return None
+        found = tuple(finalseg.cut(run))
+        return None if len(found) == len(run) else found
+
+    def _terms_whole(self, text, codes, bounds, types, runs):
+        """``(start, end, words)`` of the stretches where keeping user terms whole
+        changes the words; ``bounds`` is updated to match.
+
+        An occurrence of a term that is not exactly one word either crosses a boundary
+        (the two characters around that boundary are neighbours in the term) or lies
+        inside a longer word (a word that holds a term). Around each such place the
+        stretch reaches out to the nearest boundaries that no occurrence crosses, so
+        every chain of overlapping occurrences lies whole in it, and
+        :meth:`_keep_terms_whole` re-cuts the stretch exactly as it would in the whole
+        text.
+        """
+        size = len(text)
+        before, after, pairs = self._term_bigrams()
+        cuts = np.flatnonzero(bounds[1:size]) + 1
+        maybe = cuts[before[codes[cuts - 1]] & after[codes[cuts]]]
+        keys = (codes[maybe - 1].astype(np.uint64) << np.uint64(21)) | codes[maybe].astype(np.uint64)
+        crossed = maybe[np.isin(keys, pairs)]
+        lo, hi = [crossed - 1], [crossed + 1]
+        # words that hold a term: the segmenter's (wherever their text occurs) and the HMM's
+        for w in types:
+            if self._holds_term(w):
+                at = text.find(w)
+                while at >= 0:
+                    lo.append(np.array([at]))
+                    hi.append(np.array([at + len(w)]))
+                    at = text.find(w, at + 1)
+        for a, b, new in runs:
+            if any(self._holds_term(w) for w in new):
+                lo.append(np.array([a]))
+                hi.append(np.array([b]))
+        lo, hi = np.concatenate(lo), np.concatenate(hi)
+        if not lo.size:
+            return []
+        safe = bounds.copy()
+        safe[crossed] = False
+        safe = np.flatnonzero(safe)
+        left = safe[np.searchsorted(safe, lo, side="right") - 1]
+        right = safe[np.searchsorted(safe, hi, side="left")]
+        order = np.argsort(left, kind="stable")
+        stretches: list[list[int]] = []
+        for a, b in zip(left[order].tolist(), right[order].tolist()):
+            if stretches and a < stretches[-1][1]:
+                stretches[-1][1] = max(stretches[-1][1], b)
+            else:
+                stretches.append([a, b])
+        changed = []
+        cache = self._windows
+        for a, b in stretches:
+            cut = np.flatnonzero(bounds[a:b + 1])
+            key = (text[a:b], cut.tobytes())
+            new = cache.get(key, False)
+            if new is False:
+                old = [text[a + x:a + y] for x, y in zip(cut.tolist(), cut[1:].tolist())]
+                new = self._keep_terms_whole(text[a:b], old)
+                new = None if new == old else tuple(new)
+                if len(cache) > 200_000:
+                    cache.clear()
+                cache[key] = new
+            if new is not None:
+                bounds[a + 1:b] = False
+                bounds[list(accumulate(map(len, new), initial=a))] = True
+                changed.append((a, b, new))
+        return changed
+
     def segment(self, text: str) -> tuple[list[str], list[int]]:
         """Words and their start offsets, whitespace dropped, user terms kept whole."""
         if not text:
             return [], []
-        words = self._keep_terms_whole(text, self._raw_cut(text))
-        starts = list(accumulate(map(len, words), initial=0))
-        # Each distinct word is classified once: kept as it is (Chinese, or one piece of
-        # the shared rule), dropped (whitespace) or split by the shared rule.
+        words, starts, patches, bounds, types = self._split(text)
+        if patches:
+            words = _splice(words, starts, patches)
+            types = set(types).union(*(new for _, _, new in patches))
+        cuts = np.flatnonzero(bounds)
+        starts = cuts[:-1]
+        # Only words with a character outside the Chinese ranges can be dropped
+        # (whitespace) or split by the shared rule; each distinct word is classified once.
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        other = ~(((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
+                  | ((codes >= 0xF900) & (codes <= 0xFAFF)))
+        before = np.concatenate(([0], np.cumsum(other, dtype=np.int64)))
+        odd = np.flatnonzero(before[cuts[1:]] != before[starts]).tolist()
+        starts = starts.tolist()
+        if not odd:
+            return words, starts
         pieces = self._pieces
-        for w in set(words).difference(pieces):
-            if _HAN_ONLY.fullmatch(w):
-                pieces[w] = True
-            elif w.isspace():
-                pieces[w] = False
-            else:
-                found = [(m.group(), m.start()) for m in _PIECES.finditer(w)]
-                pieces[w] = True if len(found) == 1 and found[0][0] == w else found
-        kinds = [pieces[w] for w in words]
-        if not any(k is not True and k is not False for k in kinds):
-            kept = [(w, s) for w, s, k in zip(words, starts, kinds) if k]
-            return [w for w, _ in kept], [s for _, s in kept]
-        out_w, out_s = [], []
-        for w, s, k in zip(words, starts, kinds):
-            if k is True:
-                out_w.append(w)
-                out_s.append(s)
-            elif k:
-                for piece, off in k:
-                    out_w.append(piece)
-                    out_s.append(s + off)
+        out_w, out_s, i = [], [], 0
+        for k in odd:
+            w = words[k]
+            kind = pieces.get(w)
+            if kind is None:
+                kind = pieces[w] = _shared_pieces(w)
+            if kind is True:
+                continue
+            out_w += words[i:k]
+            out_s += starts[i:k]
+            for piece, off in kind or ():
+                out_w.append(piece)
+                out_s.append(starts[k] + off)
+            i = k + 1
+        out_w += words[i:]
+        out_s += starts[i:]
         return out_w, out_s
 
     def _keep_terms_whole(self, text: str, words: list[str]) -> list[str]:
@@ -384,8 +588,13 @@ class Tokenizer:
     def table(self, doc_id: str, text: str, words, starts, spans, tags=None) -> pd.DataFrame:
         """The tokens table from segmented words and their starts, with one ``mask``
         row per masked span (``pos`` column when ``tags`` are given)."""
-        rows = {"doc_id": doc_id, "token": words, "start": starts,
-                "end": [s + len(w) for s, w in zip(starts, words)], "kind": [self.kind_of(w) for w in words]}
+        kinds = self._kinds
+        for w in set(words).difference(kinds):
+            kinds[w] = self.kind_of(w)
+        begin = np.asarray(starts, dtype=np.int64)
+        rows = {"doc_id": doc_id, "token": words, "start": begin,
+                "end": begin + np.fromiter(map(len, words), np.int64, count=len(words)),
+                "kind": list(map(kinds.__getitem__, words))}
         if tags is not None:
             rows["pos"] = tags
         df = pd.DataFrame(rows, columns=TOKEN_COLUMNS + (["pos"] if tags is not None else []))
@@ -434,15 +643,46 @@ class Tokenizer:
         blanked = blank_spans(text, spans)
         if not blanked:
             return Counter()
-        types = Counter(self._keep_terms_whole(blanked, self._raw_cut(blanked)))
+        words, starts, patches, _, types = self._split(blanked, counts=True)
+        for a, b, new in patches:
+            for w in words[int(np.searchsorted(starts, a)):int(np.searchsorted(starts, b))]:
+                types[w] -= 1
+            types.update(new)
         out: Counter = Counter()
+        counted = self._counted
         for w, n in types.items():
-            if _HAN_ONLY.fullmatch(w):
-                out[w] += n
-            elif not w.isspace():
-                for piece in _PIECES.findall(w):
+            if n > 0:
+                found = counted.get(w)
+                if found is None:
+                    kind = _shared_pieces(w)
+                    found = counted[w] = tuple(p for p, _ in ([(w, 0)] if kind is True else kind or ())
+                                               if self.kind_of(p) in COUNTED)
+                for piece in found:
                     out[piece] += n
-        return Counter({w: n for w, n in out.items() if self.kind_of(w) in COUNTED})
+        return out
+
+
+def _shared_pieces(word: str):
+    """How the shared rule treats a word: ``True`` (kept as it is: Chinese, or one
+    piece), ``False`` (whitespace, dropped) or its ``(piece, offset)`` list."""
+    if _HAN_ONLY.fullmatch(word):
+        return True
+    if word.isspace():
+        return False
+    found = [(m.group(), m.start()) for m in _PIECES.finditer(word)]
+    return True if len(found) == 1 and found[0][0] == word else found
+
+
+def _splice(words, starts, patches) -> list[str]:
+    """``words`` with the ones covering each patch's ``text[start:end]`` replaced."""
+    out, i = [], 0
+    for a, b, new in patches:
+        k = int(np.searchsorted(starts, a))
+        out += words[i:k]
+        out += new
+        i = int(np.searchsorted(starts, b))
+    out += words[i:]
+    return out
 
 
 def _outermost(spans) -> list[tuple[int, int]]:
