@@ -28,7 +28,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain, compress
 
 import numpy as np
 import pandas as pd
@@ -240,17 +240,27 @@ class Tokenizer:
     # one by one to the whole word list (the previous code, kept there as the oracle).
 
     def _term_bigrams(self):
-        """Code-point tables of the user terms: the characters that come before and
-        after a place inside a term, and the pairs ``(a << 21) | b`` that do."""
+        """Tables of the user terms' characters: a small number for each character
+        that occurs in a term (0 for the others), which pairs of those numbers are
+        neighbours in a term, the two-character terms and the three-character stretches
+        of the longer ones (code points packed by 21 bits, sorted)."""
         if self._bigrams is None:
-            before = np.zeros(0x110000, dtype=bool)
-            after = np.zeros(0x110000, dtype=bool)
-            pairs = set()
+            chars = sorted({ch for w in self.userdict.words for ch in w})
+            number = np.zeros(0x110000, dtype=np.int32)
+            number[[ord(ch) for ch in chars]] = np.arange(1, len(chars) + 1)
+            width = len(chars) + 1
+            pairs = np.zeros(width * width, dtype=bool)
+            twos, threes = set(), set()
             for w in self.userdict.words:
-                for a, b in zip(w, w[1:]):
-                    before[ord(a)] = after[ord(b)] = True
-                    pairs.add((ord(a) << 21) | ord(b))
-            self._bigrams = before, after, np.array(sorted(pairs), dtype=np.uint64)
+                c = [ord(ch) for ch in w]
+                for a, b in zip(c, c[1:]):
+                    pairs[number[a] * width + number[b]] = True
+                if len(c) == 2:
+                    twos.add((c[0] << 21) | c[1])
+                for a, b, d in zip(c, c[1:], c[2:]):
+                    threes.add((a << 42) | (b << 21) | d)
+            self._bigrams = (number, width, pairs, np.array(sorted(twos), dtype=np.uint64),
+                             np.array(sorted(threes), dtype=np.uint64))
         return self._bigrams
 
     def _holds_term(self, word: str) -> bool:
@@ -261,15 +271,9 @@ class Tokenizer:
             found = self._inside[word] = n > 2 and any(k != n for _, k in self._terms().iter(word))
         return found
 
-    def _split(self, text: str, counts: bool = False):
-        """The segmenter's words of ``text`` and the changes the rules make to them.
-
-        Returns ``(words, starts, patches, bounds, types)``: ``words`` with their
-        ``starts`` (numpy), ``patches`` a sorted list of ``(start, end, new_words)``
-        (the words covering ``text[start:end]`` are replaced by ``new_words``), ``bounds``
-        the final word boundaries as a boolean array over offsets 0…len(text), and
-        ``types`` the distinct words in ``words`` (a Counter of them if ``counts``).
-        """
+    def _split(self, text: str, counts: bool = False) -> "_Split":
+        """The segmenter's words of ``text`` and the changes the rules make to them
+        (see :class:`_Split`)."""
         seg = self._segmenter()
         words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
         n, size = len(words), len(text)
@@ -298,63 +302,67 @@ class Tokenizer:
                 ends = np.cumsum(lens)
                 inner = ends[:-1]
         starts = ends - lens
-        types = Counter(words) if counts else set(words)
-
-        bounds = np.zeros(size + 1, dtype=bool)
+        out = _Split(words, starts, Counter(words) if counts else set(words))
+        out.bounds = bounds = np.zeros(size + 1, dtype=bool)
         bounds[0] = True
         bounds[ends] = True
-        spans = []     # stretches of text whose words change
 
         # (2) runs of two or more one-character words through jieba's HMM (_guess_words)
         if self.hmm and n > 1:
-            single = ((lens == 1) & han[np.minimum(starts, max(size - 1, 0))]).view(np.int8)
+            single = ((lens == 1) & han[starts]).view(np.int8)
             edges = np.diff(np.concatenate(([0], single, [0])))
             first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
             longer = stop - first >= 2
-            cache = self._runs
-            for a, m in zip(starts[first[longer]].tolist(), (stop - first)[longer].tolist()):
-                run = text[a:a + m]
-                guess = cache.get(run, False)
-                if guess is False:
-                    if len(cache) > 200_000:
-                        cache.clear()
-                    guess = cache[run] = self._guess_run(run)
-                if guess is not None:
-                    bounds[a + 1:a + m] = False
-                    bounds[list(accumulate(map(len, guess), initial=a))] = True
-                    spans.append((a, a + m, guess))
+            first = first[longer]
+            at = starts[first]
+            texts = [text[x:x + m] for x, m in zip(at.tolist(), (stop[longer] - first).tolist())]
+            cache = self._runs            # run -> (words, removed offsets), () when it stays
+            found = list(map(cache.get, texts))
+            if None in found:
+                if len(cache) > 200_000:
+                    cache.clear()
+                for k, run in enumerate(texts):
+                    if found[k] is None:
+                        got = cache.get(run)
+                        found[k] = cache[run] = got if got is not None else self._guess_run(run) or ()
+            changed = np.fromiter(map(bool, found), dtype=bool, count=len(found))
+            if changed.any():
+                texts = list(compress(texts, changed))
+                out.runs = (first[changed].tolist(), at[changed], texts)
+                # the boundaries the HMM removes, gathered run by run from one table
+                kinds = list(dict.fromkeys(texts))
+                number = {r: k for k, r in enumerate(kinds)}
+                which = np.fromiter(map(number.__getitem__, texts), np.int64, count=len(texts))
+                gone = [cache[r][1] for r in kinds]
+                many = np.fromiter(map(len, gone), np.int64, count=len(gone))
+                table = np.fromiter(chain.from_iterable(gone), np.int64)
+                each = many[which]
+                step = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
+                bounds[np.repeat(out.runs[1], each) + table[np.repeat((np.cumsum(many) - many)[which], each) + step]] = False
+                out.guessed = {w for r in kinds for w in cache[r][0]}
 
         # (3) user terms kept whole (_keep_terms_whole)
         if self._terms() is not None and n:
-            spans += self._terms_whole(text, codes, bounds, types, spans)
-        if not spans:
-            return words, starts, [], bounds, types
-        spans.sort()
-        merged = []
-        for a, b, _ in spans:
-            if merged and a < merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        patches = []
-        for a, b in merged:
-            cut = (np.flatnonzero(bounds[a:b + 1]) + a).tolist()
-            patches.append((a, b, [text[x:y] for x, y in zip(cut, cut[1:])]))
-        return words, starts, patches, bounds, types
+            out.changes = self._terms_whole(text, codes, bounds, out)
+        return out
 
     def _guess_run(self, run: str):
-        """jieba's HMM words of a run of single characters, ``None`` when the run stays
-        as it is (a dictionary word, or the HMM keeps every character apart)."""
+        """jieba's HMM words of a run of single characters and the offsets in the run
+        where they remove a boundary; ``None`` when the run stays as it is (a dictionary
+        word, or the HMM keeps every character apart)."""
         from jieba import finalseg
 
         if self._dictionary_word(run):
             return None
         found = tuple(finalseg.cut(run))
-        return None if len(found) == len(run) else found
+        if len(found) == len(run):
+            return None
+        kept = set(accumulate(map(len, found)))
+        return found, tuple(x for x in range(1, len(run)) if x not in kept)
 
-    def _terms_whole(self, text, codes, bounds, types, runs):
-        """``(start, end, words)`` of the stretches where keeping user terms whole
-        changes the words; ``bounds`` is updated to match.
+    def _terms_whole(self, text, codes, bounds, split) -> list:
+        """``(start, end, old_words, new_words)`` of the stretches where keeping user
+        terms whole changes the words; ``bounds`` is updated to match.
 
         An occurrence of a term that is not exactly one word either crosses a boundary
         (the two characters around that boundary are neighbours in the term) or lies
@@ -365,32 +373,44 @@ class Tokenizer:
         text.
         """
         size = len(text)
-        before, after, pairs = self._term_bigrams()
-        cuts = np.flatnonzero(bounds[1:size]) + 1
-        maybe = cuts[before[codes[cuts - 1]] & after[codes[cuts]]]
-        keys = (codes[maybe - 1].astype(np.uint64) << np.uint64(21)) | codes[maybe].astype(np.uint64)
-        crossed = maybe[np.isin(keys, pairs)]
-        lo, hi = [crossed - 1], [crossed + 1]
-        # words that hold a term: the segmenter's (wherever their text occurs) and the HMM's
-        for w in types:
-            if self._holds_term(w):
-                at = text.find(w)
-                while at >= 0:
-                    lo.append(np.array([at]))
-                    hi.append(np.array([at + len(w)]))
-                    at = text.find(w, at + 1)
-        for a, b, new in runs:
-            if any(self._holds_term(w) for w in new):
-                lo.append(np.array([a]))
-                hi.append(np.array([b]))
-        lo, hi = np.concatenate(lo), np.concatenate(hi)
-        if not lo.size:
+        number, width, pairs, twos, threes = self._term_bigrams()
+        # boundaries some occurrence may cross: the characters on each side are
+        # neighbours in a term, and with their neighbours they spell a two-character
+        # term or three characters of a longer one
+        cuts = split.starts[1:]
+        maybe = cuts[pairs[number[codes[cuts - 1]] * width + number[codes[cuts]]]]
+        maybe = maybe[bounds[maybe]]
+        wide = codes.astype(np.uint64)
+        last = size - 1
+        c0 = np.where(maybe >= 2, wide[np.maximum(maybe - 2, 0)], 0)
+        c1, c2 = wide[maybe - 1], wide[maybe]
+        c3 = np.where(maybe < last, wide[np.minimum(maybe + 1, last)], 0)
+        crossed = maybe[_among((c1 << 21) | c2, twos) | _among((c0 << 42) | (c1 << 21) | c2, threes)
+                        | _among((c1 << 42) | (c2 << 21) | c3, threes)]
+        triggers = list(zip((crossed - 1).tolist(), (crossed + 1).tolist()))
+        # words that hold a term, wherever their text occurs: the segmenter's and the HMM's
+        holds = self._holds_term
+        for w in [w for w in split.types if holds(w)] + [w for w in split.guessed if holds(w)]:
+            at = text.find(w)
+            while at >= 0:
+                triggers.append((at, at + len(w)))
+                at = text.find(w, at + 1)
+        if not triggers:
             return []
-        safe = bounds.copy()
-        safe[crossed] = False
-        safe = np.flatnonzero(safe)
-        left = safe[np.searchsorted(safe, lo, side="right") - 1]
-        right = safe[np.searchsorted(safe, hi, side="left")]
+        # each reaches out to the nearest boundaries that no occurrence crosses
+        edges = np.concatenate(([0], split.starts[1:], [size]))
+        unsafe = set(crossed.tolist())
+        left, right = [], []
+        for lo, hi in triggers:
+            k = int(np.searchsorted(edges, lo, side="right")) - 1
+            while edges[k] in unsafe or not bounds[edges[k]]:
+                k -= 1
+            left.append(int(edges[k]))
+            k = int(np.searchsorted(edges, hi, side="left"))
+            while edges[k] in unsafe or not bounds[edges[k]]:
+                k += 1
+            right.append(int(edges[k]))
+        left, right = np.array(left), np.array(right)
         order = np.argsort(left, kind="stable")
         stretches: list[list[int]] = []
         for a, b in zip(left[order].tolist(), right[order].tolist()):
@@ -404,8 +424,8 @@ class Tokenizer:
             cut = np.flatnonzero(bounds[a:b + 1])
             key = (text[a:b], cut.tobytes())
             new = cache.get(key, False)
+            old = [text[a + x:a + y] for x, y in zip(cut.tolist(), cut[1:].tolist())]
             if new is False:
-                old = [text[a + x:a + y] for x, y in zip(cut.tolist(), cut[1:].tolist())]
                 new = self._keep_terms_whole(text[a:b], old)
                 new = None if new == old else tuple(new)
                 if len(cache) > 200_000:
@@ -414,18 +434,47 @@ class Tokenizer:
             if new is not None:
                 bounds[a + 1:b] = False
                 bounds[list(accumulate(map(len, new), initial=a))] = True
-                changed.append((a, b, new))
+                changed.append((a, b, old, new))
         return changed
+
+    def _final_words(self, text: str, split: "_Split") -> list[str]:
+        """The final words: the segmenter's, with the HMM's runs and the re-cut
+        stretches spliced in."""
+        words, starts = split.words, split.starts
+        if not split.runs and not split.changes:
+            return words
+        cache = self._runs
+        spans = ([(a, a + len(run), i, i + len(run), cache[run][0])
+                  for i, a, run in zip(split.runs[0], split.runs[1].tolist(), split.runs[2])] if split.runs else [])
+        if split.changes:
+            spans += [(a, b, int(np.searchsorted(starts, a)), int(np.searchsorted(starts, b)), new)
+                      for a, b, _, new in split.changes]
+            spans.sort(key=lambda s: s[0])
+            merged = []
+            for s in spans:
+                if merged and s[0] < merged[-1][1]:     # a run and a stretch overlap
+                    a, b = merged[-1][0], max(merged[-1][1], s[1])
+                    cut = (np.flatnonzero(split.bounds[a:b + 1]) + a).tolist()
+                    merged[-1] = (a, b, merged[-1][2], int(np.searchsorted(starts, b)),
+                                  [text[x:y] for x, y in zip(cut, cut[1:])])
+                else:
+                    merged.append(s)
+            spans = merged
+        out, k = [], 0
+        for _, _, i, j, new in spans:
+            out += words[k:i]
+            out += new
+            k = j
+        out += words[k:]
+        return out
 
     def segment(self, text: str) -> tuple[list[str], list[int]]:
         """Words and their start offsets, whitespace dropped, user terms kept whole."""
         if not text:
             return [], []
-        words, starts, patches, bounds, types = self._split(text)
-        if patches:
-            words = _splice(words, starts, patches)
-            types = set(types).union(*(new for _, _, new in patches))
-        cuts = np.flatnonzero(bounds)
+        split = self._split(text)
+        words = self._final_words(text, split)
+        cuts = np.flatnonzero(split.bounds)
         starts = cuts[:-1]
         # Only words with a character outside the Chinese ranges can be dropped
         # (whitespace) or split by the shared rule; each distinct word is classified once.
@@ -643,10 +692,15 @@ class Tokenizer:
         blanked = blank_spans(text, spans)
         if not blanked:
             return Counter()
-        words, starts, patches, _, types = self._split(blanked, counts=True)
-        for a, b, new in patches:
-            for w in words[int(np.searchsorted(starts, a)):int(np.searchsorted(starts, b))]:
-                types[w] -= 1
+        split = self._split(blanked, counts=True)
+        types = split.types
+        for run, n in Counter(split.runs[2] if split.runs else ()).items():
+            for w in run:
+                types[w] -= n
+            for w in self._runs[run][0]:
+                types[w] += n
+        for _, _, old, new in split.changes:
+            types.subtract(old)
             types.update(new)
         out: Counter = Counter()
         counted = self._counted
@@ -673,16 +727,28 @@ def _shared_pieces(word: str):
     return True if len(found) == 1 and found[0][0] == word else found
 
 
-def _splice(words, starts, patches) -> list[str]:
-    """``words`` with the ones covering each patch's ``text[start:end]`` replaced."""
-    out, i = [], 0
-    for a, b, new in patches:
-        k = int(np.searchsorted(starts, a))
-        out += words[i:k]
-        out += new
-        i = int(np.searchsorted(starts, b))
-    out += words[i:]
-    return out
+def _among(keys, table) -> np.ndarray:
+    """Which of ``keys`` are in the sorted array ``table``."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[at] == keys
+
+
+class _Split:
+    """A text's segmentation as the fast path builds it: the segmenter's ``words``
+    (repeats already ordered) and their ``starts``; ``types``, the distinct words (a
+    Counter when counting); ``runs``, the word indices, starts (numpy) and texts of the
+    runs of single characters the HMM changes; ``changes``, the ``(start, end, old words, new
+    words)`` of the stretches re-cut to keep user terms whole; ``bounds``, the final word
+    boundaries (a boolean array over the offsets 0…len(text))."""
+
+    def __init__(self, words, starts, types):
+        self.words, self.starts, self.types = words, starts, types
+        self.runs: tuple = ()
+        self.changes: list = []
+        self.guessed: set = set()
+        self.bounds = None
 
 
 def _outermost(spans) -> list[tuple[int, int]]:
