@@ -242,25 +242,30 @@ class Tokenizer:
     def _term_bigrams(self):
         """Tables of the user terms' characters: a small number for each character
         that occurs in a term (0 for the others), which pairs of those numbers are
-        neighbours in a term, the two-character terms and the three-character stretches
-        of the longer ones (code points packed by 21 bits, sorted)."""
+        neighbours in a term, and for each length of term the sorted keys of the terms
+        (their characters' numbers packed ``bits`` to a character; terms longer than
+        fit in 64 bits are keyed by their beginning, which only lets more places through
+        to the exact check)."""
         if self._bigrams is None:
-            chars = sorted({ch for w in self.userdict.words for ch in w})
-            number = np.zeros(0x110000, dtype=np.int32)
+            words = self.userdict.words
+            chars = sorted({ch for w in words for ch in w})
+            number = np.zeros(0x110000, dtype=np.uint16 if len(chars) < 65535 else np.uint32)
             number[[ord(ch) for ch in chars]] = np.arange(1, len(chars) + 1)
             width = len(chars) + 1
+            bits = width.bit_length()
+            fit = 64 // bits
             pairs = np.zeros(width * width, dtype=bool)
-            twos, threes = set(), set()
-            for w in self.userdict.words:
-                c = [ord(ch) for ch in w]
+            keys: dict[int, set] = {}
+            for w in words:
+                c = [int(number[ord(ch)]) for ch in w]
                 for a, b in zip(c, c[1:]):
-                    pairs[number[a] * width + number[b]] = True
-                if len(c) == 2:
-                    twos.add((c[0] << 21) | c[1])
-                for a, b, d in zip(c, c[1:], c[2:]):
-                    threes.add((a << 42) | (b << 21) | d)
-            self._bigrams = (number, width, pairs, np.array(sorted(twos), dtype=np.uint64),
-                             np.array(sorted(threes), dtype=np.uint64))
+                    pairs[a * width + b] = True
+                key = 0
+                for x in c[:fit]:
+                    key = (key << bits) | x
+                keys.setdefault(len(w), set()).add(key)
+            self._bigrams = (number, width, pairs, bits, fit,
+                             {n: np.array(sorted(k), dtype=np.uint64) for n, k in sorted(keys.items())})
         return self._bigrams
 
     def _holds_term(self, word: str) -> bool:
@@ -303,6 +308,7 @@ class Tokenizer:
                 inner = ends[:-1]
         starts = ends - lens
         out = _Split(words, starts, Counter(words) if counts else set(words))
+        out.lens = lens
         out.bounds = bounds = np.zeros(size + 1, dtype=bool)
         bounds[0] = True
         bounds[ends] = True
@@ -373,28 +379,43 @@ class Tokenizer:
         text.
         """
         size = len(text)
-        number, width, pairs, twos, threes = self._term_bigrams()
-        # boundaries some occurrence may cross: the characters on each side are
-        # neighbours in a term, and with their neighbours they spell a two-character
-        # term or three characters of a longer one
+        number, width, pairs, bits, fit, keys = self._term_bigrams()
+        # boundaries an occurrence crosses: first those where the characters on each side
+        # are neighbours in a term, then, of these, those where a term is spelt around
         cuts = split.starts[1:]
-        maybe = cuts[pairs[number[codes[cuts - 1]] * width + number[codes[cuts]]]]
+        maybe = cuts[pairs[number[codes[cuts - 1]].astype(np.int64) * width + number[codes[cuts]]]]
         maybe = maybe[bounds[maybe]]
-        wide = codes.astype(np.uint64)
-        last = size - 1
-        c0 = np.where(maybe >= 2, wide[np.maximum(maybe - 2, 0)], 0)
-        c1, c2 = wide[maybe - 1], wide[maybe]
-        c3 = np.where(maybe < last, wide[np.minimum(maybe + 1, last)], 0)
-        crossed = maybe[_among((c1 << 21) | c2, twos) | _among((c0 << 42) | (c1 << 21) | c2, threes)
-                        | _among((c1 << 42) | (c2 << 21) | c3, threes)]
+        hit = np.zeros(len(maybe), dtype=bool)
+        for n, table in keys.items():
+            for j in range(1, n):              # the occurrence starts j characters before
+                begin = maybe - j
+                fits = (begin >= 0) & (begin + n <= size)
+                begin = np.where(fits, begin, 0)
+                key = np.zeros(len(maybe), dtype=np.uint64)
+                for i in range(min(n, fit)):
+                    key = (key << np.uint64(bits)) | number[codes[np.minimum(begin + i, size - 1)]].astype(np.uint64)
+                hit |= fits & _among(key, table)
+        crossed = maybe[hit]
         triggers = list(zip((crossed - 1).tolist(), (crossed + 1).tolist()))
-        # words that hold a term, wherever their text occurs: the segmenter's and the HMM's
+        # words that hold a term: the segmenter's tokens of such a word, found by length
+        # and first character, and the runs the HMM cut into such words
         holds = self._holds_term
-        for w in [w for w in split.types if holds(w)] + [w for w in split.guessed if holds(w)]:
-            at = text.find(w)
-            while at >= 0:
-                triggers.append((at, at + len(w)))
-                at = text.find(w, at + 1)
+        holding = {w for w in split.types if holds(w)}
+        if holding:
+            starts, lens = split.starts, split.lens
+            first = np.zeros(0x110000, dtype=bool)
+            first[[ord(w[0]) for w in holding]] = True
+            sizes = np.zeros(int(lens.max()) + 1, dtype=bool)
+            sizes[[len(w) for w in holding]] = True
+            words = split.words
+            for k in np.flatnonzero(sizes[lens] & first[codes[starts]]).tolist():
+                if words[k] in holding:
+                    triggers.append((int(starts[k]), int(starts[k] + lens[k])))
+        if split.runs and any(holds(w) for w in split.guessed):
+            cache = self._runs
+            for a, run in zip(split.runs[1].tolist(), split.runs[2]):
+                if any(holds(w) for w in cache[run][0]):
+                    triggers.append((a, a + len(run)))
         if not triggers:
             return []
         # each reaches out to the nearest boundaries that no occurrence crosses
@@ -749,6 +770,7 @@ class _Split:
         self.changes: list = []
         self.guessed: set = set()
         self.bounds = None
+        self.lens = None
 
 
 def _outermost(spans) -> list[tuple[int, int]]:
