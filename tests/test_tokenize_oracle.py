@@ -19,6 +19,16 @@ from _reference_tokenize import Tokenizer as Reference
 BACKENDS = ("jieba", "rjieba")
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _fast_path_on_every_text():
+    """Short texts normally take the rules one by one (FAST_FROM); here every text of
+    any length takes the fast path, so the generated short texts test it."""
+    before = zs.tokenize.FAST_FROM
+    zs.tokenize.FAST_FROM = 0
+    yield
+    zs.tokenize.FAST_FROM = before
+
+
 @pytest.fixture(scope="module")
 def pairs():
     """(fast, reference) tokenizers for each backend, with the bundled lexicons."""
@@ -74,6 +84,15 @@ OWN_TEXTS = [
 @pytest.mark.parametrize("text", OWN_TEXTS)
 def test_own_texts(backend, pairs, text):
     same(*pairs[backend], text)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_short_and_long_texts_take_either_path_to_the_same_words(backend, pairs, monkeypatch):
+    fast, ref = pairs[backend]
+    text = "".join(OWN_TEXTS) * 3
+    for limit in (0, len(text) + 1):           # the fast path, then the rules one by one
+        monkeypatch.setattr(zs.tokenize, "FAST_FROM", limit)
+        same(fast, ref, text)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -41,6 +41,10 @@ DEFAULT_FREQ = 20000   # frequency for user-dictionary words listed without one
 DEFAULT_TAG = "nz"     # part of speech for user-dictionary words listed without one
 CACHE_VERSION = "1"
 COUNTED = ("word", "latin")
+# Texts shorter than this are segmented by the rules applied one after the other over the
+# whole word list; longer ones by the fast path (Tokenizer._split), which gives the same
+# words but has a fixed cost (numpy tables) that only pays off on longer texts.
+FAST_FROM = 2000
 
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")     # the characters jieba's HMM works on
@@ -395,16 +399,19 @@ class Tokenizer:
         cuts = split.starts[1:]
         maybe = cuts[pairs[number[codes[cuts - 1]].astype(np.int64) * width + number[codes[cuts]]]]
         maybe = maybe[bounds[maybe]]
+        # the numbers of the characters around each such boundary, 0 outside the text
+        reach = max(keys)
+        around = maybe[:, None] + np.arange(1 - reach, reach)
+        window = number[codes[np.clip(around, 0, size - 1)]].astype(np.uint64)
+        window[(around < 0) | (around >= size)] = 0
         hit = np.zeros(len(maybe), dtype=bool)
         for n, table in keys.items():
+            span = min(n, fit)
+            shifts = (bits * np.arange(span - 1, -1, -1)).astype(np.uint64)
             for j in range(1, n):              # the occurrence starts j characters before
-                begin = maybe - j
-                fits = (begin >= 0) & (begin + n <= size)
-                begin = np.where(fits, begin, 0)
-                key = np.zeros(len(maybe), dtype=np.uint64)
-                for i in range(min(n, fit)):
-                    key = (key << np.uint64(bits)) | number[codes[np.minimum(begin + i, size - 1)]].astype(np.uint64)
-                hit |= fits & _among(key, table)
+                column = reach - 1 - j
+                key = (window[:, column:column + span] << shifts).sum(axis=1, dtype=np.uint64)
+                hit |= _among(key, table)
         crossed = maybe[hit]
         triggers = list(zip((crossed - 1).tolist(), (crossed + 1).tolist()))
         # words that hold a term: the segmenter's tokens of such a word, found by length
@@ -413,12 +420,12 @@ class Tokenizer:
         holding = {w for w in split.types if holds(w)}
         if holding:
             starts, lens = split.starts, split.lens
-            first = np.zeros(0x110000, dtype=bool)
-            first[[ord(w[0]) for w in holding]] = True
+            first = np.array(sorted({ord(w[0]) for w in holding}), dtype=np.uint32)
             sizes = np.zeros(int(lens.max()) + 1, dtype=bool)
-            sizes[[len(w) for w in holding]] = True
+            sizes[[n for n in {len(w) for w in holding} if n < len(sizes)]] = True
             words = split.words
-            for k in np.flatnonzero(sizes[lens] & first[codes[starts]]).tolist():
+            maybe = np.flatnonzero(sizes[lens])
+            for k in maybe[_among(codes[starts[maybe]], first)].tolist():
                 if words[k] in holding:
                     triggers.append((int(starts[k]), int(starts[k] + lens[k])))
         if split.runs and any(holds(w) for w in split.guessed):
@@ -503,9 +510,14 @@ class Tokenizer:
         """Words and their start offsets, whitespace dropped, user terms kept whole."""
         if not text:
             return [], []
-        split = self._split(text)
-        words = self._final_words(text, split)
-        cuts = np.flatnonzero(split.bounds)
+        if len(text) < FAST_FROM:
+            words = self._keep_terms_whole(text, self._raw_cut(text))
+            lens = np.fromiter(map(len, words), np.int64, count=len(words))
+            cuts = np.concatenate(([0], np.cumsum(lens)))
+        else:
+            split = self._split(text)
+            words = self._final_words(text, split)
+            cuts = np.flatnonzero(split.bounds)
         starts = cuts[:-1]
         # Only words with a character outside the Chinese ranges can be dropped
         # (whitespace) or split by the shared rule; each distinct word is classified once.
@@ -723,16 +735,19 @@ class Tokenizer:
         blanked = blank_spans(text, spans)
         if not blanked:
             return Counter()
-        split = self._split(blanked, counts=True)
-        types = split.types
-        for run, n in Counter(split.runs[2] if split.runs else ()).items():
-            for w in run:
-                types[w] -= n
-            for w in self._runs[run][0]:
-                types[w] += n
-        for _, _, old, new in split.changes:
-            types.subtract(old)
-            types.update(new)
+        if len(blanked) < FAST_FROM:
+            types = Counter(self._keep_terms_whole(blanked, self._raw_cut(blanked)))
+        else:
+            split = self._split(blanked, counts=True)
+            types = split.types
+            for run, n in Counter(split.runs[2] if split.runs else ()).items():
+                for w in run:
+                    types[w] -= n
+                for w in self._runs[run][0]:
+                    types[w] += n
+            for _, _, old, new in split.changes:
+                types.subtract(old)
+                types.update(new)
         out: Counter = Counter()
         counted = self._counted
         for w, n in types.items():
