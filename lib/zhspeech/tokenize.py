@@ -296,16 +296,19 @@ class Tokenizer:
         seg = self._segmenter()
         words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
         n, size = len(words), len(text)
-        lens = np.fromiter(map(len, words), np.int64, count=n)
-        ends = np.cumsum(lens)
+        index = np.int32 if size < 2**31 - 1 else np.int64
+        lens = np.fromiter(map(len, words), index, count=n)
+        ends = np.cumsum(lens, dtype=index)
+        starts = ends - lens
         codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        han = (codes >= 0x4E00) & (codes <= 0x9FD5)        # _HAN_CHAR
+        head, tail = codes[starts], codes[ends - 1]         # each word's first and last character
+        han = (head >= 0x4E00) & (head <= 0x9FD5)           # _HAN_CHAR, of the first characters
 
         # (1) words of one repeated character in a row, longest first (_order_repeats):
-        # only where a boundary falls between two equal characters
-        inner = ends[:-1]
-        for k in np.flatnonzero(han[inner] & (codes[inner] == codes[inner - 1])).tolist():
-            c = text[inner[k]]
+        # only where a boundary falls between two equal characters (reordering them moves
+        # boundaries but changes no word's first or last character)
+        for k in np.flatnonzero(han[1:] & (head[1:] == tail[:-1])).tolist():
+            c = words[k + 1][0]
             if words[k].strip(c) or words[k + 1].strip(c):
                 continue
             i, j = k, k + 2
@@ -318,29 +321,23 @@ class Tokenizer:
             if ordered != run:
                 words[i:j] = ordered
                 lens[i:j] = [len(w) for w in ordered]
-                ends = np.cumsum(lens)
-                inner = ends[:-1]
-        starts = ends - lens
-        out = _Split(words, starts, Counter(words) if counts else set(words))
-        out.lens = lens
-        out.bounds = bounds = np.zeros(size + 1, dtype=bool)
-        bounds[0] = True
-        bounds[ends] = True
+                ends = np.cumsum(lens, dtype=index)
+                starts = ends - lens
+        out = _Split(words, starts, lens, Counter(words) if counts else set(words))
 
         # (2) runs of two or more one-character words through jieba's HMM (_guess_words)
         if self.hmm and n > 1:
-            single = ((lens == 1) & han[starts]).view(np.int8)
-            edges = np.diff(np.concatenate(([0], single, [0])))
+            edges = np.diff(((lens == 1) & han).view(np.int8), prepend=np.int8(0), append=np.int8(0))
             first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
             longer = stop - first >= 2
             first = first[longer]
             at = starts[first]
             texts = [text[x:x + m] for x, m in zip(at.tolist(), (stop[longer] - first).tolist())]
             cache = self._runs            # run -> (words, removed offsets), () when it stays
+            if len(cache) > 200_000:
+                cache.clear()
             found = list(map(cache.get, texts))
             if None in found:
-                if len(cache) > 200_000:
-                    cache.clear()
                 for k, run in enumerate(texts):
                     if found[k] is None:
                         got = cache.get(run)
@@ -348,9 +345,10 @@ class Tokenizer:
             changed = np.fromiter(map(bool, found), dtype=bool, count=len(found))
             if changed.any():
                 texts = list(compress(texts, changed))
-                out.runs = (first[changed].tolist(), at[changed], texts)
-                # the boundaries the HMM removes, gathered run by run from one table
                 kinds = list(dict.fromkeys(texts))
+                out.runs = (first[changed].tolist(), at[changed], texts)
+                out.guesses = {r: cache[r][0] for r in kinds}
+                # the boundaries the HMM removes, gathered run by run from one table
                 number = {r: k for k, r in enumerate(kinds)}
                 which = np.fromiter(map(number.__getitem__, texts), np.int64, count=len(texts))
                 gone = [cache[r][1] for r in kinds]
@@ -358,12 +356,12 @@ class Tokenizer:
                 table = np.fromiter(chain.from_iterable(gone), np.int64)
                 each = many[which]
                 step = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
-                bounds[np.repeat(out.runs[1], each) + table[np.repeat((np.cumsum(many) - many)[which], each) + step]] = False
-                out.guessed = {w for r in kinds for w in cache[r][0]}
+                out.removed = (np.repeat(out.runs[1].astype(np.int64), each)
+                               + table[np.repeat((np.cumsum(many) - many)[which], each) + step])
 
         # (3) user terms kept whole (_keep_terms_whole)
         if self._terms() is not None and n:
-            out.changes = self._terms_whole(text, codes, bounds, out)
+            out.changes = self._terms_whole(text, codes, head, tail, out)
         return out
 
     def _guess_run(self, run: str):
@@ -380,9 +378,9 @@ class Tokenizer:
         kept = set(accumulate(map(len, found)))
         return found, tuple(x for x in range(1, len(run)) if x not in kept)
 
-    def _terms_whole(self, text, codes, bounds, split) -> list:
+    def _terms_whole(self, text, codes, head, tail, split) -> list:
         """``(start, end, old_words, new_words)`` of the stretches where keeping user
-        terms whole changes the words; ``bounds`` is updated to match.
+        terms whole changes the words.
 
         An occurrence of a term that is not exactly one word either crosses a boundary
         (the two characters around that boundary are neighbours in the term) or lies
@@ -394,95 +392,106 @@ class Tokenizer:
         """
         size = len(text)
         number, width, pairs, bits, fit, keys = self._term_bigrams()
+        starts, removed = split.starts, split.removed
         # boundaries an occurrence crosses: first those where the characters on each side
-        # are neighbours in a term, then, of these, those where a term is spelt around
-        cuts = split.starts[1:]
-        maybe = cuts[pairs[number[codes[cuts - 1]].astype(np.int64) * width + number[codes[cuts]]]]
-        maybe = maybe[bounds[maybe]]
-        # the numbers of the characters around each such boundary, 0 outside the text
-        reach = max(keys)
-        around = maybe[:, None] + np.arange(1 - reach, reach)
-        window = number[codes[np.clip(around, 0, size - 1)]].astype(np.uint64)
-        window[(around < 0) | (around >= size)] = 0
-        hit = np.zeros(len(maybe), dtype=bool)
-        for n, table in keys.items():
-            span = min(n, fit)
-            shifts = (bits * np.arange(span - 1, -1, -1)).astype(np.uint64)
-            for j in range(1, n):              # the occurrence starts j characters before
-                column = reach - 1 - j
-                key = (window[:, column:column + span] << shifts).sum(axis=1, dtype=np.uint64)
-                hit |= _among(key, table)
-        crossed = maybe[hit]
+        # are neighbours in a term (and the HMM kept the boundary), then, of these, those
+        # where a term is spelt around
+        maybe = np.flatnonzero(pairs[number[tail[:-1]].astype(np.int32) * width + number[head[1:]]]) + 1
+        maybe = starts[maybe].astype(np.int64)
+        if len(removed):
+            maybe = maybe[~_among(maybe, removed)]
+        crossed = maybe[:0]
+        if len(maybe):
+            reach = max(keys)
+            around = maybe[:, None] + np.arange(1 - reach, reach)
+            window = number[codes[np.clip(around, 0, size - 1)]].astype(np.uint64)
+            window[(around < 0) | (around >= size)] = 0
+            hit = np.zeros(len(maybe), dtype=bool)
+            for n, table in keys.items():
+                span = min(n, fit)
+                shifts = (bits * np.arange(span - 1, -1, -1)).astype(np.uint64)
+                for j in range(1, n):              # the occurrence starts j characters before
+                    column = reach - 1 - j
+                    key = (window[:, column:column + span] << shifts).sum(axis=1, dtype=np.uint64)
+                    hit |= _among(key, table)
+            crossed = maybe[hit]
         triggers = list(zip((crossed - 1).tolist(), (crossed + 1).tolist()))
         # words that hold a term: the segmenter's tokens of such a word, found by length
         # and first character, and the runs the HMM cut into such words
         holds = self._holds_term
         holding = {w for w in split.types if holds(w)}
         if holding:
-            starts, lens = split.starts, split.lens
+            lens, words = split.lens, split.words
             first = np.array(sorted({ord(w[0]) for w in holding}), dtype=np.uint32)
             sizes = np.zeros(int(lens.max()) + 1, dtype=bool)
             sizes[[n for n in {len(w) for w in holding} if n < len(sizes)]] = True
-            words = split.words
             maybe = np.flatnonzero(sizes[lens])
-            for k in maybe[_among(codes[starts[maybe]], first)].tolist():
+            for k in maybe[_among(head[maybe], first)].tolist():
                 if words[k] in holding:
                     triggers.append((int(starts[k]), int(starts[k] + lens[k])))
-        if split.runs and any(holds(w) for w in split.guessed):
-            cache = self._runs
+        guesses = split.guesses
+        if any(holds(w) for g in guesses.values() for w in g):
             for a, run in zip(split.runs[1].tolist(), split.runs[2]):
-                if any(holds(w) for w in cache[run][0]):
+                if any(holds(w) for w in guesses[run]):
                     triggers.append((a, a + len(run)))
         if not triggers:
             return []
         # each reaches out to the nearest boundaries that no occurrence crosses
-        edges = np.concatenate(([0], split.starts[1:], [size]))
-        unsafe = set(crossed.tolist())
-        left, right = [], []
-        for lo, hi in triggers:
+        edges = np.append(starts, size).astype(np.int64)
+        unsafe = set(crossed.tolist()).union(removed.tolist())
+        spans = []
+        for lo, hi in sorted(triggers):
             k = int(np.searchsorted(edges, lo, side="right")) - 1
-            while edges[k] in unsafe or not bounds[edges[k]]:
+            while int(edges[k]) in unsafe:
                 k -= 1
-            left.append(int(edges[k]))
-            k = int(np.searchsorted(edges, hi, side="left"))
-            while edges[k] in unsafe or not bounds[edges[k]]:
-                k += 1
-            right.append(int(edges[k]))
-        left, right = np.array(left), np.array(right)
-        order = np.argsort(left, kind="stable")
-        stretches: list[list[int]] = []
-        for a, b in zip(left[order].tolist(), right[order].tolist()):
-            if stretches and a < stretches[-1][1]:
-                stretches[-1][1] = max(stretches[-1][1], b)
+            m = int(np.searchsorted(edges, hi, side="left"))
+            while int(edges[m]) in unsafe:
+                m += 1
+            if spans and k < spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], m)
             else:
-                stretches.append([a, b])
+                spans.append([k, m])
         changed = []
         cache = self._windows
-        for a, b in stretches:
-            cut = np.flatnonzero(bounds[a:b + 1])
-            key = (text[a:b], cut.tobytes())
+        if len(cache) > 200_000:
+            cache.clear()
+        for k, m in spans:
+            cut = edges[k:m + 1]
+            if len(removed):
+                cut = cut[~_among(cut, removed)]
+            a, b = int(cut[0]), int(cut[-1])
+            key = (text[a:b], (cut - a).tobytes())
             new = cache.get(key, False)
-            old = [text[a + x:a + y] for x, y in zip(cut.tolist(), cut[1:].tolist())]
             if new is False:
+                old = [text[x:y] for x, y in zip(cut.tolist(), cut[1:].tolist())]
                 new = self._keep_terms_whole(text[a:b], old)
-                new = None if new == old else tuple(new)
-                if len(cache) > 200_000:
-                    cache.clear()
-                cache[key] = new
+                new = cache[key] = None if new == old else tuple(new)
             if new is not None:
-                bounds[a + 1:b] = False
-                bounds[list(accumulate(map(len, new), initial=a))] = True
-                changed.append((a, b, old, new))
+                changed.append((a, b, [text[x:y] for x, y in zip(cut.tolist(), cut[1:].tolist())], new))
         return changed
 
-    def _final_words(self, text: str, split: "_Split") -> list[str]:
+    def _final_cuts(self, text: str, split: "_Split") -> np.ndarray:
+        """The offsets where the final words start, and the text's length."""
+        cuts = np.append(split.starts, len(text)).astype(np.int64)
+        if len(split.removed):
+            cuts = cuts[~_among(cuts, split.removed)]
+        if split.changes:
+            parts, k = [], 0
+            for a, b, _, new in split.changes:        # in order; two may share an edge
+                i, j = int(np.searchsorted(cuts, a)), int(np.searchsorted(cuts, b, side="right"))
+                parts += [cuts[k:i], np.fromiter(accumulate(map(len, new), initial=a), np.int64)[int(i < k):]]
+                k = j
+            cuts = np.concatenate(parts + [cuts[k:]])
+        return cuts
+
+    def _final_words(self, text: str, split: "_Split", cuts) -> list[str]:
         """The final words: the segmenter's, with the HMM's runs and the re-cut
-        stretches spliced in."""
+        stretches spliced in (``cuts`` from :meth:`_final_cuts`)."""
         words, starts = split.words, split.starts
         if not split.runs and not split.changes:
             return words
-        cache = self._runs
-        spans = ([(a, a + len(run), i, i + len(run), cache[run][0])
+        guesses = split.guesses
+        spans = ([(a, a + len(run), i, i + len(run), guesses[run])
                   for i, a, run in zip(split.runs[0], split.runs[1].tolist(), split.runs[2])] if split.runs else [])
         if split.changes:
             spans += [(a, b, int(np.searchsorted(starts, a)), int(np.searchsorted(starts, b)), new)
@@ -492,7 +501,7 @@ class Tokenizer:
             for s in spans:
                 if merged and s[0] < merged[-1][1]:     # a run and a stretch overlap
                     a, b = merged[-1][0], max(merged[-1][1], s[1])
-                    cut = (np.flatnonzero(split.bounds[a:b + 1]) + a).tolist()
+                    cut = cuts[np.searchsorted(cuts, a):np.searchsorted(cuts, b, side="right")].tolist()
                     merged[-1] = (a, b, merged[-1][2], int(np.searchsorted(starts, b)),
                                   [text[x:y] for x, y in zip(cut, cut[1:])])
                 else:
@@ -516,8 +525,8 @@ class Tokenizer:
             cuts = np.concatenate(([0], np.cumsum(lens)))
         else:
             split = self._split(text)
-            words = self._final_words(text, split)
-            cuts = np.flatnonzero(split.bounds)
+            cuts = self._final_cuts(text, split)
+            words = self._final_words(text, split, cuts)
         starts = cuts[:-1]
         # Only words with a character outside the Chinese ranges can be dropped
         # (whitespace) or split by the shared rule; each distinct word is classified once.
@@ -743,7 +752,7 @@ class Tokenizer:
             for run, n in Counter(split.runs[2] if split.runs else ()).items():
                 for w in run:
                     types[w] -= n
-                for w in self._runs[run][0]:
+                for w in split.guesses[run]:
                     types[w] += n
             for _, _, old, new in split.changes:
                 types.subtract(old)
@@ -783,19 +792,19 @@ def _among(keys, table) -> np.ndarray:
 
 class _Split:
     """A text's segmentation as the fast path builds it: the segmenter's ``words``
-    (repeats already ordered) and their ``starts``; ``types``, the distinct words (a
-    Counter when counting); ``runs``, the word indices, starts (numpy) and texts of the
-    runs of single characters the HMM changes; ``changes``, the ``(start, end, old words, new
-    words)`` of the stretches re-cut to keep user terms whole; ``bounds``, the final word
-    boundaries (a boolean array over the offsets 0…len(text))."""
+    (repeats already ordered), their ``starts`` and ``lens`` (numpy); ``types``, the
+    distinct words (a Counter when counting); ``runs``, the word indices, starts (numpy)
+    and texts of the runs of single characters the HMM changes, ``guesses`` the HMM's
+    words of each such run and ``removed`` the boundaries it removes (sorted offsets);
+    ``changes``, the ``(start, end, old words, new words)`` of the stretches re-cut to
+    keep user terms whole."""
 
-    def __init__(self, words, starts, types):
-        self.words, self.starts, self.types = words, starts, types
+    def __init__(self, words, starts, lens, types):
+        self.words, self.starts, self.lens, self.types = words, starts, lens, types
         self.runs: tuple = ()
+        self.guesses: dict = {}
+        self.removed = np.zeros(0, dtype=np.int64)
         self.changes: list = []
-        self.guessed: set = set()
-        self.bounds = None
-        self.lens = None
 
 
 def _outermost(spans) -> list[tuple[int, int]]:
