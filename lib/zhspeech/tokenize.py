@@ -153,6 +153,7 @@ class Tokenizer:
         # caches of the fast path (:meth:`_split`), all keyed by text, never by position
         self._runs: dict[str, tuple | None] = {}   # run of single characters -> HMM words, None if kept
         self._inside: dict[str, bool] = {}         # word -> holds a user term that is not the whole word
+        self._holding: set[str] = set()            # the words of _inside that do
         self._windows: dict[tuple, list | None] = {}   # stretch of words -> its words re-cut, None if kept
         self._counted: dict[str, tuple] = {}       # word -> its counted pieces
         self._kinds: dict[str, str] = {}           # token -> kind
@@ -288,6 +289,8 @@ class Tokenizer:
         if found is None:
             n = len(word)
             found = self._inside[word] = n > 2 and any(k != n for _, k in self._terms().iter(word))
+            if found:
+                self._holding.add(word)
         return found
 
     def _split(self, text: str, counts: bool = False) -> "_Split":
@@ -396,8 +399,9 @@ class Tokenizer:
         # boundaries an occurrence crosses: first those where the characters on each side
         # are neighbours in a term (and the HMM kept the boundary), then, of these, those
         # where a term is spelt around
-        maybe = np.flatnonzero(pairs[number[tail[:-1]].astype(np.int32) * width + number[head[1:]]]) + 1
-        maybe = starts[maybe].astype(np.int64)
+        maybe = np.flatnonzero(number[tail[:-1]])
+        maybe = maybe[pairs[np.multiply(number[tail[maybe]], width, dtype=np.int32) + number[head[maybe + 1]]]]
+        maybe = starts[maybe + 1].astype(np.int64)
         if len(removed):
             maybe = maybe[~_among(maybe, removed)]
         crossed = maybe[:0]
@@ -419,7 +423,10 @@ class Tokenizer:
         # words that hold a term: the segmenter's tokens of such a word, found by length
         # and first character, and the runs the HMM cut into such words
         holds = self._holds_term
-        holding = {w for w in split.types if holds(w)}
+        fresh = split.types.keys() - self._inside.keys() if isinstance(split.types, dict) else split.types - self._inside.keys()
+        for w in fresh:
+            holds(w)
+        holding = self._holding.intersection(split.types)
         if holding:
             lens, words = split.lens, split.words
             first = np.array(sorted({ord(w[0]) for w in holding}), dtype=np.uint32)
@@ -437,7 +444,7 @@ class Tokenizer:
         if not triggers:
             return []
         # each reaches out to the nearest boundaries that no occurrence crosses
-        edges = np.append(starts, size).astype(np.int64)
+        edges = np.append(starts, size)
         unsafe = set(crossed.tolist()).union(removed.tolist())
         spans = []
         for lo, hi in sorted(triggers):
@@ -757,8 +764,9 @@ class Tokenizer:
             for _, _, old, new in split.changes:
                 types.subtract(old)
                 types.update(new)
-        out: Counter = Counter()
+        out: dict = {}
         counted = self._counted
+        get = out.get
         for w, n in types.items():
             if n > 0:
                 found = counted.get(w)
@@ -767,8 +775,8 @@ class Tokenizer:
                     found = counted[w] = tuple(p for p, _ in ([(w, 0)] if kind is True else kind or ())
                                                if self.kind_of(p) in COUNTED)
                 for piece in found:
-                    out[piece] += n
-        return out
+                    out[piece] = get(piece, 0) + n
+        return Counter(out)
 
 
 def _shared_pieces(word: str):
