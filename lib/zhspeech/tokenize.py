@@ -154,8 +154,11 @@ class Tokenizer:
         self._runs: dict[str, tuple | None] = {}   # run of single characters -> HMM words, None if kept
         self._inside: dict[str, bool] = {}         # word -> holds a user term that is not the whole word
         self._holding: set[str] = set()            # the words of _inside that do
+        self._guess_checked: set[str] = set()      # runs whose HMM words were checked for terms
+        self._guess_holding: set[str] = set()      # the runs among them with such a word
         self._windows: dict[tuple, list | None] = {}   # stretch of words -> its words re-cut, None if kept
         self._counted: dict[str, tuple] = {}       # word -> its counted pieces
+        self._as_is: set[str] = set()              # the words of _counted counted as themselves
         self._kinds: dict[str, str] = {}           # token -> kind
         self._bigrams = None
 
@@ -437,9 +440,13 @@ class Tokenizer:
                 if words[k] in holding:
                     triggers.append((int(starts[k]), int(starts[k] + lens[k])))
         guesses = split.guesses
-        if any(holds(w) for g in guesses.values() for w in g):
+        for run in guesses.keys() - self._guess_checked:
+            self._guess_checked.add(run)
+            if any(holds(w) for w in guesses[run]):
+                self._guess_holding.add(run)
+        if self._guess_holding.intersection(guesses):
             for a, run in zip(split.runs[1].tolist(), split.runs[2]):
-                if any(holds(w) for w in guesses[run]):
+                if run in self._guess_holding:
                     triggers.append((a, a + len(run)))
         if not triggers:
             return []
@@ -764,17 +771,20 @@ class Tokenizer:
             for _, _, old, new in split.changes:
                 types.subtract(old)
                 types.update(new)
-        out: dict = {}
         counted = self._counted
+        for w in types.keys() - counted.keys():
+            kind = _shared_pieces(w)
+            counted[w] = tuple(p for p, _ in ([(w, 0)] if kind is True else kind or ()) if self.kind_of(p) in COUNTED)
+            if counted[w] == (w,):
+                self._as_is.add(w)
+        # words counted as they are, then the pieces of the others (which may add to them)
+        as_is = self._as_is
+        out = {w: n for w, n in types.items() if w in as_is and n > 0}
         get = out.get
-        for w, n in types.items():
+        for w in [w for w in types if w not in as_is]:       # in a fixed order
+            n = types[w]
             if n > 0:
-                found = counted.get(w)
-                if found is None:
-                    kind = _shared_pieces(w)
-                    found = counted[w] = tuple(p for p, _ in ([(w, 0)] if kind is True else kind or ())
-                                               if self.kind_of(p) in COUNTED)
-                for piece in found:
+                for piece in counted[w]:
                     out[piece] = get(piece, 0) + n
         return Counter(out)
 
