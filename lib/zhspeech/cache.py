@@ -59,7 +59,8 @@ def content_hash(arrays: dict) -> str:
 
 class Cache:
     """A folder of cached tables. ``get``/``put`` store dicts of numpy arrays,
-    ``get_table``/``put_table`` pandas DataFrames of numbers, booleans and strings.
+    ``get_table``/``put_table`` pandas DataFrames of numbers, booleans and strings
+    (an Arrow IPC stream in a byte entry), ``get_bytes``/``put_bytes`` bytes.
 
     Args:
         folder: where entries live; default :func:`zhspeech.paths.cache_dir`.
@@ -131,9 +132,9 @@ class Cache:
                 return True
         return False
 
-    def dep(self, name: str, key: str) -> dict:
+    def dep(self, name: str, key: str, suffix: str = ".npz") -> dict:
         """``{entry: signature}`` of one entry, for the ``deps`` of entries derived from it."""
-        path = self.path(name, key)
+        path = self.path(name, key, suffix)
         return {f"{name}/{path.name}": file_signature(path)}
 
     def get(self, name: str, key: str, *, check=None, deps_out: dict | None = None) -> dict | None:
@@ -213,11 +214,11 @@ class Cache:
 
     # -- bytes -------------------------------------------------------------------------
 
-    def get_bytes(self, name: str, key: str, *, deps_out: dict | None = None) -> bytes | None:
+    def get_bytes(self, name: str, key: str, *, deps_out: dict | None = None, suffix: str = ".bin") -> bytes | None:
         """The bytes stored for ``key`` (checked like arrays), or None."""
         if not self.usable:
             return None
-        path = self.path(name, key, ".bin")
+        path = self.path(name, key, suffix)
         data = self._read(path)
         if data is None:
             return None
@@ -241,7 +242,7 @@ class Cache:
             deps_out.update(meta.get("deps") or {})
         return body
 
-    def put_bytes(self, name: str, key: str, data: bytes, *, deps: dict | None = None) -> None:
+    def put_bytes(self, name: str, key: str, data: bytes, *, deps: dict | None = None, suffix: str = ".bin") -> None:
         """Store ``data`` under ``key`` (a JSON header line, then the bytes)."""
         if not self.usable:
             return
@@ -249,65 +250,55 @@ class Cache:
         if deps:
             meta["deps"] = deps
         head = json.dumps(meta).encode("utf-8") + b"\n"
-        self._write(self.path(name, key, ".bin"), lambda fh: fh.write(head + data))
+        self._write(self.path(name, key, suffix), lambda fh: fh.write(head + data))
 
     # -- tables ------------------------------------------------------------------------
 
     def get_table(self, name: str, key: str, *, check=None, deps_out: dict | None = None):
-        """The DataFrame stored for ``key``, or None. Column types are those it was
+        """The DataFrame stored for ``key``, or None. Columns keep the types they were
         stored with (missing values of nullable columns included)."""
-        import pandas as pd
+        import pyarrow as pa
 
-        arrays = self.get(name, key, check=None, deps_out=deps_out)
-        if arrays is None:
+        data = self.get_bytes(name, key, deps_out=deps_out, suffix=".arrow")
+        if data is None:
             return None
         try:
-            columns = json.loads(str(arrays.pop("__columns__")))
-            dtypes = json.loads(str(arrays.pop("__dtypes__"))) if "__dtypes__" in arrays else None
-            data = {}
-            for i, c in enumerate(columns):
-                values = arrays[f"c{i}"]
-                if dtypes is not None:
-                    mask = arrays.get(f"m{i}")
-                    if dtypes[i] == "object":
-                        values = values.astype(object)
-                    values = pd.Series(values).astype(dtypes[i])
-                    if mask is not None:
-                        values = values.mask(mask)
-                data[c] = values
-            df = pd.DataFrame(data, columns=columns)
-        except (KeyError, ValueError, TypeError) as exc:
-            self._discard(self.path(name, key), f"not a table ({type(exc).__name__})")
+            table = pa.ipc.open_stream(data).read_all()
+            df = table.to_pandas()
+            kinds = json.loads((table.schema.metadata or {}).get(b"zhspeech.dtypes", b"{}"))
+            for c in df.columns:      # Arrow reads text columns back as str: keep object ones object
+                if kinds.get(str(c)) == "object" and df[c].dtype != object:
+                    df[c] = df[c].astype(object)
+        except (pa.ArrowException, ValueError, KeyError, TypeError) as exc:
+            self._discard(self.path(name, key, ".arrow"), f"not a table ({type(exc).__name__})")
             return None
         if check is not None:
             why = check(df)
             if why:
-                self._discard(self.path(name, key), why)
+                self._discard(self.path(name, key, ".arrow"), why)
                 return None
         return df
 
     def put_table(self, name: str, key: str, df, *, deps: dict | None = None) -> None:
         """Store a DataFrame whose columns hold numbers, booleans or strings (missing
-        values allowed in nullable and string columns); ``deps`` as for :meth:`put`."""
-        import numpy as np
+        values allowed), as an Arrow IPC stream; ``deps`` as for :meth:`put`."""
+        import pyarrow as pa
 
-        arrays = {"__columns__": np.array(json.dumps([str(c) for c in df.columns])),
-                  "__dtypes__": np.array(json.dumps([str(df[c].dtype) for c in df.columns]))}
-        for i, c in enumerate(df.columns):
+        if not self.usable:
+            return
+        for c in df.columns:
             col = df[c]
-            missing = col.isna().to_numpy(dtype=bool)
-            if missing.any() and col.dtype.kind != "f":
-                arrays[f"m{i}"] = missing
-            if col.dtype == object or str(col.dtype) in ("string", "str"):
-                values = ["" if m else v for v, m in zip(col.tolist(), missing)]
-                if any(not isinstance(v, str) for v in values):
+            if col.dtype == object and len(col):
+                kinds = {type(v) for v in col.tolist() if v is not None and v == v}
+                if len(kinds) > 1 or (kinds and not kinds <= {str}):
                     raise TypeError(f"cache table {name!r}: column {c!r} mixes strings with other values")
-                arrays[f"c{i}"] = np.array(values, dtype=str) if values else np.array([], dtype="<U1")
-            elif missing.any() and col.dtype.kind != "f":
-                arrays[f"c{i}"] = col.fillna(0).to_numpy(dtype=col.dtype.numpy_dtype)
-            else:
-                arrays[f"c{i}"] = col.to_numpy()
-        self.put(name, key, arrays, deps=deps)
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        kinds = json.dumps({str(c): str(df[c].dtype) for c in df.columns}).encode("utf-8")
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"zhspeech.dtypes": kinds})
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        self.put_bytes(name, key, sink.getvalue().to_pybytes(), deps=deps, suffix=".arrow")
 
 
 def file_signature(path) -> str | None:

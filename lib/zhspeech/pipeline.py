@@ -339,8 +339,8 @@ class DocumentStages:
             return None
         deps: dict = {}
         if stage == "cleaned":
-            arrays = self.cache.get("cleaned", self.key(stage), deps_out=deps)
-            value = None if arrays is None else _cleaned_from_arrays(arrays, self.doc_id)
+            data = self.cache.get_bytes("cleaned", self.key(stage), deps_out=deps)
+            value = None if data is None else _cleaned_from_json(data, self.doc_id)
         elif stage == "tokens":
             value = None        # segment_cached keeps the words; see _compute
         else:
@@ -353,7 +353,8 @@ class DocumentStages:
         """``{entry: signature}`` of ``stage``'s own cache entry."""
         if stage == "tokens":
             return dict(self._tokens_dep)
-        return self.cache.dep(stage, self.key(stage)) if self.cache.usable else {}
+        suffix = ".bin" if stage == "cleaned" else ".arrow"
+        return self.cache.dep(stage, self.key(stage), suffix) if self.cache.usable else {}
 
     def deps(self, stage: str) -> dict:
         """Every cache entry ``stage``'s table was derived from, and its own entry."""
@@ -406,24 +407,21 @@ class DocumentStages:
         if not self.cache.usable or stage == "tokens":
             return
         if stage == "cleaned":
-            self.cache.put("cleaned", self.key(stage), _cleaned_arrays(value), deps=deps)
+            self.cache.put_bytes("cleaned", self.key(stage), _cleaned_json(value), deps=deps)
         else:
             self.cache.put_table(stage, self.key(stage), value, deps=deps)
 
 
-def _cleaned_arrays(c) -> dict:
-    import numpy as np
-
-    return {"text": np.frombuffer(c.text.encode("utf-8", "surrogatepass"), dtype=np.uint8),
-            "edits": np.array(json.dumps(_rows(c.edits), ensure_ascii=False)),
-            "masks": np.array(json.dumps(_rows(c.masks), ensure_ascii=False))}
+def _cleaned_json(c) -> bytes:
+    record = {"text": c.text, "edits": _rows(c.edits), "masks": _rows(c.masks)}
+    return json.dumps(record, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def _rows(df) -> list:
     return [[v.item() if hasattr(v, "item") else v for v in row] for row in df.itertuples(index=False, name=None)]
 
 
-def _cleaned_from_arrays(arrays, doc_id: str):
+def _cleaned_from_json(data: bytes, doc_id: str):
     """A :class:`~zhspeech.clean.Cleaned` rebuilt from its cached text, edit log and
     masks: the raw text is the log's exact inverse (``clean.restore``) and the offset
     maps of ``to_raw`` are rebuilt pass by pass from the logged edits."""
@@ -431,9 +429,10 @@ def _cleaned_from_arrays(arrays, doc_id: str):
 
     from . import clean
 
-    text = arrays["text"].tobytes().decode("utf-8", "surrogatepass")
-    edits = pd.DataFrame([tuple(r) for r in json.loads(str(arrays["edits"]))], columns=clean.EDIT_COLUMNS)
-    masks = pd.DataFrame([tuple(r) for r in json.loads(str(arrays["masks"]))], columns=clean.MASK_COLUMNS)
+    record = json.loads(data.decode("utf-8", "surrogatepass"))
+    text = record["text"]
+    edits = pd.DataFrame([tuple(r) for r in record["edits"]], columns=clean.EDIT_COLUMNS)
+    masks = pd.DataFrame([tuple(r) for r in record["masks"]], columns=clean.MASK_COLUMNS)
     c = clean.Cleaned(text=text, edits=edits, masks=masks, doc_id=doc_id, raw=clean.restore(text, edits))
     c._maps = _back_maps(edits)
     return c
