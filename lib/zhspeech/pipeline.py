@@ -45,7 +45,7 @@ STAGE_LEXICONS = {
     "tokens": ("userdict.txt", "stopwords.txt", "measure_words.txt"),
     "terms-doc": (),
     "terms-section": (),
-    "hits": (),                  # + the theme lexicon (bundled themes.yaml or --lexicon)
+    "hits": (),                  # + the theme lexicon: THEME_LEXICON or the user's --lexicon
     "emphasis-doc": (),
     "emphasis-section": (),
 }
@@ -59,6 +59,7 @@ UPSTREAM = {
     "emphasis-doc": ("hits", "sections", "cleaned"),
     "emphasis-section": ("hits", "sections", "cleaned"),
 }
+THEME_LEXICON = "themes.yaml"
 # Lexicon files read by the commands themselves after the stages (row filters).
 COMMAND_LEXICONS = {"freq": ("single_char_terms.txt", "stopwords_generic.txt")}
 # Bundled lexicons no cached stage reads (the discourse commands are not cached).
@@ -197,8 +198,18 @@ def package_versions() -> str:
     return _MEMO["packages"]
 
 
+_FILE_HASHES: dict = {}
+
+
 def _file_hash(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    """sha256 of a lexicon file (16 hex digits), read again whenever its stat changes."""
+    st = os.stat(path)
+    known = _FILE_HASHES.get(str(path))
+    if known is not None and known[0] == (st.st_size, st.st_mtime_ns, st.st_ino):
+        return known[1]
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    _FILE_HASHES[str(path)] = ((st.st_size, st.st_mtime_ns, st.st_ino), digest)
+    return digest
 
 
 def lexicon_hashes(names) -> str:
@@ -240,21 +251,19 @@ class Settings:
     def theme_lexicon_hash(self) -> str:
         from . import paths
 
-        return _file_hash(self.lexicon if self.lexicon is not None else paths.lexicon("themes.yaml"))
+        return _file_hash(self.lexicon if self.lexicon is not None else paths.lexicon(THEME_LEXICON))
 
     def config(self, stage: str) -> str:
-        """Everything besides the document that ``stage``'s table depends on."""
-        key = (stage, self.backend, self.lexicon)
-        if key not in _MEMO:
-            parts = [f"code={code_hash()}", f"packages={package_versions()}"]
-            for s in stage_closure(stage):
-                parts.append(f"{s}:{lexicon_hashes(STAGE_LEXICONS[s])}")
-                if s == "tokens":
-                    parts.append(f"backend={self.backend}")
-                if s == "hits":
-                    parts.append(f"themes={self.theme_lexicon_hash()}")
-            _MEMO[key] = "|".join(parts)
-        return _MEMO[key]
+        """Everything besides the document that ``stage``'s table depends on (the
+        lexicon files are looked at each time: an edited one changes the key at once)."""
+        parts = [f"code={code_hash()}", f"packages={package_versions()}"]
+        for s in stage_closure(stage):
+            parts.append(f"{s}:{lexicon_hashes(STAGE_LEXICONS[s])}")
+            if s == "tokens":
+                parts.append(f"backend={self.backend}")
+            if s == "hits":
+                parts.append(f"themes={self.theme_lexicon_hash()}")
+        return "|".join(parts)
 
 
 def output_key(verb: str, options: dict, inputs: list, stages, settings: Settings) -> str:
