@@ -97,6 +97,7 @@ COMMANDS = [
     ["sections", "{d}"],
     ["count", "治理", "人才", "{d}", "--format", "csv"],
     ["count", "乡村振兴", "{d}"],
+    ["kwic", "{d}", "人才", "--window", "6", "--format", "csv"],
 ]
 
 

@@ -373,10 +373,15 @@ def cmd_kwic(args):
             re.compile(args.term)
         except re.error as exc:
             raise UsageError("TERM", f"invalid regular expression {quote(args.term)} ({exc})") from None
-    analyses, _ = _analyses(args.path, args, stages=("sections",))
-    frames = [stats.kwic(a.cleaned, args.term, window=args.window, regex=args.regex, doc_id=a.doc_id,
-                         sections=a.sections) for a in analyses]
-    _emit(pd.concat(frames, ignore_index=True), args)
+    with _Memo(args, "kwic", [args.path], ["sections"], _options(args)) as memo:
+        if memo.replayed:
+            return
+        frames = []
+        for ds in _stages(args.path, args):
+            frames.append(stats.kwic(ds.get("cleaned"), args.term, window=args.window, regex=args.regex,
+                                     doc_id=ds.doc_id, sections=ds.get("sections")))
+            memo.deps.update(ds.deps("sections"))
+        _emit(pd.concat(frames, ignore_index=True), args)
 
 
 def cmd_themes(args):
