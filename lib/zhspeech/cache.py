@@ -11,9 +11,9 @@ The default folder is ``$ZHSPEECH_CACHE`` or the user's cache folder
 (``platformdirs.user_cache_dir("zhspeech")``), never the install tree.
 
 Beside the array entries, the cache keeps plain byte entries (``get_bytes``/``put_bytes``:
-a command's finished output, see :mod:`zhspeech.pipeline`) and a file-stat index
-(:func:`file_digests`): path, size, mtime and inode → sha256, so that an unchanged
-input file is not read again to learn its hash. Entries may name the entries they were
+a command's finished output, see :mod:`zhspeech.pipeline`) and a file-stat index per
+folder (:func:`file_digests`): name, size, mtime and inode → sha256, so that an
+unchanged input file is not read again to learn its hash. Entries may name the entries they were
 derived from (``deps``); a derived entry whose sources changed on disk since it was
 written is stale and recomputed. Nothing here imports numpy or pandas until an array
 entry is read or written: a warm command that only reads a byte entry stays light.
@@ -320,38 +320,42 @@ STAT_INDEX_MAX = 200_000
 def file_digests(files, cache: Cache | None = None) -> list[str]:
     """sha256 of each file's bytes, read only when the file-stat index does not know it.
 
-    The index (one byte entry of ``cache``) maps an absolute path to the size, mtime
-    and inode it had when it was hashed. A file is hashed again when its stat differs,
-    or when it was modified less than two seconds before it was hashed (a change in the
-    same timestamp tick would otherwise go unseen). Raises OSError for a file that
-    cannot be read; the caller decides what that means.
+    The index (one byte entry of ``cache`` per folder) maps a file's name to the size,
+    mtime and inode it had when it was hashed. A file is hashed again when its stat
+    differs, or when it was modified less than two seconds before it was hashed (a
+    change in the same timestamp tick would otherwise go unseen). Raises OSError for a
+    file that cannot be read; the caller decides what that means.
     """
     import time
 
     cache = cache if cache is not None else Cache()
-    raw = cache.get_bytes(STAT_INDEX, STAT_INDEX) if cache.usable else None
-    try:
-        index = json.loads(raw) if raw else {}
-    except ValueError:
-        index = {}
-    if not isinstance(index, dict) or len(index) > STAT_INDEX_MAX:
-        index = {}
-    out, changed = [], False
+    indexes: dict = {}
+    changed: set = set()
+    out = []
     for f in files:
-        where = os.path.abspath(f)
-        st = os.stat(where)
+        folder, name = os.path.split(os.path.abspath(f))
+        if folder not in indexes:
+            raw = cache.get_bytes(STAT_INDEX, folder) if cache.usable else None
+            try:
+                index = json.loads(raw) if raw else {}
+            except ValueError:
+                index = {}
+            indexes[folder] = index if isinstance(index, dict) and len(index) <= STAT_INDEX_MAX else {}
+        index = indexes[folder]
+        st = os.stat(os.path.join(folder, name))
         stat = [st.st_size, st.st_mtime_ns, st.st_ino]
-        known = index.get(where)
+        known = index.get(name)
         if isinstance(known, list) and len(known) == 5 and known[:3] == stat and known[3] - stat[1] > RACY_NS:
             out.append(known[4])
             continue
         now = time.time_ns()
-        digest = hashlib.sha256(Path(where).read_bytes()).hexdigest()
-        index[where] = [*stat, now, digest]
+        digest = hashlib.sha256(Path(folder, name).read_bytes()).hexdigest()
+        index[name] = [*stat, now, digest]
         out.append(digest)
-        changed = True
-    if changed and cache.usable:
-        cache.put_bytes(STAT_INDEX, STAT_INDEX, json.dumps(index, separators=(",", ":")).encode("utf-8"))
+        changed.add(folder)
+    if cache.usable:
+        for folder in changed:
+            cache.put_bytes(STAT_INDEX, folder, json.dumps(indexes[folder], separators=(",", ":")).encode("utf-8"))
     return out
 
 
