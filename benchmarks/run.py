@@ -276,12 +276,12 @@ def phase_query(documents: int) -> dict:
 def phase_freq_warm(megabytes: float) -> dict:
     """``zhspeech freq``, ``themes`` and ``sections`` on a FOLDER: each on its own empty
     cache (cold), then again on the unchanged folder (warm: the stored output), then
-    with other options (``--top 10``, ``--by section``, ``--depth 1``: the command's
+    with other options (``--top 10``, ``--theme 人才``, ``--depth 1``: the command's
     output is new but every document's stage tables are cached)."""
     import os
 
     exe = Path(sys.executable).with_name("zhspeech")
-    commands = {"freq": (["freq"], ["--top", "10"]), "themes": (["themes"], ["--by", "section"]),
+    commands = {"freq": (["freq"], ["--top", "10"]), "themes": (["themes"], ["--theme", "人才"]),
                 "sections": (["sections"], ["--depth", "1"])}
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
