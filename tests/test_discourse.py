@@ -263,7 +263,72 @@ def test_sample_directive_profile_per_part(sample, sample_sections):
     assert dict(zip(doc["level"], doc["sentences"]))["strong"] == 16
 
 
+# Our own sentences, each labelled by hand: does it report past work (True) or instruct?
+REVIEW_LABELLED = [
+    ("一年来，我们推进了农村人居环境整治。", True),         # cue before the marker
+    ("过去五年，全县新建学校十二所。", True),               # cue, no marker
+    ("我们加强了村级组织建设。", True),                     # first marker followed by 了
+    ("今年以来，各乡镇克服困难，完成了全年任务。", True),
+    ("党的十八大以来，脱贫攻坚取得了决定性成就。", True),
+    ("要表彰近年来涌现的优秀村干部。", False),              # the cue sits inside the instruction
+    ("要认真总结已经取得的经验。", False),
+    ("必须确保今年全面完成任务。", False),
+    ("各地要加强基层治理。", False),
+    ("这真是不得了的大事。", False),                        # 不得了 is no ban
+]
+
+
+def test_review_sentences_agree_with_the_hand_labels():
+    text = "\n".join(s for s, _ in REVIEW_LABELLED) + "\n"
+    force = discourse.directive_force(cleaned(text))
+    assert list(force["review"]) == [r for _, r in REVIEW_LABELLED]
+    assert list(force["level"])[-1] == "none"
+
+
+def test_a_review_part_leaves_the_shares_and_keeps_its_rows():
+    text = ("一、过去一年工作回顾\n过去一年，我们坚决打赢了脱贫攻坚战。各地要加强基层治理。\n"
+            "二、今年的主要任务\n要推进乡村振兴。我们加强了队伍建设。必须确保粮食安全。"
+            "这真是不得了的事。党的十八大以来，我们推进改革。\n")
+    c = cleaned(text)
+    sections = zs.structure.parse_structure(c.text, "t")
+    force = discourse.directive_force(c, sections)
+    # every sentence of part 一 (its heading says 回顾); in part 二 加强了 and 以来 before 推进
+    assert force["review"].tolist() == [True, True, True, False, False, True, False, False, True]
+    shares = discourse.directive_shares(force, sections, by="section")
+    p1 = shares[shares["section_id"] == "P1"]
+    assert p1["sentences"].tolist() == [0, 0, 0, 0, 0] and p1["share"].isna().all()
+    p2 = shares[shares["section_id"] == "P2"].set_index("level")
+    assert p2["sentences"].to_dict() == {"prohibitive": 0, "strong": 1, "standard": 1, "soft": 0, "none": 2}
+    assert p2.loc["strong", "share"] == 0.25
+    everything = discourse.directive_shares(force, by="doc", review="include").set_index("level")
+    assert everything["sentences"].to_dict() == {"prohibitive": 0, "strong": 2, "standard": 4, "soft": 0,
+                                                 "none": 3}
+    past = discourse.directive_shares(force, by="doc", review="only").set_index("level")
+    assert past["sentences"].sum() == 5 and past.loc["standard", "share"] == 3 / 5
+    with pytest.raises(ValueError):
+        discourse.directive_shares(force, review="past")
+
+
+def test_review_lists_are_validated(tmp_path):
+    bad = tmp_path / "d.yaml"
+    bad.write_text("version: x\nmarkers:\n  - {canonical: 要, level: standard}\nreview_cues:\n  - ''\n",
+                   encoding="utf-8")
+    with pytest.raises(LexiconError, match="d.yaml:5"):
+        discourse.load_directives(bad)
+
 # -- targets ------------------------------------------------------------------------------
+
+def test_a_past_figure_is_no_target_unless_asked():
+    text = ("今年以来，全县生产总值增长6%左右。\n"          # 今年 looks forward, 以来 looks back
+            "我们完成了植树造林3万亩以上。\n"
+            "今年要实现生产总值增长6.5%左右。\n")
+    found = discourse.targets(cleaned(text))
+    assert found[["scope", "indicator", "low", "unit", "modifier"]].values.tolist() == \
+        [["other", "生产总值增长", 6.5, "%", "左右"]]
+    assert found["start"].tolist() == [text.index("今年要")]
+    everything = discourse.targets(cleaned(text), review=False)
+    assert everything["low"].tolist() == [6.0, 6.5]       # the second has no forward word at all
+
 
 @pytest.mark.parametrize("numeral,value", [
     ("一千一百", 1100), ("十一万", 110000), ("三亿五千万", 350000000), ("两千", 2000), ("二〇二〇", 2020),

@@ -122,9 +122,9 @@ def test_missing_header_and_missing_text(tmp_path, capsys):
     assert "lonely.tsv: no text named lonely in" in capsys.readouterr().err
 
 
-def test_cli_exit_1_below_thresholds_and_0_with_looser_ones(tmp_path, capsys):
+def test_cli_exit_3_below_thresholds_and_0_with_looser_ones(tmp_path, capsys):
     gold = write(tmp_path, "doc", ["T\t\ttitle\t\t0\t\t\t标题", "B1\t\tbody\t\t3\t\t\t"], TEXT)
-    assert main(["eval", "structure", str(gold), "--format", "csv"]) == 1
+    assert main(["eval", "structure", str(gold), "--format", "csv"]) == 3
     out, err = capsys.readouterr()
     assert out.splitlines()[0] == ",".join(evaluate.SCORE_COLUMNS)
     assert out.splitlines()[1].startswith("doc,1,3,1,1.0,0.333") and out.splitlines()[1].endswith(",False")

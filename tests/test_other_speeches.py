@@ -88,3 +88,14 @@ def test_reports_describe_the_text_given(runs):
     _, out, _ = runs["docx"]
     assert re.search(r"none is preceded by an announced count",
                      (out / "02-structure-and-section-lengths.html").read_text(encoding="utf-8"))
+
+
+def test_reports_name_the_speech_by_its_own_doc_id(runs):
+    # Tables in the reports carry the file's doc_id (its name without extension), never the
+    # sample's placeholder.
+    path, out, _ = runs["parts_utf8"]
+    doc_id = zs.corpus.load_document(path).doc_id
+    for name in ("02-structure-and-section-lengths", "03-term-frequency", "04-theme-emphasis"):
+        html = (out / f"{name}.html").read_text(encoding="utf-8")
+        assert doc_id in html, name
+        assert not re.search(r">\s*sample\s*<", html), name

@@ -20,10 +20,10 @@ import jupytext
 import nbformat
 
 import zhspeech as zs
+from nbexec import KERNEL, execute
 
 ROOT = Path(__file__).resolve().parents[1]
 EX_DIR = ROOT / "notebooks" / "exercises"
-KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def sources(names=()) -> list[Path]:
@@ -41,19 +41,6 @@ def read_source(md: Path):
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"{md.stem[:4]}-{i:02d}"
     return nb
-
-
-def execute(nb, name: str):
-    """The notebook executed in notebooks/exercises (papermill); SystemExit on an error."""
-    import papermill as pm
-
-    executed = pm.execute_notebook(nb, None, kernel_name=KERNEL["name"], progress_bar=False,
-                                   log_output=False, cwd=str(EX_DIR))
-    for cell in executed.cells:
-        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if errors:
-            raise SystemExit(f"{name}: cell {cell.id} raised {errors[0]['ename']}: {errors[0]['evalue']}")
-    return executed
 
 
 def keep_checked_outputs(nb, executed, name: str):
@@ -88,7 +75,7 @@ def main(argv):
             path.parent.mkdir(exist_ok=True)
             executed = None
             if kind == "solutions" or args.html:
-                executed = execute(nb, f"{kind}/{path.name}")
+                executed = execute(nb, f"{kind}/{path.name}", EX_DIR)
             if kind == "solutions":
                 keep_checked_outputs(nb, executed, path.name)
             nbformat.write(nb, str(path))

@@ -13,10 +13,11 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from nbexec import KERNEL, execute
+
 ROOT = Path(__file__).resolve().parents[1]
 NB_DIR = ROOT / "notebooks"
 CHECK = "# NBVAL_CHECK_OUTPUT"
-KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def sources(names=()) -> list[Path]:
@@ -44,23 +45,11 @@ def sync(md: Path) -> Path:
 
 
 def execute_and_strip(path: Path):
-    import papermill as pm
-
-    import tempfile
-
-    from zhspeech.report import _kernel_manager_class
-
-    with tempfile.TemporaryDirectory() as tmp:  # the kernel's own warnings go to a log, not the terminal
-        executed = pm.execute_notebook(str(path), None, kernel_name=KERNEL["name"], progress_bar=False,
-                                       log_output=False, cwd=str(path.parent),
-                                       kernel_manager_class=_kernel_manager_class(Path(tmp) / "kernel.log"))
+    executed = execute(path, path.name, path.parent)
     nb = nbformat.read(str(path), as_version=4)
     for cell, done in zip(nb.cells, executed.cells):
         if cell.cell_type != "code":
             continue
-        errors = [o for o in done.outputs if o.get("output_type") == "error"]
-        if errors:
-            raise SystemExit(f"{path.name}: cell {cell.id} raised {errors[0]['ename']}: {errors[0]['evalue']}")
         if cell.source.startswith(CHECK):
             # nbval needs an execution count on a cell whose outputs it compares.
             cell.execution_count = done.execution_count

@@ -43,7 +43,7 @@ BOUNDS = ("about", "at_least", "at_most")
 FORMULA_COLUMNS = ["doc_id", "section_id", "top_id", "formula", "matched", "status", "rule", "kind",
                    "start", "end"]
 DIRECTIVE_COLUMNS = ["doc_id", "section_id", "top_id", "sentence", "start", "end", "level", "marker",
-                     "marker_start", "marker_end", "markers"]
+                     "marker_start", "marker_end", "markers", "review"]
 SHARE_COLUMNS = ["doc_id", "section_id", "level", "sentences", "share"]
 TARGET_COLUMNS = ["doc_id", "section_id", "top_id", "scope", "indicator", "low", "high", "unit", "modifier",
                   "bound", "aim", "direction", "mask", "start", "end", "value_start"]
@@ -176,6 +176,8 @@ class Directives:
     digest: str
     surface: dict
     not_markers: frozenset
+    review_cues: tuple = ()
+    review_headings: tuple = ()
 
     @property
     def forms(self) -> tuple:
@@ -228,8 +230,17 @@ def _load_directives(path: str, mtime: float) -> Directives:
             raise LexiconError(_where(p, not_markers, i), "not_markers entries must be non-empty strings")
         if w in surface:
             raise LexiconError(_where(p, not_markers, i), f"{w!r} is both a marker and a not_marker")
+    review = {}
+    for key in ("review_cues", "review_headings"):
+        words = data.get(key) or []
+        if not isinstance(words, list):
+            raise LexiconError(_where(p, data), f"'{key}' must be a list")
+        for i, w in enumerate(words):
+            if not isinstance(w, str) or not w.strip():
+                raise LexiconError(_where(p, words, i), f"{key} entries must be non-empty strings")
+        review[key] = tuple(sorted({w.strip() for w in words}))
     return Directives(str(data.get("version", "")), str(p), lexicons.file_hash(p), surface,
-                      frozenset(w.strip() for w in not_markers))
+                      frozenset(w.strip() for w in not_markers), review["review_cues"], review["review_headings"])
 
 
 def load_directives(path=None) -> Directives:
@@ -523,10 +534,15 @@ def directive_force(cleaned, sections: pd.DataFrame | None = None, *, lexicon: D
     and ``marker_start``/``marker_end`` locate the first marker of that level, and
     ``markers`` counts all markers in the sentence.
 
+    ``review`` is True for a sentence that reports past work rather than instructs:
+    it holds one of the file's ``review_cues`` (一年来, 取得了), a marker followed at
+    once by 了 (推进了, 加强了), or it lies in a top-level section whose heading holds
+    one of ``review_headings`` (工作回顾). Its level is still given, but
+    :func:`directive_shares` leaves review sentences out unless asked.
+
     The grading of mandatory, guiding and permissive wording follows studies of
     directive clarity (Ang, *China Quarterly* 2023) and of degree words (程度词) in
-    policy texts. A marker is read in any sentence, so a review of past work
-    (推进了…) counts as ``standard`` too: compare like with like.
+    policy texts.
     """
     text, masks = text_and_masks(cleaned)
     did = _doc_id(cleaned, doc_id)
@@ -564,33 +580,89 @@ def directive_force(cleaned, sections: pd.DataFrame | None = None, *, lexicon: D
         m_start[first_sent] = pos_a[best]
         m_end[first_sent] = end_a[best]
     sec, top = locate(sections, starts)
+    review = _review_sentences(masked, starts, ends, pos_a, end_a, top, sections, lexicon)
     return pd.DataFrame({"doc_id": did, "section_id": sec, "top_id": top, "sentence": np.arange(n),
                          "start": starts, "end": ends, "level": level, "marker": marker,
-                         "marker_start": m_start, "marker_end": m_end, "markers": count},
+                         "marker_start": m_start, "marker_end": m_end, "markers": count, "review": review},
                         columns=DIRECTIVE_COLUMNS)
+
+
+def _review_sentences(masked: str, starts, ends, marker_starts, marker_ends, top, sections,
+                      lexicon: Directives) -> np.ndarray:
+    """True for each sentence that reports past work (see :func:`directive_force`): a
+    review cue before the sentence's first marker (or in a sentence without one), or a
+    first marker followed at once by 了. A cue after the first marker sits in a clause
+    of an instruction (要表彰近年来…), so it does not count."""
+    n = len(starts)
+    review = np.zeros(n, dtype=bool)
+    if not n:
+        return review
+
+    def sentence_of(positions):
+        positions = np.asarray(positions, dtype=np.int64)
+        sent = np.searchsorted(starts, positions, side="right") - 1
+        ok = (sent >= 0) & (positions < ends[np.clip(sent, 0, None)])
+        return sent, ok
+
+    first = np.full(n, len(masked) + 1, dtype=np.int64)      # each sentence's first marker
+    first_end = np.full(n, -1, dtype=np.int64)
+    if len(marker_starts):
+        sent, ok = sentence_of(marker_starts)
+        order = np.lexsort((marker_starts[ok], sent[ok]))
+        s_ok, m_ok, e_ok = sent[ok][order], marker_starts[ok][order], marker_ends[ok][order]
+        uniq, at = np.unique(s_ok, return_index=True)
+        first[uniq], first_end[uniq] = m_ok[at], e_ok[at]
+    if lexicon.review_cues:
+        auto = _automaton(tuple((w, i) for i, w in enumerate(lexicon.review_cues)))
+        cue_starts = np.array([e + 1 - (v >> 16) for e, v in auto.iter(masked)], dtype=np.int64)
+        if len(cue_starts):
+            sent, ok = sentence_of(cue_starts)
+            before = ok & (cue_starts < first[np.clip(sent, 0, None)])
+            review[sent[before]] = True
+    followed = np.array([0 <= e < len(masked) and masked[e] == "了" for e in first_end.tolist()], dtype=bool)
+    review |= followed
+    if lexicon.review_headings and sections is not None and len(sections):
+        heads = sections.set_index(sections["section_id"].astype(str))["heading"].fillna("").astype(str)
+        past = {sid for sid, h in heads.items() if any(w in h for w in lexicon.review_headings)}
+        if past:
+            review |= np.isin(top.astype(str), list(past))
+    return review
 
 
 LEVELS_BY_RANK = {0: "none", **{r: lvl for lvl, r in RANK.items()}}
 
 
 def directive_shares(force: pd.DataFrame, sections: pd.DataFrame | None = None, *,
-                     by: str = "section") -> pd.DataFrame:
+                     by: str = "section", review: str = "exclude") -> pd.DataFrame:
     """Shares of sentences at each directive level, per document or per top-level
     section: share = sentences whose most binding marker is at that level / all
-    sentences of the unit (``none`` included, so the five shares add up to 1).
+    sentences of the unit that are considered (``none`` included, so the five shares
+    add up to 1).
+
+    ``review`` says which sentences are considered: ``"exclude"`` (default) leaves
+    out sentences that report past work (the ``review`` column of
+    :func:`directive_force`), ``"only"`` keeps just those, ``"include"`` takes all.
+    A unit with no sentence considered keeps its rows, with 0 sentences and no share.
 
     With ``sections``, the rows of ``by="section"`` carry the section's kind, label
     and heading and follow the document's order."""
     if by not in ("doc", "section"):
         raise ValueError("by must be 'doc' or 'section'")
+    if review not in ("exclude", "include", "only"):
+        raise ValueError("review must be 'exclude', 'include' or 'only'")
     levels = [*LEVELS, "none"]
     f = force.assign(section_id=force["top_id"] if by == "section" else "")
-    total = f.groupby(["doc_id", "section_id"], sort=False).size().rename("total")
+    units = f.groupby(["doc_id", "section_id"], sort=False).size().index
+    if review != "include" and "review" in f:
+        f = f[~f["review"].astype(bool)] if review == "exclude" else f[f["review"].astype(bool)]
+    total = f.groupby(["doc_id", "section_id"], sort=False).size().reindex(units, fill_value=0).rename("total")
     counts = f.groupby(["doc_id", "section_id", "level"], sort=False).size()
     idx = pd.MultiIndex.from_tuples([(d, s, lvl) for d, s in total.index for lvl in levels],
                                     names=["doc_id", "section_id", "level"])
     out = counts.reindex(idx, fill_value=0).rename("sentences").reset_index()
-    out["share"] = out["sentences"] / out.set_index(["doc_id", "section_id"]).index.map(total).to_numpy()
+    denominator = out.set_index(["doc_id", "section_id"]).index.map(total).to_numpy(dtype=float)
+    denominator[denominator == 0] = np.nan          # nothing considered: no share
+    out["share"] = out["sentences"] / denominator
     out = out[SHARE_COLUMNS]
     if by == "section" and sections is not None and len(out):
         info = sections.drop_duplicates("section_id").set_index("section_id")[["kind", "label", "heading"]]
@@ -730,14 +802,17 @@ def _task_regex(rules: TargetRules):
 
 
 def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules | None = None,
-            doc_id: str | None = None) -> pd.DataFrame:
+            doc_id: str | None = None, review: Directives | bool | None = None) -> pd.DataFrame:
     """Stated quantitative targets: one row per target.
 
     * scope ``main``: every quantity in a sentence that announces targets (a word of
       ``announce`` such as 预期目标), or in the next sentence of the same paragraph when
       the announcing one has no number. Plain numbers count here (bound ``exact``).
     * scope ``other``: elsewhere, a quantity with a modifier or a range in a
-      forward-looking sentence (a word of ``forward``: 今年, 要, 力争 …).
+      forward-looking sentence (a word of ``forward``: 今年, 要, 力争 …) that does not
+      report past work (the ``review`` sentences of :func:`directive_force`, read with
+      the review lists of ``review``, the bundled ``directives.yaml`` by default;
+      ``review=False`` keeps them): 今年以来…增长6%左右 is a result, not a target.
 
     Each row gives the ``indicator`` (the clause before the number, trimmed of linking
     words; a bare number after 、 inherits the previous indicator), ``low``/``high``
@@ -792,6 +867,7 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
     last = np.maximum.accumulate(np.where(announce, np.arange(n), -1)) if n else starts
     in_list = (last >= 0) & (paragraph[np.clip(last, 0, None)] == paragraph)
     with_number |= in_list
+    past = None          # sentences that report past work, found when first needed
     rows = []
     for i in np.flatnonzero(with_number).tolist():
         s, e = int(starts[i]), int(ends[i])
@@ -799,6 +875,12 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
         main = bool(in_list[i])
         if not main and not _forward(sent, rx):
             continue
+        if not main and review is not False:
+            if past is None:
+                lexicon = review if isinstance(review, Directives) else load_directives()
+                past = directive_force(cleaned, sections, lexicon=lexicon, doc_id=did)["review"].to_numpy()
+            if past[i]:
+                continue
         k = np.searchsorted(mask_starts, s)
         has_mask = k < len(mask_starts) and mask_starts[k] < e
         found = _quantities(sent, s, rx, mask_at if has_mask else {})

@@ -13,7 +13,7 @@ theme_hits.csv     doc_id, section_id, top_id, theme, subtheme, term, start, end
 formulas.csv       doc_id, section_id, top_id, formula, status, rule, kind, start, end
                    (提法 hits, listed and candidates; names cut to 12 characters)
 directives.csv     doc_id, section_id, top_id, sentence, start, end, level, marker,
-                   marker_start, markers (one row per sentence)
+                   marker_start, markers, review (one row per sentence)
 targets.csv        doc_id, section_id, top_id, scope, indicator (cut to 12
                    characters), low, high, unit, modifier, bound, aim, direction,
                    mask, start, end, value_start
@@ -42,7 +42,7 @@ FILES = ("documents.csv", "sections.csv", "terms.csv", "theme_hits.csv", "formul
          "targets.csv", "meta.json")
 FORMULA_COLUMNS = ["doc_id", "section_id", "top_id", "formula", "status", "rule", "kind", "start", "end"]
 DIRECTIVE_COLUMNS = ["doc_id", "section_id", "top_id", "sentence", "start", "end", "level", "marker",
-                     "marker_start", "markers"]
+                     "marker_start", "markers", "review"]
 DOC_COLUMNS = ["doc_id", "title", "date", "year", "issuer", "level", "genre", "group",
                "chars", "hanzi", "sentences", "tokens", "sha256"]
 SECTION_COLUMNS = ["doc_id", "section_id", "parent_id", "level", "kind", "label", "ordinal", "heading",
