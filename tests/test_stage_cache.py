@@ -6,6 +6,7 @@ and damaged or stale entries are recomputed.
 The speeches are our own sentences (tests/data/speeches and the short texts below)."""
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -72,19 +73,6 @@ def computed() -> dict:
     out = dict(pipeline.COMPUTED)
     pipeline.COMPUTED.clear()
     return out
-
-
-def uncached(argv) -> tuple[int, str, str]:
-    """The same command with the cache in a fresh folder (a cold run, nothing shared)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        old = os.environ.get("ZHSPEECH_CACHE")
-        os.environ["ZHSPEECH_CACHE"] = tmp
-        try:
-            return run(argv)
-        finally:
-            os.environ["ZHSPEECH_CACHE"] = old
 
 
 COMMANDS = [
@@ -335,7 +323,7 @@ def test_file_stat_index(tmp_path, monkeypatch):
     st = f.stat()
     f.write_text("乡村振兴", encoding="utf-8")
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
-    assert file_digests([f]) == [zs.corpus.hashlib.sha256("乡村振兴".encode()).hexdigest()]
+    assert file_digests([f]) == [hashlib.sha256("乡村振兴".encode()).hexdigest()]
 
 
 # -- what the fast path needs ---------------------------------------------------------------

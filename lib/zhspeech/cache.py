@@ -26,7 +26,6 @@ import json
 import os
 import tempfile
 import warnings
-import zipfile
 from pathlib import Path
 
 FORMAT = 1
@@ -144,6 +143,8 @@ class Cache:
         and return a reason string when it does not match (None when it does).
         ``deps_out``, a dict, receives the entries this one was derived from.
         """
+        import zipfile
+
         import numpy as np
 
         if not self.usable:
