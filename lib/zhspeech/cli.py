@@ -202,12 +202,12 @@ def _settings(args):
                     encoding_errors=getattr(args, "encoding_errors", "strict") or "strict")
 
 
-def _stages(path: str, args=None):
+def _stages(path: str, args=None, *, lexicon=None):
     """The cached stages (:class:`zhspeech.pipeline.DocumentStages`) of every document
     of PATH, in the order :func:`_documents` gives them. Files are hashed (through the
     file-stat index), not decoded: a document is read only if a stage must be computed.
     With ``--encoding-errors replace`` every file is decoded first, so that each
-    replacement is reported."""
+    replacement is reported. ``lexicon``: the loaded theme lexicon, if the caller has it."""
     from . import corpus, pipeline
     from .cache import Cache, file_digests
     from .errors import DocumentError
@@ -217,17 +217,17 @@ def _stages(path: str, args=None):
     if not p.exists():
         raise DocumentError(p, "no such file or folder")
     if settings.encoding_errors != "strict":
-        return [pipeline.DocumentStages(d.path, d.doc_id, d.sha256, settings=settings, cache=cache, document=d)
-                for d in _documents(path, args)]
+        return [pipeline.DocumentStages(d.path, d.doc_id, d.sha256, settings=settings, cache=cache, document=d,
+                                        lexicon=lexicon) for d in _documents(path, args)]
     listed = corpus.list_documents(p) if p.is_dir() or p.suffix.lower() in corpus.SUPPORTED else []
     try:
         digests = file_digests([f for f, _, _ in listed], cache)
     except OSError:
         digests = None
     if not listed or digests is None:   # let the reader say what is wrong, as it always has
-        return [pipeline.DocumentStages(d.path, d.doc_id, d.sha256, settings=settings, cache=cache, document=d)
-                for d in _documents(path, args)]
-    return [pipeline.DocumentStages(f, doc_id, digest, settings=settings, cache=cache)
+        return [pipeline.DocumentStages(d.path, d.doc_id, d.sha256, settings=settings, cache=cache, document=d,
+                                        lexicon=lexicon) for d in _documents(path, args)]
+    return [pipeline.DocumentStages(f, doc_id, digest, settings=settings, cache=cache, lexicon=lexicon)
             for (f, doc_id, _row), digest in zip(listed, digests)]
 
 
@@ -401,8 +401,7 @@ def _themes(args, memo, stage):
     if args.theme:
         lexicon.select(args.theme)          # an unknown theme is an error before any work
     frames = []
-    for ds in _stages(args.path, args):
-        ds._lexicon = lexicon
+    for ds in _stages(args.path, args, lexicon=lexicon):
         frames.append(ds.get(stage))
         memo.deps.update(ds.deps(stage))
     df = _theme_rows(pd.concat(frames, ignore_index=True), args)
