@@ -102,6 +102,17 @@ def test_warm_output_is_byte_identical_to_cold(folder, argv):
     assert computed() == {"tokens": 3} if argv[0] == "count" else computed() == {}
 
 
+def test_no_cache_computes_everything_and_stores_nothing(folder, tmp_path):
+    cached = run(["freq", folder, "--by", "section", "--format", "csv"])
+    computed()
+    assert run(["freq", folder, "--by", "section", "--format", "csv", "--no-cache"]) == cached
+    assert computed() == {"cleaned": 3, "tokens": 3, "sections": 3, "terms-section": 3}
+    shutil.rmtree(tmp_path / "cache")
+    assert run(["themes", folder, "--no-cache"])[0] == 0
+    assert computed() == {"cleaned": 3, "sections": 3, "hits": 3, "emphasis-doc": 3}
+    assert entries(tmp_path) == {}
+
+
 def test_json_rows_are_the_same_warm(folder):
     argv = ["themes", folder, "--format", "json"]
     cold = json.loads(run(argv)[1])

@@ -104,7 +104,8 @@ class _Memo:
         self.replayed = False
         self.deps: dict = {}
         self.warned: list = []
-        if getattr(args, "format", "table") not in ("table", "csv") or getattr(args, "meta", None):
+        if getattr(args, "format", "table") not in ("table", "csv") or getattr(args, "meta", None) \
+                or getattr(args, "no_cache", False):
             return
         from . import pipeline
         from .cache import Cache, file_digests
@@ -212,7 +213,7 @@ def _stages(path: str, args=None, *, lexicon=None):
     from .cache import Cache, file_digests
     from .errors import DocumentError
 
-    settings, cache = _settings(args), Cache()
+    settings, cache = _settings(args), Cache(enabled=not getattr(args, "no_cache", False))
     p = Path(path)
     if not p.exists():
         raise DocumentError(p, "no such file or folder")
@@ -605,6 +606,11 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def _no_cache(p):
+    p.add_argument("--no-cache", action="store_true",
+                   help="compute every stage afresh, reading and writing no cache entry")
+
+
 def _encoding_errors(p):
     p.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict",
                    help="'replace' reads text with damaged bytes, replacing each by U+FFFD and logging it "
@@ -642,6 +648,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--depth", type=_at_least_one, default=None, help="only sections up to this level (≥ 1)")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_sections)
 
     p = sub.add_parser("freq", help="term frequencies")
@@ -655,6 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba",
                    help="segmenter (identical tokens; rjieba is faster)")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_freq)
 
     p = sub.add_parser("count", help="substring and token counts of terms, side by side",
@@ -664,6 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("items", nargs="+", metavar="TERM… PATH…", help="terms, then files or folders")
     p.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_count)
 
     p = sub.add_parser("kwic", help="concordance lines")
@@ -672,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=_at_least_one, default=20, help="characters of context on each side (≥ 1)")
     p.add_argument("--regex", action="store_true", help="TERM is a regular expression")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_kwic)
 
     p = sub.add_parser("themes", help="theme emphasis")
@@ -680,6 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lexicon", help="a theme lexicon (YAML like themes.yaml, or CSV theme,term)")
     p.add_argument("--theme", action="append", help="only this theme (repeatable)")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_themes)
 
     p = sub.add_parser("compare", help="theme profiles, keyness and similarity across documents")
