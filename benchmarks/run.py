@@ -21,7 +21,9 @@ Goals (from the issues), reported next to each measure:
 * corpus store (issue 15): indexing a folder and a single file with peak RSS < 1 GB,
   speed-up ≥ 1.8× with 2 workers over 1, a per-core rate of the whole pipeline
   ≥ 1 M chars per CPU-second with rjieba (jieba's reported too), a term-trend query
-  over a 10,000-document store < 1 s, ``zhspeech --help`` < 0.15 s.
+  over a 10,000-document store < 1 s, ``zhspeech --help`` < 0.15 s; ``index-stages``
+  shows where the CPU time of indexing goes (seconds per million characters per stage,
+  an index run already warm in the same process).
 
 The store phases generate their corpus on the fly in a temporary folder (the sample
 and the shared corpus replicated, each copy made distinct); nothing is committed.
@@ -210,6 +212,81 @@ def phase_index(megabytes: float, workers: int, backend: str, single: bool = Fal
             "largest_worker_rss_mb": kids, "goal_rss_mb": 1000}
 
 
+def phase_index_stages(megabytes: float, backend: str = "rjieba") -> dict:
+    """Where the CPU time of ``zs.store.index`` (1 worker, in this process) goes: CPU
+    seconds per million characters of each stage, exclusive of the stages it calls
+    (reading, cleaning, structure, segmentation, theme matching, sentences, the rest of
+    the per-document tables, Parquet). Timed with ``time.process_time`` around each
+    stage's function, not with a profiler, so the stages run at their own speed."""
+    import functools
+
+    import zhspeech as zs
+
+    spent: dict[str, float] = {}
+    stack: list = []
+
+    def timed(owner, name, label, generator=False):
+        fn = getattr(owner, name)
+
+        def enter():
+            now = time.process_time()
+            if stack:
+                stack[-1][1] += now - stack[-1][2]
+            stack.append([label, 0.0, now])
+
+        def leave():
+            now = time.process_time()
+            lab, inner, since = stack.pop()
+            spent[lab] = spent.get(lab, 0.0) + inner + now - since
+            if stack:
+                stack[-1][2] = now
+
+        if generator:
+            def wrapper(*args, **kw):
+                it = fn(*args, **kw)
+                while True:
+                    enter()
+                    try:
+                        item = next(it)
+                    except StopIteration:
+                        leave()
+                        return
+                    leave()
+                    yield item
+        else:
+            def wrapper(*args, **kw):
+                enter()
+                try:
+                    return fn(*args, **kw)
+                finally:
+                    leave()
+        setattr(owner, name, functools.wraps(fn)(wrapper))
+
+    store = zs.store
+    for owner, name, label in ((zs.corpus, "load_document", "read"), (zs.clean, "clean_text", "clean"),
+                               (zs.structure, "parse_structure", "structure"),
+                               (zs.tokenize.Tokenizer, "segment", "segment"),
+                               (zs.themes, "match_themes", "themes"), (zs.themes, "sentence_spans", "sentences"),
+                               (store._PartWriter, "flush", "parquet"), (store._PartWriter, "close", "parquet"),
+                               (store, "scan_task", "scan")):
+        if hasattr(owner, name):
+            timed(owner, name, label)
+    timed(store, "document_tables", "tables", generator=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        size, chars = make_folder(Path(tmp) / "in", megabytes)
+        store._tools(store.Settings(backend=backend))[0].cut("预热")
+        store.index(Path(tmp) / "in", Path(tmp) / "warm", workers=1, backend=backend, progress=False)
+        spent.clear()
+        cpu0 = time.process_time()
+        store.index(Path(tmp) / "in", Path(tmp) / "store", workers=1, backend=backend, progress=False)
+        cpu = time.process_time() - cpu0
+    m = chars / 1e6
+    out = {"backend": backend, "chars": chars, "cpu_seconds": cpu, "chars_per_cpu_s": chars / cpu}
+    out.update({f"{k}_s_per_M": v / m for k, v in sorted(spent.items(), key=lambda kv: -kv[1])})
+    out["other_s_per_M"] = (cpu - sum(spent.values())) / m
+    return out
+
+
 def phase_query(documents: int) -> dict:
     """A term-trend query over a store of ``documents`` documents: the shared corpus
     indexed once, its part files copied under new doc_ids (years 2000-2024, 31 issuers)."""
@@ -353,6 +430,7 @@ PHASES = {
     "index-rjieba-2": lambda a: phase_index(a.megabytes, 2, "rjieba"),
     "index-jieba-1": lambda a: phase_index(a.megabytes / 10, 1, "jieba"),
     "index-file": lambda a: phase_index(a.megabytes, 1, "rjieba", single=True),
+    "index-stages": lambda a: phase_index_stages(a.megabytes / 3),
     "query": lambda a: phase_query(a.documents),
     "freq-warm": lambda a: phase_freq_warm(1 if a.quick else 10),
     "formulas": lambda a: _discourse(a.size, "formulas", 5e6),

@@ -265,3 +265,72 @@ def test_each_command_computes_only_what_it_shows(monkeypatch, capsys):
         m.setattr(zs.tokenize, "tokenize_corpus", forbidden)
         assert main(["themes", sample, "--format", "csv"]) == 0
     capsys.readouterr()
+
+
+def test_sort_by_term_equals_arrow_sort_by():
+    import random
+
+    import pyarrow as pa
+
+    rng = random.Random(7)
+    alphabet = ["人才", "人", "才", "a", "Z", "脱贫攻坚", "脱贫", "𠀀", "é", ""]
+    terms = [rng.choice(alphabet) + rng.choice(alphabet) for _ in range(3000)]
+    docs = [rng.choice(["d-10", "d-2", "甲", "d-1"]) for _ in terms]
+    data = pa.table({"doc_id": docs, "section_id": [str(i) for i in range(len(terms))], "term": terms,
+                     "n": list(range(len(terms)))})
+    expected = data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
+    assert zs.store.sort_by_term(data).equals(expected)          # ties keep their order (n)
+    assert zs.store.sort_by_term(data.slice(0, 1)).equals(data.slice(0, 1))
+
+
+def test_token_sections_equal_a_search_per_token():
+    import numpy as np
+
+    starts = [0, 2, 3, 7, 7, 9, 12, 20]
+    for tops in ([0], [0, 3], [0, 3, 3, 9], [1, 8, 30], [0, 2, 3, 7, 9, 12, 20], []):
+        got = zs.store._token_sections(starts, tops, len(starts))
+        expected = np.clip(np.searchsorted(tops, starts, side="right") - 1, 0, None) if tops else [0] * len(starts)
+        assert got.tolist() == list(expected), tops
+
+
+def test_vocabulary_numbers_counted_words_once(fast_tokenizer):
+    vocab = zs.store._Vocabulary(fast_tokenizer)
+    words = ["人才", "的", "人才", "2020年", "基层", "，"] * 300
+    numbers = [vocab[w] for w in words]
+    assert numbers[:6] == [0, -1, 0, -1, 1, -1] and vocab.size == 2
+    assert vocab.words[:2].tolist() == ["人才", "基层"]
+    new = [chr(0x6000 + i) + chr(0x7000 + i) for i in range(3000)]   # two-character Han words
+    numbers = [vocab[w] for w in new]          # the array of words grows as needed
+    assert numbers == list(range(2, 3002)) and vocab.size == 3002
+    assert vocab.words[numbers].tolist() == new
+    assert vocab.take([3001, 0, 2]).to_pylist() == [new[-1], "人才", new[0]]
+    vocab["基层治理"]
+    assert vocab.take([vocab["基层治理"]]).to_pylist() == ["基层治理"]
+
+
+def test_sort_by_term_with_more_than_65536_terms_equals_arrow_sort_by():
+    import pyarrow as pa
+
+    terms = [f"t{(i * 7919) % 70001}" for i in range(70001)]
+    data = pa.table({"doc_id": ["b" if i % 3 else "a" for i in range(len(terms))], "term": terms,
+                     "n": list(range(len(terms)))})
+    assert zs.store.sort_by_term(data).equals(data.sort_by([("term", "ascending"), ("doc_id", "ascending")]))
+
+
+def test_vocabulary_shared_by_threads_numbers_each_word_once(fast_tokenizer):
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    vocab = zs.store._Vocabulary(fast_tokenizer)
+    words = [chr(0x6000 + i) + chr(0x7000 + i % 50) for i in range(4000)]
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)                # switch threads as often as possible
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(lambda k: [vocab[w] for w in words[k::2] + words], range(4)))
+    finally:
+        sys.setswitchinterval(old)
+    numbers = {w: vocab[w] for w in words}
+    assert sorted(numbers.values()) == list(range(len(words))) and vocab.size == len(words)
+    assert all(vocab.words[n] == w for w, n in numbers.items())
+    assert all(r[-len(words):] == [numbers[w] for w in words] for r in results)

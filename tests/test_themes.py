@@ -145,3 +145,49 @@ def test_cli_themes_by_section(capsys):
     table = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
     top = table.sort_values("per_1k_hanzi", ascending=False).iloc[0]
     assert (top["section_id"], top["hits"]) == ("P6", 44)
+
+
+# -- the fast paths of issue 15, against their plain references --------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from zhspeech.themes import _sentence_spans_regex, match_themes, sentence_spans  # noqa: E402
+
+
+@settings(max_examples=400)
+@given(st.text(alphabet=st.sampled_from(list("。！？!?”’」』）)\n甲乙 a，")), max_size=30))
+def test_sentence_spans_equal_the_regex_scan(text):
+    got, expected = sentence_spans(text), _sentence_spans_regex(text)
+    assert got.dtype == expected.dtype and got.tolist() == expected.tolist()
+
+
+def test_sentence_spans_by_hand():
+    # 。」 ends a sentence with its closing mark; a line break after 。 starts nothing new;
+    # ？！ is one run; a blank line starts a sentence after it
+    text = "他说：“好。”我们走吧！？\n\n第二段。\n末尾"
+    assert sentence_spans(text).tolist() == [0, 7, 15, 20]
+    assert sentence_spans("").tolist() == [0] and sentence_spans("。").tolist() == [0]
+
+
+def test_match_themes_gives_one_row_per_owner_in_lexicon_order(tmp_path):
+    path = tmp_path / "shared.csv"
+    path.write_text("theme,term\n甲,人才\n乙,人才工作\n丙,人才\n甲,基层\n", encoding="utf-8")
+    m = load_lexicon(path, warn_shared=False).matcher
+    start, end, row = match_themes("抓好人才工作和人才，夯实基层", m)
+    got = [(s, e, m.theme[r], m.matched[r]) for s, e, r in zip(start.tolist(), end.tolist(), row.tolist())]
+    assert got == [(2, 6, "乙", "人才工作"), (7, 9, "甲", "人才"), (7, 9, "丙", "人才"), (12, 14, "甲", "基层")]
+    assert [len(a) for a in match_themes("", m)] == [0, 0, 0]
+    assert [len(a) for a in match_themes("没有主题词。", m)] == [0, 0, 0]
+
+
+def test_hits_of_a_form_shared_by_two_themes_keep_their_sections(tmp_path):
+    path = tmp_path / "shared.csv"
+    path.write_text("theme,term\n甲,人才\n乙,人才\n", encoding="utf-8")
+    lex = load_lexicon(path, warn_shared=False)
+    text = "讲话\n一、人才\n引进人才。\n二、其他\n留住人才。\n"
+    sec = zs.structure.parse_structure(text)
+    hits = count_themes(text, lexicon=lex, sections=sec)
+    assert hits[["theme", "start", "top_id"]].values.tolist() == [
+        ["甲", 5, "P1"], ["乙", 5, "P1"], ["甲", 10, "P1"], ["乙", 10, "P1"], ["甲", 21, "P2"], ["乙", 21, "P2"]]
+    assert (hits["section_id"] == zs.structure.section_of(sec, hits["start"].to_numpy())).all()
