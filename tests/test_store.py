@@ -72,6 +72,18 @@ def test_index_counts_equal_the_library(corpus_dir, tmp_path, fast_tokenizer):
         hits = zs.themes.count_themes(cleaned, doc_id=doc_id)
         mine = t["theme_hits"][t["theme_hits"]["doc_id"] == doc_id]
         assert sorted(zip(mine["start"], mine["theme"])) == sorted(zip(hits["start"], hits["theme"]))
+        # the discourse tables are the library's, row for row
+        sections = zs.structure.parse_structure(cleaned.text, doc_id)
+        for table, expected in (("formulas", zs.discourse.find_formulas(cleaned, sections, doc_id=doc_id)),
+                                ("directives", zs.discourse.directive_force(cleaned, sections, doc_id=doc_id)),
+                                ("targets", zs.discourse.targets(cleaned, sections, doc_id=doc_id))):
+            mine = t[table][t[table]["doc_id"] == doc_id].sort_values("start", kind="stable")
+            assert mine.drop(columns="doc_id").values.tolist() == \
+                expected.sort_values("start", kind="stable").drop(columns="doc_id").values.tolist(), table
+    d = t["directives"].set_index(["doc_id", "sentence"])
+    # 我们坚决打赢脱贫攻坚战 is in the part headed 过去一年的工作: a review sentence, strong (坚决)
+    assert d.loc[("a-2019", 3), ["level", "marker", "review"]].tolist() == ["strong", "坚决", True]
+    assert d.loc[("b-2020", 3), ["level", "marker", "review"]].tolist() == ["standard", "要", False]
     n = t["terms"].set_index(["doc_id", "term"])["n"]
     assert (n["a-2019", "脱贫攻坚"], n["a-2020", "脱贫攻坚"]) == (3, 1)   # title, 脱贫攻坚战 and one more
     assert (n["a-2020", "人才"], n["b-2020", "人才"]) == (1, 3)
@@ -154,6 +166,11 @@ def test_long_document_in_chunks_equals_whole(tmp_path):
     cols = ["start", "end", "theme", "term"]
     pd.testing.assert_frame_equal(a["theme_hits"][cols].sort_values(cols).reset_index(drop=True),
                                   b["theme_hits"][cols].sort_values(cols).reset_index(drop=True))
+    # sentences numbered through the document, offsets in the whole text
+    cols = ["sentence", "start", "end", "level", "marker", "marker_start", "marker_end", "markers", "review"]
+    pd.testing.assert_frame_equal(a["directives"][cols].sort_values("start").reset_index(drop=True),
+                                  b["directives"][cols].sort_values("start").reset_index(drop=True))
+    assert (b["directives"]["level"] == "standard").sum() == 40 and b["directives"]["sentence"].max() == 40
 
 
 def test_paragraph_chunks_cut_after_line_breaks_and_sentences():

@@ -69,7 +69,7 @@ def store_tables(root: Path) -> dict:
 
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     out = {}
-    for table in zs.store.TABLES:
+    for table in store_oracle.TABLES:      # the tables the oracle writes
         files = [root / info[table]["file"] for _, info in sorted(manifest["parts"].items())]
         parts = [pq.read_table(f) for f in files]
         schemas = {p.schema.to_string(show_schema_metadata=True) for p in parts}
@@ -89,7 +89,7 @@ def index_both(source: Path, tmp: Path, monkeypatch, **kw) -> tuple[dict, dict]:
 
 
 def assert_same_tables(new: dict, old: dict) -> None:
-    for table in zs.store.TABLES:
+    for table in store_oracle.TABLES:
         a, b = new[table], old[table]
         assert a.schema.equals(b.schema, check_metadata=True), (table, a.schema, b.schema)
         assert a.num_rows == b.num_rows, (table, a.num_rows, b.num_rows)

@@ -11,6 +11,9 @@ once per document and writes, under ``NAME/``::
     section_terms/  doc_id, section_id, term, n  per top-level section
     theme_hits/     doc_id, section_id, top_id, theme, subtheme, term, matched, start, end,
                     sentence (index of the sentence holding the hit)
+    formulas/       提法 hits (zhspeech.discourse.find_formulas)
+    directives/     each sentence's directive force and review flag (directive_force)
+    targets/        stated targets (discourse.targets)
     manifest.json   tool version, lexicon hashes, tokenizer, and for each document its
                     sha256 and the part files that hold its rows
 
@@ -53,7 +56,7 @@ from .errors import EmptyCorpusError, ZhspeechError
 FORMAT = 1
 MANIFEST = "manifest.json"
 LOCK = ".lock"
-TABLES = ("documents", "sections", "terms", "section_terms", "theme_hits")
+TABLES = ("documents", "sections", "terms", "section_terms", "theme_hits", "formulas", "directives", "targets")
 CHUNK_CHARS = 500_000        # documents longer than this are read in chunks
 TASK_CHARS = 1_000_000       # input characters per task (a task holds at least one document)
 TASK_DOCS = 64
@@ -87,6 +90,16 @@ def _schemas():
         "theme_hits": pa.schema([("doc_id", s), ("section_id", s), ("top_id", s), ("theme", s),
                                  ("subtheme", s), ("term", s), ("matched", s), ("start", i), ("end", i),
                                  ("sentence", i)]),
+        # the discourse tables (zhspeech.discourse): 提法 hits, each sentence's directive
+        # force, stated targets
+        "formulas": pa.schema([("doc_id", s), ("section_id", s), ("top_id", s), ("formula", s), ("matched", s),
+                               ("status", s), ("rule", s), ("kind", s), ("start", i), ("end", i)]),
+        "directives": pa.schema([("doc_id", s), ("section_id", s), ("top_id", s), ("sentence", i), ("start", i),
+                                 ("end", i), ("level", s), ("marker", s), ("marker_start", i), ("marker_end", i),
+                                 ("markers", i), ("review", b)]),
+        "targets": pa.schema([("doc_id", s), ("section_id", s), ("top_id", s), ("scope", s), ("indicator", s),
+                              ("low", f), ("high", f), ("unit", s), ("modifier", s), ("bound", s), ("aim", s),
+                              ("direction", s), ("mask", s), ("start", i), ("end", i), ("value_start", i)]),
     }
 
 
@@ -112,7 +125,9 @@ def fingerprint(settings: Settings) -> dict:
                          "stopwords": tok.config.stopwords_hash,
                          **{name: lexicons.file_hash(paths.lexicon(f"{name}.{ext}"))
                             for name, ext in (("corrections", "tsv"), ("structure", "yaml"),
-                                              ("redactions", "yaml"), ("boilerplate", "yaml"))}}}
+                                              ("redactions", "yaml"), ("boilerplate", "yaml"),
+                                              ("tifa", "yaml"), ("numbered_formulas", "txt"),
+                                              ("directives", "yaml"), ("targets", "yaml"))}}}
 
 
 _TOOLS: dict = {}
@@ -280,7 +295,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     did_scalar = pa.scalar(did, pa.string())
     totals: dict[int, int] = {}        # word number -> n, for a document read in chunks
     doc_terms = None
-    base = hanzi = sentences = tokens = nchunks = 0
+    base = hanzi = sentences = tokens = nchunks = discourse_sentences = 0
     for k, piece in enumerate(paragraph_chunks(doc.raw, settings.chunk_chars)):
         nchunks += 1
         c = clean.clean_text(piece, doc_id=did, extra_lines=extra_lines)
@@ -340,6 +355,13 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                 [pa.repeat(did_scalar, len(row)), *hit_ids, *(col.take(rows) for col in owner_cols),
                  pa.array(h_start + base), pa.array(h_end + base), pa.array(sentence)],
                 schema=schemas["theme_hits"])
+        for table, frame in _discourse_tables(c, sec, did):
+            if table == "directives":
+                frame["sentence"] += discourse_sentences
+                discourse_sentences += len(frame)
+            if k:
+                _shift(frame, prefix, base, ("start", "end", "marker_start", "marker_end", "value_start"))
+            yield table, frame
         if k:
             sec = sec.copy()
             for col in ("section_id", "parent_id", "top_id"):
@@ -362,6 +384,46 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
            "raw_chars": len(doc.raw), "chars": base, "hanzi": hanzi, "sentences": sentences,
            "tokens": tokens, "chunks": nchunks, "sha256": doc.sha256}
     yield "documents", [row]
+
+
+def _warm(settings: Settings) -> None:
+    """Load the tokenizer, jieba's dictionary words and every lexicon in this process
+    before a local pool starts: workers forked from it share them instead of each
+    loading its own (about a second of CPU per worker)."""
+    import multiprocessing
+
+    from . import corpus, tokenize
+
+    if multiprocessing.get_start_method(allow_none=False) != "fork":
+        return
+    text = "我们要巩固脱贫攻坚成果，推进乡村振兴，加强基层治理和人才队伍建设。\n" * 80
+    for _ in document_tables(corpus.Document(doc_id="warm-up", raw=text), settings=settings):
+        pass
+    if settings.backend == "rjieba":
+        tokenize._dictionary_word("的")
+
+
+def _discourse_tables(cleaned, sections, doc_id: str):
+    """The discourse tables of one cleaned text (bundled lexicons): formulas,
+    directives, targets, as pandas frames."""
+    from . import discourse
+
+    marks = discourse.load_directives()
+    yield "formulas", discourse.find_formulas(cleaned, sections, lexicon=discourse.load_tifa(), doc_id=doc_id)
+    yield "directives", discourse.directive_force(cleaned, sections, lexicon=marks, doc_id=doc_id)
+    yield "targets", discourse.targets(cleaned, sections, rules=discourse.load_target_rules(), doc_id=doc_id,
+                                       review=marks)
+
+
+def _shift(frame, prefix: str, base: int, offsets) -> None:
+    """A later chunk's rows in the whole document's terms: section ids prefixed, offsets
+    moved by ``base`` (an offset of -1, "none", stays)."""
+    for col in ("section_id", "top_id"):
+        frame[col] = [prefix + v if v else v for v in frame[col]]
+    for col in offsets:
+        if col in frame:
+            values = frame[col].to_numpy()
+            frame[col] = values + base * (values >= 0)
 
 
 # -- tasks -------------------------------------------------------------------------------
@@ -789,6 +851,8 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
                 rec["candidates"] = old.get("candidates", [])
         spec = {doc_id: (str(path), doc_id, meta, group) for path, doc_id, meta, group in items}
         sched_name = scheduler if isinstance(scheduler, str) else ("dask" if scheduler is not None else "local")
+        if workers > 1 and scheduler is None and changed:
+            _warm(settings)
         with _Runner(workers, scheduler) as runner:
             # pass 1: header/footer lines repeated across documents (per group)
             scan = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars * 4, task_docs=256)

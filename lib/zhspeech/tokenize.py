@@ -28,7 +28,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, chain, compress
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,10 @@ DEFAULT_FREQ = 20000   # frequency for user-dictionary words listed without one
 DEFAULT_TAG = "nz"     # part of speech for user-dictionary words listed without one
 CACHE_VERSION = "1"
 COUNTED = ("word", "latin")
+# Texts shorter than this are segmented by the rules applied one after the other over the
+# whole word list; longer ones by the fast path (Tokenizer._split), which gives the same
+# words but has a fixed cost (numpy tables) that only pays off on longer texts.
+FAST_FROM = 2000
 
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")     # the characters jieba's HMM works on
@@ -146,6 +150,17 @@ class Tokenizer:
         self._userwords = frozenset(self.userdict.words)
         self._guesses: dict[str, str] = {}     # HMM results by run of characters
         self._pieces: dict = {}    # word -> True (keep), False (whitespace) or its pieces
+        # caches of the fast path (:meth:`_split`), all keyed by text, never by position
+        self._runs: dict[str, tuple | None] = {}   # run of single characters -> HMM words, None if kept
+        self._inside: dict[str, bool] = {}         # word -> holds a user term that is not the whole word
+        self._holding: set[str] = set()            # the words of _inside that do
+        self._guess_checked: set[str] = set()      # runs whose HMM words were checked for terms
+        self._guess_holding: set[str] = set()      # the runs among them with such a word
+        self._windows: dict[tuple, list | None] = {}   # stretch of words -> its words re-cut, None if kept
+        self._counted: dict[str, tuple] = {}       # word -> its counted pieces
+        self._as_is: set[str] = set()              # the words of _counted counted as themselves
+        self._kinds: dict[str, str] = {}           # token -> kind
+        self._bigrams = None
 
     # -- segmenter --------------------------------------------------------------------
     def _segmenter(self):
@@ -187,8 +202,7 @@ class Tokenizer:
 
         if len(words) < 2:
             return words
-        known = _dictionary_freq()
-        userwords = self._userwords
+        is_word = self._dictionary_word
         joined_words = "".join(words)
         sep = next(c for c in "\x00\ue000\ue001\ue002" if c not in joined_words)
 
@@ -196,7 +210,7 @@ class Tokenizer:
 
         def guess(m):
             run = m.group().replace(sep, "")
-            if known.get(run) or run in userwords:
+            if is_word(run):
                 return m.group()
             found = cache.get(run)
             if found is None:
@@ -220,36 +234,341 @@ class Tokenizer:
             self._automaton = auto
         return self._automaton
 
+    def _dictionary_word(self, run: str) -> bool:
+        """Whether ``run`` is a word of jieba's dictionary (with a frequency) or a user
+        term: such runs of single characters are left to the dictionary route.
+
+        The jieba backend's own segmenter holds jieba's dictionary with the user terms
+        added (a user term's frequency replaces jieba's, hence the user terms first);
+        rjieba's is not readable, so jieba's dictionary file is read once per process
+        (:func:`_dictionary_word`).
+        """
+        if run in self._userwords:
+            return True
+        if self.backend == "jieba":
+            return bool(self._segmenter().FREQ.get(run))
+        return _dictionary_word(run)
+
+    # -- the fast path ------------------------------------------------------------------
+    # The rules of _raw_cut and _keep_terms_whole, applied to a whole text at once. The
+    # segmenter's words are kept as they are and only the few stretches where a rule
+    # changes something are spliced: the places are found with numpy over the characters
+    # and the word boundaries, and each rule's result is cached by the text of its
+    # stretch. tests/test_tokenize_oracle.py checks the result against the rules applied
+    # one by one to the whole word list (the previous code, kept there as the oracle).
+
+    def _term_bigrams(self):
+        """Tables of the user terms' characters: a small number for each character
+        that occurs in a term (0 for the others), which pairs of those numbers are
+        neighbours in a term, and for each length of term the sorted keys of the terms
+        (their characters' numbers packed ``bits`` to a character; terms longer than
+        fit in 64 bits are keyed by their beginning, which only lets more places through
+        to the exact check)."""
+        if self._bigrams is None:
+            words = self.userdict.words
+            chars = sorted({ch for w in words for ch in w})
+            number = np.zeros(0x110000, dtype=np.uint16 if len(chars) < 65535 else np.uint32)
+            number[[ord(ch) for ch in chars]] = np.arange(1, len(chars) + 1)
+            width = len(chars) + 1
+            bits = width.bit_length()
+            fit = 64 // bits
+            pairs = np.zeros(width * width, dtype=bool)
+            keys: dict[int, set] = {}
+            for w in words:
+                c = [int(number[ord(ch)]) for ch in w]
+                for a, b in zip(c, c[1:]):
+                    pairs[a * width + b] = True
+                key = 0
+                for x in c[:fit]:
+                    key = (key << bits) | x
+                keys.setdefault(len(w), set()).add(key)
+            self._bigrams = (number, width, pairs, bits, fit,
+                             {n: np.array(sorted(k), dtype=np.uint64) for n, k in sorted(keys.items())})
+        return self._bigrams
+
+    def _holds_term(self, word: str) -> bool:
+        """Whether a user term occurs in ``word`` other than as the whole word."""
+        found = self._inside.get(word)
+        if found is None:
+            n = len(word)
+            found = self._inside[word] = n > 2 and any(k != n for _, k in self._terms().iter(word))
+            if found:
+                self._holding.add(word)
+        return found
+
+    def _split(self, text: str, counts: bool = False) -> "_Split":
+        """The segmenter's words of ``text`` and the changes the rules make to them
+        (see :class:`_Split`)."""
+        seg = self._segmenter()
+        words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
+        n, size = len(words), len(text)
+        index = np.int32 if size < 2**31 - 1 else np.int64
+        lens = np.fromiter(map(len, words), index, count=n)
+        ends = np.cumsum(lens, dtype=index)
+        starts = ends - lens
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        head, tail = codes[starts], codes[ends - 1]         # each word's first and last character
+        han = (head >= 0x4E00) & (head <= 0x9FD5)           # _HAN_CHAR, of the first characters
+
+        # (1) words of one repeated character in a row, longest first (_order_repeats):
+        # only where a boundary falls between two equal characters (reordering them moves
+        # boundaries but changes no word's first or last character)
+        for k in np.flatnonzero(han[1:] & (head[1:] == tail[:-1])).tolist():
+            c = words[k + 1][0]
+            if words[k].strip(c) or words[k + 1].strip(c):
+                continue
+            i, j = k, k + 2
+            while i > 0 and not words[i - 1].strip(c):
+                i -= 1
+            while j < n and not words[j].strip(c):
+                j += 1
+            run = words[i:j]
+            ordered = sorted(run, key=len, reverse=True)
+            if ordered != run:
+                words[i:j] = ordered
+                lens[i:j] = [len(w) for w in ordered]
+                ends = np.cumsum(lens, dtype=index)
+                starts = ends - lens
+        out = _Split(words, starts, lens, Counter(words) if counts else set(words))
+
+        # (2) runs of two or more one-character words through jieba's HMM (_guess_words)
+        if self.hmm and n > 1:
+            edges = np.diff(((lens == 1) & han).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+            first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+            longer = stop - first >= 2
+            first = first[longer]
+            at = starts[first]
+            texts = [text[x:x + m] for x, m in zip(at.tolist(), (stop[longer] - first).tolist())]
+            cache = self._runs            # run -> (words, removed offsets), () when it stays
+            if len(cache) > 200_000:
+                cache.clear()
+            found = list(map(cache.get, texts))
+            if None in found:
+                for k, run in enumerate(texts):
+                    if found[k] is None:
+                        got = cache.get(run)
+                        found[k] = cache[run] = got if got is not None else self._guess_run(run) or ()
+            changed = np.fromiter(map(bool, found), dtype=bool, count=len(found))
+            if changed.any():
+                texts = list(compress(texts, changed))
+                kinds = list(dict.fromkeys(texts))
+                out.runs = (first[changed].tolist(), at[changed], texts)
+                out.guesses = {r: cache[r][0] for r in kinds}
+                # the boundaries the HMM removes, gathered run by run from one table
+                number = {r: k for k, r in enumerate(kinds)}
+                which = np.fromiter(map(number.__getitem__, texts), np.int64, count=len(texts))
+                gone = [cache[r][1] for r in kinds]
+                many = np.fromiter(map(len, gone), np.int64, count=len(gone))
+                table = np.fromiter(chain.from_iterable(gone), np.int64)
+                each = many[which]
+                step = np.arange(int(each.sum())) - np.repeat(np.cumsum(each) - each, each)
+                out.removed = (np.repeat(out.runs[1].astype(np.int64), each)
+                               + table[np.repeat((np.cumsum(many) - many)[which], each) + step])
+
+        # (3) user terms kept whole (_keep_terms_whole)
+        if self._terms() is not None and n:
+            out.changes = self._terms_whole(text, codes, head, tail, out)
+        return out
+
+    def _guess_run(self, run: str):
+        """jieba's HMM words of a run of single characters and the offsets in the run
+        where they remove a boundary; ``None`` when the run stays as it is (a dictionary
+        word, or the HMM keeps every character apart)."""
+        from jieba import finalseg
+
+        if self._dictionary_word(run):
+            return None
+        found = tuple(finalseg.cut(run))
+        if len(found) == len(run):
+            return None
+        kept = set(accumulate(map(len, found)))
+        return found, tuple(x for x in range(1, len(run)) if x not in kept)
+
+    def _terms_whole(self, text, codes, head, tail, split) -> list:
+        """``(start, end, old_words, new_words)`` of the stretches where keeping user
+        terms whole changes the words.
+
+        An occurrence of a term that is not exactly one word either crosses a boundary
+        (the two characters around that boundary are neighbours in the term) or lies
+        inside a longer word (a word that holds a term). Around each such place the
+        stretch reaches out to the nearest boundaries that no occurrence crosses, so
+        every chain of overlapping occurrences lies whole in it, and
+        :meth:`_keep_terms_whole` re-cuts the stretch exactly as it would in the whole
+        text.
+        """
+        size = len(text)
+        number, width, pairs, bits, fit, keys = self._term_bigrams()
+        starts, removed = split.starts, split.removed
+        # boundaries an occurrence crosses: first those where the characters on each side
+        # are neighbours in a term (and the HMM kept the boundary), then, of these, those
+        # where a term is spelt around
+        maybe = np.flatnonzero(number[tail[:-1]])
+        maybe = maybe[pairs[np.multiply(number[tail[maybe]], width, dtype=np.int32) + number[head[maybe + 1]]]]
+        maybe = starts[maybe + 1].astype(np.int64)
+        if len(removed):
+            maybe = maybe[~_among(maybe, removed)]
+        crossed = maybe[:0]
+        if len(maybe):
+            reach = max(keys)
+            around = maybe[:, None] + np.arange(1 - reach, reach)
+            window = number[codes[np.clip(around, 0, size - 1)]].astype(np.uint64)
+            window[(around < 0) | (around >= size)] = 0
+            hit = np.zeros(len(maybe), dtype=bool)
+            for n, table in keys.items():
+                span = min(n, fit)
+                shifts = (bits * np.arange(span - 1, -1, -1)).astype(np.uint64)
+                for j in range(1, n):              # the occurrence starts j characters before
+                    column = reach - 1 - j
+                    key = (window[:, column:column + span] << shifts).sum(axis=1, dtype=np.uint64)
+                    hit |= _among(key, table)
+            crossed = maybe[hit]
+        triggers = list(zip((crossed - 1).tolist(), (crossed + 1).tolist()))
+        # words that hold a term: the segmenter's tokens of such a word, found by length
+        # and first character, and the runs the HMM cut into such words
+        holds = self._holds_term
+        fresh = split.types.keys() - self._inside.keys() if isinstance(split.types, dict) else split.types - self._inside.keys()
+        for w in fresh:
+            holds(w)
+        holding = self._holding.intersection(split.types)
+        if holding:
+            lens, words = split.lens, split.words
+            first = np.array(sorted({ord(w[0]) for w in holding}), dtype=np.uint32)
+            sizes = np.zeros(int(lens.max()) + 1, dtype=bool)
+            sizes[[n for n in {len(w) for w in holding} if n < len(sizes)]] = True
+            maybe = np.flatnonzero(sizes[lens])
+            for k in maybe[_among(head[maybe], first)].tolist():
+                if words[k] in holding:
+                    triggers.append((int(starts[k]), int(starts[k] + lens[k])))
+        guesses = split.guesses
+        for run in guesses.keys() - self._guess_checked:
+            self._guess_checked.add(run)
+            if any(holds(w) for w in guesses[run]):
+                self._guess_holding.add(run)
+        if self._guess_holding.intersection(guesses):
+            for a, run in zip(split.runs[1].tolist(), split.runs[2]):
+                if run in self._guess_holding:
+                    triggers.append((a, a + len(run)))
+        if not triggers:
+            return []
+        # each reaches out to the nearest boundaries that no occurrence crosses
+        edges = np.append(starts, size)
+        unsafe = set(crossed.tolist()).union(removed.tolist())
+        spans = []
+        for lo, hi in sorted(triggers):
+            k = int(np.searchsorted(edges, lo, side="right")) - 1
+            while int(edges[k]) in unsafe:
+                k -= 1
+            m = int(np.searchsorted(edges, hi, side="left"))
+            while int(edges[m]) in unsafe:
+                m += 1
+            if spans and k < spans[-1][1]:
+                spans[-1][1] = max(spans[-1][1], m)
+            else:
+                spans.append([k, m])
+        changed = []
+        cache = self._windows
+        if len(cache) > 200_000:
+            cache.clear()
+        for k, m in spans:
+            cut = edges[k:m + 1]
+            if len(removed):
+                cut = cut[~_among(cut, removed)]
+            a, b = int(cut[0]), int(cut[-1])
+            key = (text[a:b], (cut - a).tobytes())
+            new = cache.get(key, False)
+            if new is False:
+                old = [text[x:y] for x, y in zip(cut.tolist(), cut[1:].tolist())]
+                new = self._keep_terms_whole(text[a:b], old)
+                new = cache[key] = None if new == old else tuple(new)
+            if new is not None:
+                changed.append((a, b, [text[x:y] for x, y in zip(cut.tolist(), cut[1:].tolist())], new))
+        return changed
+
+    def _final_cuts(self, text: str, split: "_Split") -> np.ndarray:
+        """The offsets where the final words start, and the text's length."""
+        cuts = np.append(split.starts, len(text)).astype(np.int64)
+        if len(split.removed):
+            cuts = cuts[~_among(cuts, split.removed)]
+        if split.changes:
+            parts, k = [], 0
+            for a, b, _, new in split.changes:        # in order; two may share an edge
+                i, j = int(np.searchsorted(cuts, a)), int(np.searchsorted(cuts, b, side="right"))
+                parts += [cuts[k:i], np.fromiter(accumulate(map(len, new), initial=a), np.int64)[int(i < k):]]
+                k = j
+            cuts = np.concatenate(parts + [cuts[k:]])
+        return cuts
+
+    def _final_words(self, text: str, split: "_Split", cuts) -> list[str]:
+        """The final words: the segmenter's, with the HMM's runs and the re-cut
+        stretches spliced in (``cuts`` from :meth:`_final_cuts`)."""
+        words, starts = split.words, split.starts
+        if not split.runs and not split.changes:
+            return words
+        guesses = split.guesses
+        spans = ([(a, a + len(run), i, i + len(run), guesses[run])
+                  for i, a, run in zip(split.runs[0], split.runs[1].tolist(), split.runs[2])] if split.runs else [])
+        if split.changes:
+            spans += [(a, b, int(np.searchsorted(starts, a)), int(np.searchsorted(starts, b)), new)
+                      for a, b, _, new in split.changes]
+            spans.sort(key=lambda s: s[0])
+            merged = []
+            for s in spans:
+                if merged and s[0] < merged[-1][1]:     # a run and a stretch overlap
+                    a, b = merged[-1][0], max(merged[-1][1], s[1])
+                    cut = cuts[np.searchsorted(cuts, a):np.searchsorted(cuts, b, side="right")].tolist()
+                    merged[-1] = (a, b, merged[-1][2], int(np.searchsorted(starts, b)),
+                                  [text[x:y] for x, y in zip(cut, cut[1:])])
+                else:
+                    merged.append(s)
+            spans = merged
+        out, k = [], 0
+        for _, _, i, j, new in spans:
+            out += words[k:i]
+            out += new
+            k = j
+        out += words[k:]
+        return out
+
     def segment(self, text: str) -> tuple[list[str], list[int]]:
         """Words and their start offsets, whitespace dropped, user terms kept whole."""
         if not text:
             return [], []
-        words = self._keep_terms_whole(text, self._raw_cut(text))
-        starts = list(accumulate(map(len, words), initial=0))
-        # Each distinct word is classified once: kept as it is (Chinese, or one piece of
-        # the shared rule), dropped (whitespace) or split by the shared rule.
+        if len(text) < FAST_FROM:
+            words = self._keep_terms_whole(text, self._raw_cut(text))
+            lens = np.fromiter(map(len, words), np.int64, count=len(words))
+            cuts = np.concatenate(([0], np.cumsum(lens)))
+        else:
+            split = self._split(text)
+            cuts = self._final_cuts(text, split)
+            words = self._final_words(text, split, cuts)
+        starts = cuts[:-1]
+        # Only words with a character outside the Chinese ranges can be dropped
+        # (whitespace) or split by the shared rule; each distinct word is classified once.
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        other = ~(((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
+                  | ((codes >= 0xF900) & (codes <= 0xFAFF)))
+        before = np.concatenate(([0], np.cumsum(other, dtype=np.int64)))
+        odd = np.flatnonzero(before[cuts[1:]] != before[starts]).tolist()
+        starts = starts.tolist()
+        if not odd:
+            return words, starts
         pieces = self._pieces
-        for w in set(words).difference(pieces):
-            if _HAN_ONLY.fullmatch(w):
-                pieces[w] = True
-            elif w.isspace():
-                pieces[w] = False
-            else:
-                found = [(m.group(), m.start()) for m in _PIECES.finditer(w)]
-                pieces[w] = True if len(found) == 1 and found[0][0] == w else found
-        kinds = [pieces[w] for w in words]
-        if not any(k is not True and k is not False for k in kinds):
-            kept = [(w, s) for w, s, k in zip(words, starts, kinds) if k]
-            return [w for w, _ in kept], [s for _, s in kept]
-        out_w, out_s = [], []
-        for w, s, k in zip(words, starts, kinds):
-            if k is True:
-                out_w.append(w)
-                out_s.append(s)
-            elif k:
-                for piece, off in k:
-                    out_w.append(piece)
-                    out_s.append(s + off)
+        out_w, out_s, i = [], [], 0
+        for k in odd:
+            w = words[k]
+            kind = pieces.get(w)
+            if kind is None:
+                kind = pieces[w] = _shared_pieces(w)
+            if kind is True:
+                continue
+            out_w += words[i:k]
+            out_s += starts[i:k]
+            for piece, off in kind or ():
+                out_w.append(piece)
+                out_s.append(starts[k] + off)
+            i = k + 1
+        out_w += words[i:]
+        out_s += starts[i:]
         return out_w, out_s
 
     def _keep_terms_whole(self, text: str, words: list[str]) -> list[str]:
@@ -384,8 +703,13 @@ class Tokenizer:
     def table(self, doc_id: str, text: str, words, starts, spans, tags=None) -> pd.DataFrame:
         """The tokens table from segmented words and their starts, with one ``mask``
         row per masked span (``pos`` column when ``tags`` are given)."""
-        rows = {"doc_id": doc_id, "token": words, "start": starts,
-                "end": [s + len(w) for s, w in zip(starts, words)], "kind": [self.kind_of(w) for w in words]}
+        kinds = self._kinds
+        for w in set(words).difference(kinds):
+            kinds[w] = self.kind_of(w)
+        begin = np.asarray(starts, dtype=np.int64)
+        rows = {"doc_id": doc_id, "token": words, "start": begin,
+                "end": begin + np.fromiter(map(len, words), np.int64, count=len(words)),
+                "kind": list(map(kinds.__getitem__, words))}
         if tags is not None:
             rows["pos"] = tags
         df = pd.DataFrame(rows, columns=TOKEN_COLUMNS + (["pos"] if tags is not None else []))
@@ -434,15 +758,71 @@ class Tokenizer:
         blanked = blank_spans(text, spans)
         if not blanked:
             return Counter()
-        types = Counter(self._keep_terms_whole(blanked, self._raw_cut(blanked)))
-        out: Counter = Counter()
-        for w, n in types.items():
-            if _HAN_ONLY.fullmatch(w):
-                out[w] += n
-            elif not w.isspace():
-                for piece in _PIECES.findall(w):
-                    out[piece] += n
-        return Counter({w: n for w, n in out.items() if self.kind_of(w) in COUNTED})
+        if len(blanked) < FAST_FROM:
+            types = Counter(self._keep_terms_whole(blanked, self._raw_cut(blanked)))
+        else:
+            split = self._split(blanked, counts=True)
+            types = split.types
+            for run, n in Counter(split.runs[2] if split.runs else ()).items():
+                for w in run:
+                    types[w] -= n
+                for w in split.guesses[run]:
+                    types[w] += n
+            for _, _, old, new in split.changes:
+                types.subtract(old)
+                types.update(new)
+        counted = self._counted
+        for w in types.keys() - counted.keys():
+            kind = _shared_pieces(w)
+            counted[w] = tuple(p for p, _ in ([(w, 0)] if kind is True else kind or ()) if self.kind_of(p) in COUNTED)
+            if counted[w] == (w,):
+                self._as_is.add(w)
+        # words counted as they are, then the pieces of the others (which may add to them)
+        as_is = self._as_is
+        out = {w: n for w, n in types.items() if w in as_is and n > 0}
+        get = out.get
+        for w in [w for w in types if w not in as_is]:       # in a fixed order
+            n = types[w]
+            if n > 0:
+                for piece in counted[w]:
+                    out[piece] = get(piece, 0) + n
+        return Counter(out)
+
+
+def _shared_pieces(word: str):
+    """How the shared rule treats a word: ``True`` (kept as it is: Chinese, or one
+    piece), ``False`` (whitespace, dropped) or its ``(piece, offset)`` list."""
+    if _HAN_ONLY.fullmatch(word):
+        return True
+    if word.isspace():
+        return False
+    found = [(m.group(), m.start()) for m in _PIECES.finditer(word)]
+    return True if len(found) == 1 and found[0][0] == word else found
+
+
+def _among(keys, table) -> np.ndarray:
+    """Which of ``keys`` are in the sorted array ``table``."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return table[at] == keys
+
+
+class _Split:
+    """A text's segmentation as the fast path builds it: the segmenter's ``words``
+    (repeats already ordered), their ``starts`` and ``lens`` (numpy); ``types``, the
+    distinct words (a Counter when counting); ``runs``, the word indices, starts (numpy)
+    and texts of the runs of single characters the HMM changes, ``guesses`` the HMM's
+    words of each such run and ``removed`` the boundaries it removes (sorted offsets);
+    ``changes``, the ``(start, end, old words, new words)`` of the stretches re-cut to
+    keep user terms whole."""
+
+    def __init__(self, words, starts, lens, types):
+        self.words, self.starts, self.lens, self.types = words, starts, lens, types
+        self.runs: tuple = ()
+        self.guesses: dict = {}
+        self.removed = np.zeros(0, dtype=np.int64)
+        self.changes: list = []
 
 
 def _outermost(spans) -> list[tuple[int, int]]:
@@ -505,6 +885,25 @@ def _jieba_dictionary():
 
 def _dictionary_freq() -> dict:
     return _jieba_dictionary()["freq"]
+
+
+_LINES: dict = {}
+
+
+def _dictionary_word(word: str) -> bool:
+    """Whether ``word`` is in jieba's dictionary with a frequency other than 0, as in
+    ``_dictionary_freq()`` (the last line of a word wins, as in jieba), but read from
+    the dictionary file with one regular expression: a third of the time of loading
+    jieba's dictionary, which also builds every prefix of every word."""
+    if "freq" in _JIEBA:
+        return bool(_JIEBA["freq"].get(word))
+    if not _LINES:
+        jieba = _quiet_jieba()
+        with jieba.get_dict_file() as f:
+            data = f.read().decode("utf-8")
+        _LINES["lines"] = dict(re.findall(r"^[ \t]*([^ \r\n]+) ([^ \r\n]+)", data, re.M))
+    found = _LINES["lines"].get(word)
+    return found is not None and int(found) != 0
 
 
 def _dictionary_tags() -> dict:

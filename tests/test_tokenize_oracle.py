@@ -1,0 +1,169 @@
+"""The fast tokenizer against the reference oracle (tests/_reference_tokenize.py, the
+straightforward implementation as it was before the speed work): the same words, the same
+offsets, the same counts and the same tokens tables, for both backends, on the shared
+corpus, the sample and many generated texts that stress the special cases (repeated
+characters, runs of single characters, overlapping user terms, masks, non-Chinese text)."""
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import zhspeech as zs
+from zhspeech.tokenize import Tokenizer
+
+from _reference_tokenize import Tokenizer as Reference
+
+BACKENDS = ("jieba", "rjieba")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _fast_path_on_every_text():
+    """Short texts normally take the rules one by one (FAST_FROM); here every text of
+    any length takes the fast path, so the generated short texts test it."""
+    before = zs.tokenize.FAST_FROM
+    zs.tokenize.FAST_FROM = 0
+    yield
+    zs.tokenize.FAST_FROM = before
+
+
+@pytest.fixture(scope="module")
+def pairs():
+    """(fast, reference) tokenizers for each backend, with the bundled lexicons."""
+    return {b: (Tokenizer(backend=b), Reference(backend=b)) for b in BACKENDS}
+
+
+def same(fast, ref, text, masks=None, table=True):
+    """Words, offsets, counts and (with ``table``) the tokens table of ``text`` agree
+    with the oracle."""
+    from zhspeech.clean import blank_spans, text_and_masks
+
+    plain, spans = text_and_masks(text, masks)
+    blanked = blank_spans(plain, spans)
+    assert fast.segment(blanked) == ref.segment(blanked), blanked
+    assert fast.count(text, masks=masks) == ref.count(text, masks=masks), blanked
+    if table:
+        assert fast.tokens(text, masks=masks).equals(ref.tokens(text, masks=masks)), blanked
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_shared_corpus_and_sample_are_unchanged(backend, pairs, shared_cleaned, sample):
+    fast, ref = pairs[backend]
+    for doc_id, cleaned in [("sample", sample), *shared_cleaned.items()]:
+        same(fast, ref, cleaned)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_corpus_joined_into_one_text_is_unchanged(backend, pairs, shared_cleaned, sample):
+    """One long text (many runs, repeats and terms at once, cache reuse across them)."""
+    fast, ref = pairs[backend]
+    text = "\n".join(c.masked_text for c in [sample, *shared_cleaned.values()])
+    words, starts = fast.segment(text)
+    assert (words, starts) == ref.segment(text)
+    assert all(text[s:s + len(w)] == w for w, s in zip(words, starts))
+    assert fast.count(text) == ref.count(text)
+
+
+# Sentences of my own, in several styles: a report, a plan, a speech with repeats and
+# enumerations, an English-mixed bulletin.
+OWN_TEXTS = [
+    "各级党委要把脱贫攻坚作为头等大事来抓，治治治攻坚，攻部部部攻，一二三四五六七八九十。",
+    "今年GDP增长6.5%左右，PM2.5浓度下降10%；CPI涨幅3%，城镇新增就业1100万人以上。",
+    "加强领导干部队伍建设，村集体经济组织成员大会、农村集体经济组织和个体工商户都要参加。",
+    "哈哈哈哈，嗯嗯，啊啊啊啊啊！好好好，行行行，对对对对，是是是。人人人人人人。",
+    "第一，要坚持；第二，要落实；第三，要创新。一要稳，二要进，三要好。",
+    "  \n\t  空白　与　换行\n\n\n乡村振兴战略和基层治理体系的现代化 \u3000 党建引领",
+    "壮大村集体经济，健全集体经济组织，完善农村集体经济组织运行机制。村集体经济组织成员",
+    "𠀀𠀁字外字、〇〇〇、丨丨丨；ABC123def，x_y-z！？…—",
+    # stretches re-cut side by side, sharing an edge
+    "中央政治局常委狠抓落实，市委党校带薪休假制度中国共产党的领导",
+]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("text", OWN_TEXTS)
+def test_own_texts(backend, pairs, text):
+    same(*pairs[backend], text)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_short_and_long_texts_take_either_path_to_the_same_words(backend, pairs, monkeypatch):
+    fast, ref = pairs[backend]
+    text = "".join(OWN_TEXTS) * 3
+    for limit in (0, len(text) + 1):           # the fast path, then the rules one by one
+        monkeypatch.setattr(zs.tokenize, "FAST_FROM", limit)
+        same(fast, ref, text)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_overlapping_pair_alone_and_chained(backend, pairs):
+    fast, ref = pairs[backend]
+    terms = fast.userdict.words
+    overlapping = zs.lexicons.overlapping_terms(terms)
+    assert len(overlapping) > 100
+    for left, right, joined, _ in overlapping:
+        same(fast, ref, f"要{joined}。")
+        for text in (joined, f"{left}{right}", f"{joined}{joined}", f"农{joined}村"):
+            same(fast, ref, text, table=False)
+    # many overlapping terms in a row, with and without separators between them
+    rng = random.Random(15)
+    for _ in range(60):
+        chosen = rng.sample(overlapping, 4)
+        glue = rng.choice(["", "", "的", "，", "治治"])
+        text = glue.join(j for _, _, j, _ in chosen) + glue.join(rng.sample(terms, 3))
+        same(fast, ref, text, table=False)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_dictionary_of_overlapping_chains(backend, tmp_path):
+    """A user dictionary made of chains: every term overlaps the next one."""
+    path = tmp_path / "chains.txt"
+    path.write_text("甲乙丙\n丙丁戊\n戊己庚\n乙丙丁戊己\n部部\n攻部\n治治治\n村集体经济\n集体经济组织\n组织成员\n",
+                    encoding="utf-8")
+    fast, ref = Tokenizer(backend=backend, userdict=path), Reference(backend=backend, userdict=path)
+    for text in ["甲乙丙丁戊己庚", "甲乙丙丁戊己庚甲乙丙丁戊", "村集体经济组织成员大会", "攻部部部攻治治治治",
+                 "甲乙丙，丙丁戊；戊己庚", "乙丙丁戊己庚辛"]:
+        same(fast, ref, text)
+
+
+# Alphabets that stress the special cases: repeated characters, runs of single
+# characters, user terms and their overlaps, masks, Latin, digits and punctuation.
+REPEATS = st.text(alphabet="治攻部人", max_size=24)
+SINGLES = st.text(alphabet="攻部门干党员的人才队伍建设集体经济组织农村一二三", max_size=40)
+PIECES = st.lists(st.sampled_from(
+    ["脱贫攻坚", "党校", "县级党校", "村集体经济", "集体经济组织", "农村", "领导干部", "干部队伍", "成员",
+     "治", "治治", "攻", "部", "的", "。", "，", " ", "\n", "PM2.5", "A股", "X月X日", "２０２０", "1", "%",
+     "哈", "嗯", "𠀀", "个体工商户", "户", "一肩挑", "两委"]), max_size=30).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(BACKENDS), REPEATS | SINGLES | PIECES | st.text(max_size=30))
+def test_generated_texts(pairs, backend, text):
+    same(*pairs[backend], text, table=False)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.sampled_from(BACKENDS), PIECES, st.lists(st.tuples(st.integers(0, 60), st.integers(1, 4)), max_size=4))
+def test_generated_texts_with_masks(pairs, backend, text, raw_masks):
+    masks, reach = [], 0
+    for start, length in sorted(raw_masks):
+        if start >= reach and start + length <= len(text):
+            masks.append((start, start + length))
+            reach = start + length
+    same(*pairs[backend], text, masks)
+
+
+def test_the_dictionary_file_gives_jiebas_word_frequencies():
+    """The rjieba backend reads jieba's dictionary file rather than loading jieba: the
+    same words have a frequency (and prefixes, which jieba stores with 0, do not)."""
+    from zhspeech import tokenize
+
+    freq = tokenize._dictionary_freq()
+    words = [w for w, n in freq.items() if n]
+    assert len(words) > 300_000
+    assert all(tokenize._dictionary_word(w) for w in words)
+    prefixes = [w for w, n in freq.items() if not n][:20_000]
+    assert prefixes and not any(tokenize._dictionary_word(w) for w in prefixes)
+    assert not tokenize._dictionary_word("部部") and tokenize._dictionary_word("中国")
