@@ -60,5 +60,7 @@ notebooks: $(STAMP)
 classroom: $(STAMP)
 	$(BIN)/python tools/build_classroom.py --html reports/classroom
 
+# Also the user cache folder of derived tables ($ZHSPEECH_CACHE or ~/.cache/zhspeech).
 clean-cache:
 	rm -rf .cache reports
+	if [ -x $(BIN)/python ]; then $(BIN)/python -c "import shutil; import zhspeech.paths as p; shutil.rmtree(p.cache_dir(), ignore_errors=True)"; fi

@@ -253,7 +253,10 @@ def test_ctrl_c_exits_130_with_one_line(inputs, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(zs.pipeline, "analyze", interrupted)
+    # The per-document work of the commands, on a cache of this test's own (a stored
+    # output of the same command would be printed without any work).
+    monkeypatch.setattr(zs.cli, "_stages", interrupted)
+    monkeypatch.setenv("ZHSPEECH_CACHE", str(inputs["tmp"] / "cache"))
     before = digests(inputs["in"])
     code, out, err = run(["freq", inputs["S"], "--out", inputs["out"] / "f.csv"])
     assert code == 130
@@ -265,7 +268,8 @@ def test_a_bug_exits_1_naming_the_saved_traceback(inputs, monkeypatch, tmp_path)
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(zs.pipeline, "analyze", broken)
+    monkeypatch.setattr(zs.cli, "_stages", broken)
+    monkeypatch.setenv("ZHSPEECH_CACHE", str(inputs["tmp"] / "cache"))
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setattr(tempfile, "tempdir", None)
     code, out, err = run(["freq", inputs["S"]])

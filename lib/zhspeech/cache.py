@@ -9,6 +9,14 @@ entry. A location that cannot be used means running without a cache (one warning
 
 The default folder is ``$ZHSPEECH_CACHE`` or the user's cache folder
 (``platformdirs.user_cache_dir("zhspeech")``), never the install tree.
+
+Beside the array entries, the cache keeps plain byte entries (``get_bytes``/``put_bytes``:
+a command's finished output, see :mod:`zhspeech.pipeline`) and a file-stat index per
+folder (:func:`file_digests`): name, size, mtime and inode → sha256, so that an
+unchanged input file is not read again to learn its hash. Entries may name the entries they were
+derived from (``deps``); a derived entry whose sources changed on disk since it was
+written is stale and recomputed. Nothing here imports numpy or pandas until an array
+entry is read or written: a warm command that only reads a byte entry stays light.
 """
 from __future__ import annotations
 
@@ -18,10 +26,7 @@ import json
 import os
 import tempfile
 import warnings
-import zipfile
 from pathlib import Path
-
-import numpy as np
 
 FORMAT = 1
 _META = "__meta__"
@@ -41,6 +46,8 @@ def _digest(data: bytes | str) -> str:
 
 def content_hash(arrays: dict) -> str:
     """sha256 over every array's name, dtype, shape and bytes (in name order)."""
+    import numpy as np
+
     h = hashlib.sha256()
     for name in sorted(arrays):
         a = np.ascontiguousarray(arrays[name])
@@ -51,7 +58,8 @@ def content_hash(arrays: dict) -> str:
 
 class Cache:
     """A folder of cached tables. ``get``/``put`` store dicts of numpy arrays,
-    ``get_table``/``put_table`` pandas DataFrames of numbers, booleans and strings.
+    ``get_table``/``put_table`` pandas DataFrames of numbers, booleans and strings
+    (an Arrow IPC stream in a byte entry), ``get_bytes``/``put_bytes`` bytes.
 
     Args:
         folder: where entries live; default :func:`zhspeech.paths.cache_dir`.
@@ -66,9 +74,9 @@ class Cache:
 
     # -- locations ---------------------------------------------------------------------
 
-    def path(self, name: str, key: str) -> Path:
+    def path(self, name: str, key: str, suffix: str = ".npz") -> Path:
         """The file of the entry ``key`` of table ``name``."""
-        return self.folder / name / f"{_digest(key)[:32]}.npz"
+        return self.folder / name / f"{_digest(key)[:32]}{suffix}"
 
     @property
     def usable(self) -> bool:
@@ -92,17 +100,9 @@ class Cache:
 
     # -- arrays ------------------------------------------------------------------------
 
-    def get(self, name: str, key: str, *, check=None) -> dict | None:
-        """The arrays stored for ``key``, or None (absent, or damaged and discarded).
-
-        ``check(arrays)`` may verify the entry against the input it was computed from
-        and return a reason string when it does not match (None when it does).
-        """
-        if not self.usable:
-            return None
-        path = self.path(name, key)
+    def _read(self, path: Path) -> bytes | None:
         try:
-            data = path.read_bytes()
+            return path.read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
@@ -110,6 +110,48 @@ class Cache:
                 self._discard_folder(path)
                 return None
             self._unusable(exc)
+            return None
+
+    def signature(self, name: str, key: str) -> str | None:
+        """Size, mtime and inode of an entry's file (None when absent): what a derived
+        entry records of the entries it was computed from."""
+        return file_signature(self.path(name, key))
+
+    def _stale(self, path: Path, deps) -> bool:
+        """True (and the entry removed, quietly) when an entry it was derived from has
+        changed or gone since it was written: it is recomputed from them."""
+        if not deps:
+            return False
+        for rel, sig in deps.items():
+            if file_signature(self.folder / rel) != sig:
+                try:
+                    path.unlink()
+                except OSError:
+                    pass  # another process removed or replaced it; nothing to do
+                return True
+        return False
+
+    def dep(self, name: str, key: str, suffix: str = ".npz") -> dict:
+        """``{entry: signature}`` of one entry, for the ``deps`` of entries derived from it."""
+        path = self.path(name, key, suffix)
+        return {f"{name}/{path.name}": file_signature(path)}
+
+    def get(self, name: str, key: str, *, check=None, deps_out: dict | None = None) -> dict | None:
+        """The arrays stored for ``key``, or None (absent, stale, or damaged and discarded).
+
+        ``check(arrays)`` may verify the entry against the input it was computed from
+        and return a reason string when it does not match (None when it does).
+        ``deps_out``, a dict, receives the entries this one was derived from.
+        """
+        import zipfile
+
+        import numpy as np
+
+        if not self.usable:
+            return None
+        path = self.path(name, key)
+        data = self._read(path)
+        if data is None:
             return None
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
@@ -127,19 +169,26 @@ class Cache:
         if meta.get("content") != content_hash(arrays):
             self._discard(path, "content does not match its checksum")
             return None
+        if self._stale(path, meta.get("deps")):
+            return None
         if check is not None:
             why = check(arrays)
             if why:
                 self._discard(path, why)
                 return None
+        if deps_out is not None:
+            deps_out.update(meta.get("deps") or {})
         return arrays
 
     def _discard_folder(self, path: Path) -> None:
         warnings.warn(f"{path}: a folder where a cache entry belongs; running without this entry",
                       CacheWarning, stacklevel=3)
 
-    def put(self, name: str, key: str, arrays: dict) -> None:
-        """Store ``arrays`` (name → numpy array, no object arrays) under ``key``."""
+    def put(self, name: str, key: str, arrays: dict, *, deps: dict | None = None) -> None:
+        """Store ``arrays`` (name → numpy array, no object arrays) under ``key``;
+        ``deps`` (from :meth:`dep`) names the entries it was computed from."""
+        import numpy as np
+
         if not self.usable:
             return
         arrays = {k: np.asarray(v) for k, v in arrays.items()}
@@ -147,54 +196,168 @@ class Cache:
             if a.dtype == object:
                 raise TypeError(f"cache table {name!r}: column {k!r} holds Python objects, not plain values")
         meta = {"format": FORMAT, "name": name, "key": _digest(key), "content": content_hash(arrays)}
-        path = self.path(name, key)
+        if deps:
+            meta["deps"] = deps
+        self._write(self.path(name, key), lambda fh: np.savez(fh, **arrays, **{_META: np.array(json.dumps(meta))}))
+
+    def _write(self, path: Path, write) -> None:
         tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=path.stem[:8] + ".", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **arrays, **{_META: np.array(json.dumps(meta))})
+                write(fh)
             os.replace(tmp, path)
         except OSError as exc:
             if tmp is not None and os.path.exists(tmp):
                 os.unlink(tmp)
             self._unusable(exc)
 
+    # -- bytes -------------------------------------------------------------------------
+
+    def get_bytes(self, name: str, key: str, *, deps_out: dict | None = None, suffix: str = ".bin") -> bytes | None:
+        """The bytes stored for ``key`` (checked like arrays), or None."""
+        if not self.usable:
+            return None
+        path = self.path(name, key, suffix)
+        data = self._read(path)
+        if data is None:
+            return None
+        head, sep, body = data.partition(b"\n")
+        try:
+            meta = json.loads(head.decode("utf-8")) if sep else None
+        except (UnicodeDecodeError, ValueError):
+            meta = None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("name") != name:
+            self._discard(path, "unreadable (not a cache entry of this version)")
+            return None
+        if meta.get("key") != _digest(key):
+            self._discard(path, "belongs to another input")
+            return None
+        if meta.get("content") != _digest(body) or meta.get("length") != len(body):
+            self._discard(path, "content does not match its checksum")
+            return None
+        if self._stale(path, meta.get("deps")):
+            return None
+        if deps_out is not None:
+            deps_out.update(meta.get("deps") or {})
+        return body
+
+    def put_bytes(self, name: str, key: str, data: bytes, *, deps: dict | None = None, suffix: str = ".bin") -> None:
+        """Store ``data`` under ``key`` (a JSON header line, then the bytes)."""
+        if not self.usable:
+            return
+        meta = {"format": FORMAT, "name": name, "key": _digest(key), "content": _digest(data), "length": len(data)}
+        if deps:
+            meta["deps"] = deps
+        head = json.dumps(meta).encode("utf-8") + b"\n"
+        self._write(self.path(name, key, suffix), lambda fh: fh.write(head + data))
+
     # -- tables ------------------------------------------------------------------------
 
-    def get_table(self, name: str, key: str, *, check=None):
-        """The DataFrame stored for ``key``, or None."""
-        import pandas as pd
+    def get_table(self, name: str, key: str, *, check=None, deps_out: dict | None = None):
+        """The DataFrame stored for ``key``, or None. Columns keep the types they were
+        stored with (missing values of nullable columns included)."""
+        import pyarrow as pa
 
-        arrays = self.get(name, key, check=None)
-        if arrays is None:
+        data = self.get_bytes(name, key, deps_out=deps_out, suffix=".arrow")
+        if data is None:
             return None
         try:
-            columns = json.loads(str(arrays.pop("__columns__")))
-            df = pd.DataFrame({c: arrays[f"c{i}"] for i, c in enumerate(columns)}, columns=columns)
-        except (KeyError, ValueError) as exc:
-            self._discard(self.path(name, key), f"not a table ({type(exc).__name__})")
+            table = pa.ipc.open_stream(data).read_all()
+            df = table.to_pandas()
+            kinds = json.loads((table.schema.metadata or {}).get(b"zhspeech.dtypes", b"{}"))
+            for c in df.columns:      # Arrow reads text columns back as str: keep object ones object
+                if kinds.get(str(c)) == "object" and df[c].dtype != object:
+                    df[c] = df[c].astype(object)
+        except (pa.ArrowException, ValueError, KeyError, TypeError) as exc:
+            self._discard(self.path(name, key, ".arrow"), f"not a table ({type(exc).__name__})")
             return None
         if check is not None:
             why = check(df)
             if why:
-                self._discard(self.path(name, key), why)
+                self._discard(self.path(name, key, ".arrow"), why)
                 return None
         return df
 
-    def put_table(self, name: str, key: str, df) -> None:
-        """Store a DataFrame whose columns hold numbers, booleans or strings."""
-        arrays = {"__columns__": np.array(json.dumps([str(c) for c in df.columns]))}
-        for i, c in enumerate(df.columns):
+    def put_table(self, name: str, key: str, df, *, deps: dict | None = None) -> None:
+        """Store a DataFrame whose columns hold numbers, booleans or strings (missing
+        values allowed), as an Arrow IPC stream; ``deps`` as for :meth:`put`."""
+        import pyarrow as pa
+
+        if not self.usable:
+            return
+        for c in df.columns:
             col = df[c]
-            if col.dtype == object or str(col.dtype) in ("string", "str"):
-                values = col.tolist()
-                if any(not isinstance(v, str) for v in values):
+            if col.dtype == object and len(col):
+                kinds = {type(v) for v in col.tolist() if v is not None and v == v}
+                if len(kinds) > 1 or (kinds and not kinds <= {str}):
                     raise TypeError(f"cache table {name!r}: column {c!r} mixes strings with other values")
-                arrays[f"c{i}"] = np.array(values, dtype=str) if values else np.array([], dtype="<U1")
-            else:
-                arrays[f"c{i}"] = col.to_numpy()
-        self.put(name, key, arrays)
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        kinds = json.dumps({str(c): str(df[c].dtype) for c in df.columns}).encode("utf-8")
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"zhspeech.dtypes": kinds})
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+        self.put_bytes(name, key, sink.getvalue().to_pybytes(), deps=deps, suffix=".arrow")
+
+
+def file_signature(path) -> str | None:
+    """``size-mtime_ns-inode`` of a file, or None when it cannot be stat'ed."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size}-{st.st_mtime_ns}-{st.st_ino}"
+
+
+# A file whose mtime is this close to the moment it was hashed may still change within
+# the same timestamp tick without its stat changing: its hash is not trusted next time.
+RACY_NS = 2_000_000_000
+STAT_INDEX = "stat-index"
+STAT_INDEX_MAX = 200_000
+
+
+def file_digests(files, cache: Cache | None = None) -> list[str]:
+    """sha256 of each file's bytes, read only when the file-stat index does not know it.
+
+    The index (one byte entry of ``cache`` per folder) maps a file's name to the size,
+    mtime and inode it had when it was hashed. A file is hashed again when its stat
+    differs, or when it was modified less than two seconds before it was hashed (a
+    change in the same timestamp tick would otherwise go unseen). Raises OSError for a
+    file that cannot be read; the caller decides what that means.
+    """
+    import time
+
+    cache = cache if cache is not None else Cache()
+    indexes: dict = {}
+    changed: set = set()
+    out = []
+    for f in files:
+        folder, name = os.path.split(os.path.abspath(f))
+        if folder not in indexes:
+            raw = cache.get_bytes(STAT_INDEX, folder) if cache.usable else None
+            try:
+                index = json.loads(raw) if raw else {}
+            except ValueError:
+                index = {}
+            indexes[folder] = index if isinstance(index, dict) and len(index) <= STAT_INDEX_MAX else {}
+        index = indexes[folder]
+        st = os.stat(os.path.join(folder, name))
+        stat = [st.st_size, st.st_mtime_ns, st.st_ino]
+        known = index.get(name)
+        if isinstance(known, list) and len(known) == 5 and known[:3] == stat and known[3] - stat[1] > RACY_NS:
+            out.append(known[4])
+            continue
+        now = time.time_ns()
+        digest = hashlib.sha256(Path(folder, name).read_bytes()).hexdigest()
+        index[name] = [*stat, now, digest]
+        out.append(digest)
+        changed.add(folder)
+    if cache.usable:
+        for folder in changed:
+            cache.put_bytes(STAT_INDEX, folder, json.dumps(indexes[folder], separators=(",", ":")).encode("utf-8"))
+    return out
 
 
 def default(*, enabled: bool = True) -> Cache:

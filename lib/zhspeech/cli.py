@@ -33,6 +33,12 @@ def _emit(df, args, *, index: bool = False):
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200,
                                "display.max_colwidth", 40, "display.unicode.east_asian_width", True):
             text = (df.to_string(index=index) if len(df) else "(no rows)") + "\n"
+    if hasattr(args, "_memo_text"):
+        args._memo_text = text
+    _deliver(text, args)
+
+
+def _deliver(text: str, args) -> None:
     out = getattr(args, "out", None)
     if out:
         from .output import write_text
@@ -80,6 +86,152 @@ def _analyses(path: str, args=None, stages=("sections", "tokens", "hits")):
             for d in _documents(path, args)], lexicon
 
 
+class _Memo:
+    """A command's finished output, kept in the cache and printed again when the
+    command is repeated on unchanged inputs (see :func:`zhspeech.pipeline.output_key`).
+
+    Used as ``with _Memo(...) as memo:``; ``memo.replayed`` says the output (and the
+    warnings the first run gave) were printed and there is nothing left to do. On a
+    miss, the warnings shown and the text :func:`_emit` writes are recorded and stored
+    when the command succeeds, with ``memo.deps`` (the stage entries it was made from:
+    a change to any of them makes it stale). Only plain outputs are kept (table, csv);
+    json, xlsx, parquet and ``--meta`` carry a provenance record made at each run.
+    """
+
+    def __init__(self, args, verb: str, paths, stages, options: dict):
+        self.args, self.verb, self.stages = args, verb, stages
+        self.key = None
+        self.replayed = False
+        self.deps: dict = {}
+        self.warned: list = []
+        if getattr(args, "format", "table") not in ("table", "csv") or getattr(args, "meta", None) \
+                or getattr(args, "no_cache", False):
+            return
+        from . import pipeline
+        from .cache import Cache, file_digests
+
+        self.cache = Cache()
+        if not self.cache.usable:
+            return
+        try:
+            files = _input_files(paths)
+            digests = file_digests([f for _, f in files], self.cache)
+            settings = _settings(args)
+            self.key = pipeline.output_key(verb, options, [[label, d] for (label, _), d in zip(files, digests)],
+                                           stages, settings)
+        except OSError:
+            return      # an unreadable input or lexicon: the command itself says so
+
+    def __enter__(self):
+        if self.key is None:
+            return self
+        import json
+
+        data = self.cache.get_bytes("outputs", self.key)
+        if data is not None:
+            record = json.loads(data.decode("utf-8"))
+            for category, message in record["warnings"]:
+                warnings.warn(message, _warning_class(category), stacklevel=2)
+            _deliver(record["text"], self.args)
+            self.replayed = True
+            return self
+        self.args._memo_text = None
+        self._shown = warnings.showwarning
+
+        def show(message, category, filename, lineno, file=None, line=None):
+            from .cache import CacheWarning
+
+            if not issubclass(category, CacheWarning):
+                self.warned.append((category.__name__, str(message)))
+            self._shown(message, category, filename, lineno, file, line)
+        warnings.showwarning = show
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if self.key is None or self.replayed:
+            return False
+        import json
+
+        warnings.showwarning = self._shown
+        text = getattr(self.args, "_memo_text", None)
+        del self.args._memo_text
+        if kind is None and text is not None:
+            record = {"text": text, "warnings": self.warned}
+            self.cache.put_bytes("outputs", self.key, json.dumps(record, ensure_ascii=False).encode("utf-8"),
+                                 deps=self.deps)
+        return False
+
+
+def _warning_class(name: str):
+    import builtins
+
+    from . import cache
+
+    found = getattr(builtins, name, None) or getattr(cache, name, None)
+    return found if isinstance(found, type) and issubclass(found, Warning) else UserWarning
+
+
+# The file suffixes a folder's documents may have, and its manifest (corpus.SUPPORTED
+# and manifest.csv; a test keeps them the same): the files an output key covers.
+_INPUT_SUFFIXES = (".txt", ".md", ".docx", ".pdf", ".csv")
+
+
+def _input_files(paths) -> list:
+    """(label, file) of every file the command may read from each PATH: the file
+    itself, or a folder's files that could be documents or its manifest."""
+    import os
+
+    out = []
+    for i, path in enumerate(paths):
+        p = Path(path)
+        if p.is_dir():
+            with os.scandir(p) as entries:
+                names = sorted(e.name for e in entries
+                               if e.is_file() and os.path.splitext(e.name)[1].lower() in _INPUT_SUFFIXES)
+            out.extend((f"{i}/{n}", p / n) for n in names)
+        elif p.is_file():
+            out.append((f"{i}:{p.name}", p))
+        else:
+            raise FileNotFoundError(path)
+    return out
+
+
+def _settings(args):
+    from .pipeline import Settings
+
+    return Settings(backend=getattr(args, "backend", None) or "rjieba", lexicon=getattr(args, "lexicon", None),
+                    encoding_errors=getattr(args, "encoding_errors", "strict") or "strict")
+
+
+def _stages(path: str, args=None, *, lexicon=None):
+    """The cached stages (:class:`zhspeech.pipeline.DocumentStages`) of every document
+    of PATH, in the order :func:`_documents` gives them. Files are hashed (through the
+    file-stat index), not decoded: a document is read only if a stage must be computed.
+    With ``--encoding-errors replace`` every file is decoded first, so that each
+    replacement is reported. ``lexicon``: the loaded theme lexicon, if the caller has it."""
+    from . import corpus, pipeline
+    from .cache import Cache, file_digests
+    from .errors import DocumentError
+
+    settings, cache = _settings(args), Cache(enabled=not getattr(args, "no_cache", False))
+    p = Path(path)
+    if not p.exists():
+        raise DocumentError(p, "no such file or folder")
+    if settings.encoding_errors != "strict":
+        return [pipeline.DocumentStages(d.path, d.doc_id, d.sha256, settings=settings, cache=cache, document=d,
+                                        lexicon=lexicon) for d in _documents(path, args)]
+    listed = corpus.list_documents(p) if p.is_dir() or p.suffix.lower() in corpus.SUPPORTED else []
+    try:
+        digests = file_digests([f for f, _, _ in listed], cache)
+    except OSError:
+        digests = None
+    if not listed or digests is None:   # let the reader say what is wrong, as it always has
+        return [pipeline.DocumentStages(d.path, d.doc_id, d.sha256, settings=settings, cache=cache, document=d,
+                                        lexicon=lexicon) for d in _documents(path, args)]
+    return [pipeline.DocumentStages(f, doc_id, digest, settings=settings, cache=cache, lexicon=lexicon)
+            for (f, doc_id, _row), digest in zip(listed, digests)]
+
+
 def _theme_rows(df, args):
     wanted = getattr(args, "theme", None)
     return df[df["theme"].isin(wanted)].reset_index(drop=True) if wanted else df
@@ -111,11 +263,23 @@ def cmd_clean(args):
 
 
 def cmd_sections(args):
+    with _Memo(args, "sections", [args.path], ["sections"], _options(args)) as memo:
+        if not memo.replayed:
+            _sections(args, memo)
+
+
+def _options(args, *, drop=("path", "paths", "items")) -> dict:
+    """The options that shape a command's output (for its output key)."""
+    return {k: v for k, v in vars(args).items() if k not in ("func", "out", "meta", *drop) and not k.startswith("_")}
+
+
+def _sections(args, memo):
     import pandas as pd
 
     frames = []
-    for a in _analyses(args.path, args, stages=("sections",))[0]:
-        s = a.sections
+    for ds in _stages(args.path, args):
+        s = ds.get("sections")
+        memo.deps.update(ds.deps("sections"))
         if args.depth:
             s = s[s["level"] <= args.depth]
         frames.append(s)
@@ -130,17 +294,20 @@ def cmd_sections(args):
 def cmd_freq(args):
     """Term frequencies. Rates are per 10,000 counted tokens of the document or section;
     --pos, --generic-verbs and lone characters only choose which rows are shown."""
-    import pandas as pd
+    stage = f"terms-{args.by}"
+    with _Memo(args, "freq", [args.path], [stage], _options(args)) as memo:
+        if not memo.replayed:
+            _freq(args, memo, stage)
 
-    from . import lexicons, paths, stats, tokenize
 
-    analyses, _ = _analyses(args.path, args, stages=("tokens", "sections") if args.by == "section" else ("tokens",))
-    tokens = pd.concat([a.tokens for a in analyses], ignore_index=True)
-    if args.by == "section":
-        sections = pd.concat([a.sections for a in analyses], ignore_index=True)
-        terms = stats.count_terms(tokens, by="section", sections=sections)
-    else:
-        terms = stats.count_terms(tokens)
+def _freq(args, memo, stage):
+    from . import lexicons, paths, pipeline, stats, tokenize
+
+    frames = []
+    for ds in _stages(args.path, args):
+        frames.append(ds.get(stage))
+        memo.deps.update(ds.deps(stage))
+    terms = pipeline.combine_terms(frames)
     if args.pos:
         tags = tokenize.default_tokenizer(args.backend).tags(terms["term"].unique())
         wanted = tuple(p.strip() for p in args.pos.split(","))
@@ -161,11 +328,15 @@ def cmd_count(args):
     from . import stats
 
     terms, targets = _split_terms_and_paths(args.items)
-    frames = []
-    for target in targets:
-        for a in _analyses(target, args, stages=("tokens",))[0]:
-            frames.append(stats.count_conventions(terms, a.cleaned, a.tokens, doc_id=a.doc_id))
-    _emit(pd.concat(frames, ignore_index=True), args)
+    with _Memo(args, "count", targets, ["tokens"], {**_options(args), "terms": terms}) as memo:
+        if memo.replayed:
+            return
+        frames = []
+        for target in targets:
+            for ds in _stages(target, args):
+                frames.append(stats.count_conventions(terms, ds.get("cleaned"), ds.get("tokens"), doc_id=ds.doc_id))
+                memo.deps.update(ds.deps("tokens"))
+        _emit(pd.concat(frames, ignore_index=True), args)
 
 
 def _split_terms_and_paths(items: list[str]) -> tuple[list[str], list[str]]:
@@ -204,22 +375,36 @@ def cmd_kwic(args):
             re.compile(args.term)
         except re.error as exc:
             raise UsageError("TERM", f"invalid regular expression {quote(args.term)} ({exc})") from None
-    analyses, _ = _analyses(args.path, args, stages=("sections",))
-    frames = [stats.kwic(a.cleaned, args.term, window=args.window, regex=args.regex, doc_id=a.doc_id,
-                         sections=a.sections) for a in analyses]
-    _emit(pd.concat(frames, ignore_index=True), args)
+    with _Memo(args, "kwic", [args.path], ["sections"], _options(args)) as memo:
+        if memo.replayed:
+            return
+        frames = []
+        for ds in _stages(args.path, args):
+            frames.append(stats.kwic(ds.get("cleaned"), args.term, window=args.window, regex=args.regex,
+                                     doc_id=ds.doc_id, sections=ds.get("sections")))
+            memo.deps.update(ds.deps("sections"))
+        _emit(pd.concat(frames, ignore_index=True), args)
 
 
 def cmd_themes(args):
+    stage = f"emphasis-{args.by}"
+    with _Memo(args, "themes", [args.path], [stage], _options(args)) as memo:
+        if not memo.replayed:
+            _themes(args, memo, stage)
+
+
+def _themes(args, memo, stage):
     import pandas as pd
 
     from . import themes
 
-    analyses, lexicon = _analyses(args.path, args, stages=("sections", "hits"))
+    lexicon = themes.load_lexicon(getattr(args, "lexicon", None), warn_shared=False)
+    if args.theme:
+        lexicon.select(args.theme)          # an unknown theme is an error before any work
     frames = []
-    for a in analyses:
-        e = themes.emphasis(a.hits, a.sections, a.text, by=args.by, lexicon=lexicon)
-        frames.append(e)
+    for ds in _stages(args.path, args, lexicon=lexicon):
+        frames.append(ds.get(stage))
+        memo.deps.update(ds.deps(stage))
     df = _theme_rows(pd.concat(frames, ignore_index=True), args)
     for col in ("per_1k_hanzi", "sentence_share", "hit_share", "doc_share"):
         df[col] = df[col].round(3)
@@ -421,6 +606,11 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def _no_cache(p):
+    p.add_argument("--no-cache", action="store_true",
+                   help="compute every stage afresh, reading and writing no cache entry")
+
+
 def _encoding_errors(p):
     p.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict",
                    help="'replace' reads text with damaged bytes, replacing each by U+FFFD and logging it "
@@ -458,6 +648,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--depth", type=_at_least_one, default=None, help="only sections up to this level (≥ 1)")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_sections)
 
     p = sub.add_parser("freq", help="term frequencies")
@@ -471,6 +662,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba",
                    help="segmenter (identical tokens; rjieba is faster)")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_freq)
 
     p = sub.add_parser("count", help="substring and token counts of terms, side by side",
@@ -480,6 +672,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("items", nargs="+", metavar="TERM… PATH…", help="terms, then files or folders")
     p.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_count)
 
     p = sub.add_parser("kwic", help="concordance lines")
@@ -488,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=_at_least_one, default=20, help="characters of context on each side (≥ 1)")
     p.add_argument("--regex", action="store_true", help="TERM is a regular expression")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_kwic)
 
     p = sub.add_parser("themes", help="theme emphasis")
@@ -496,6 +690,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lexicon", help="a theme lexicon (YAML like themes.yaml, or CSV theme,term)")
     p.add_argument("--theme", action="append", help="only this theme (repeatable)")
     common(p)
+    _no_cache(p)
     p.set_defaults(func=cmd_themes)
 
     p = sub.add_parser("compare", help="theme profiles, keyness and similarity across documents")

@@ -73,7 +73,7 @@ def count_terms(tokens: pd.DataFrame, *, by: str = "doc", sections: pd.DataFrame
                                  level)
     if table.empty:
         return pd.DataFrame(columns=cols)
-    total = table.set_index(keys).index.map(lambda k: totals.get(k, 0)).to_numpy(dtype=float)
+    total = totals.reindex(pd.MultiIndex.from_frame(table[keys])).fillna(0).to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         table["per_10k"] = np.where(total > 0, table["n"] / np.where(total > 0, total, 1) * 10_000, 0.0)
     units = table[table["n"] > 0].drop_duplicates(keys + ["term"]).groupby("term").size()
