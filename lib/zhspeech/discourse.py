@@ -310,6 +310,23 @@ def _doc_id(cleaned, doc_id):
     return doc_id if doc_id is not None else getattr(cleaned, "doc_id", "") or ""
 
 
+def _frame(doc_id: str, sections, rows: list, columns: list, ints, floats, *, empty_id=object) -> pd.DataFrame:
+    """A discourse table from row tuples (its columns after doc_id, section_id and
+    top_id), built column by column with its types; the sections are located from
+    ``start``. Without rows, text columns are of type object and doc_id of type
+    ``empty_id``."""
+    names = columns[3:]
+    empty = np.empty(0, dtype=object)        # an empty table's text columns are of type object
+    cols = dict(zip(names, map(list, zip(*rows)))) if rows else {name: empty for name in names}
+    for name in ints:
+        cols[name] = np.array(cols[name], dtype=np.int64)
+    for name in floats:
+        cols[name] = np.array(cols[name], dtype=np.float64)
+    sec, top = locate(sections, cols["start"])
+    ids = [doc_id] * len(rows) if rows else pd.Series([], dtype=empty_id)
+    return pd.DataFrame({"doc_id": ids, "section_id": sec, "top_id": top, **cols}, columns=columns)
+
+
 def locate(sections: pd.DataFrame | None, offsets) -> tuple[np.ndarray, np.ndarray]:
     """(section_id of the innermost section, section_id of the top-level section) for
     each offset, from the public columns of the sections table (section_id, parent_id,
@@ -318,17 +335,22 @@ def locate(sections: pd.DataFrame | None, offsets) -> tuple[np.ndarray, np.ndarr
     if sections is None or not len(sections) or not len(offsets):
         empty = np.full(len(offsets), "", dtype=object)
         return empty, empty.copy()
-    parents = set(sections["parent_id"].astype(str))
-    leaf = sections[~sections["section_id"].astype(str).isin(parents)].sort_values("start")
-    top = sections[sections["level"] == sections["level"].min()].sort_values("start")
+    # plain arrays rather than frame filtering: this runs for every table of every document
+    ids = np.array([str(x) for x in sections["section_id"].tolist()], dtype=object)
+    parents = {str(x) for x in sections["parent_id"].tolist()}
+    level = sections["level"].to_numpy()
+    start = sections["start"].to_numpy(dtype=np.int64)
 
-    def find(table):
-        starts = table["start"].to_numpy()
-        ids = table["section_id"].astype(str).to_numpy(dtype=object)
-        idx = np.searchsorted(starts, offsets, side="right") - 1
-        return np.where(idx >= 0, ids[np.clip(idx, 0, None)], "").astype(object)
+    def find(mask):
+        rows = np.flatnonzero(mask)
+        rows = rows[np.argsort(start[rows], kind="quicksort")]      # as sort_values("start")
+        idx = np.searchsorted(start[rows], offsets, side="right") - 1
+        if not len(rows):
+            return np.full(len(offsets), "", dtype=object)
+        return np.where(idx >= 0, ids[rows][np.clip(idx, 0, None)], "").astype(object)
 
-    return find(leaf), find(top)
+    leaf = np.fromiter((i not in parents for i in ids), dtype=bool, count=len(ids))
+    return find(leaf), find(level == level.min())
 
 
 _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
@@ -493,12 +515,8 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
                 continue  # overlaps an earlier candidate or a listed hit
             last_end = e
             rows.append((name, name, "candidate", rule, kind, s, e))
-    df = pd.DataFrame(rows, columns=FORMULA_COLUMNS[3:]).sort_values("start", kind="stable")
-    df.insert(0, "doc_id", did)
-    sec, top = locate(sections, df["start"].to_numpy())
-    df.insert(1, "section_id", sec)
-    df.insert(2, "top_id", top)
-    return df.astype({"start": "int64", "end": "int64"}).reset_index(drop=True)
+    rows.sort(key=lambda r: r[5])                  # by start; Python's sort is stable
+    return _frame(did, sections, rows, FORMULA_COLUMNS, ("start", "end"), (), empty_id="str")
 
 
 def count_formulas(hits: pd.DataFrame, *, by: str = "doc") -> pd.DataFrame:
@@ -802,7 +820,7 @@ def _task_regex(rules: TargetRules):
 
 
 def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules | None = None,
-            doc_id: str | None = None, review: Directives | bool | None = None) -> pd.DataFrame:
+            doc_id: str | None = None, review: Directives | pd.DataFrame | bool | None = None) -> pd.DataFrame:
     """Stated quantitative targets: one row per target.
 
     * scope ``main``: every quantity in a sentence that announces targets (a word of
@@ -811,7 +829,8 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
     * scope ``other``: elsewhere, a quantity with a modifier or a range in a
       forward-looking sentence (a word of ``forward``: 今年, 要, 力争 …) that does not
       report past work (the ``review`` sentences of :func:`directive_force`, read with
-      the review lists of ``review``, the bundled ``directives.yaml`` by default;
+      the review lists of ``review``, the bundled ``directives.yaml`` by default, or
+      taken from ``review`` when it is that function's table for the same text;
       ``review=False`` keeps them): 今年以来…增长6%左右 is a result, not a target.
 
     Each row gives the ``indicator`` (the clause before the number, trimmed of linking
@@ -877,8 +896,13 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
             continue
         if not main and review is not False:
             if past is None:
-                lexicon = review if isinstance(review, Directives) else load_directives()
-                past = directive_force(cleaned, sections, lexicon=lexicon, doc_id=did)["review"].to_numpy()
+                if isinstance(review, pd.DataFrame):
+                    if len(review) != n:
+                        raise ValueError("review: a directive_force table of another text")
+                    past = review["review"].to_numpy(dtype=bool)
+                else:
+                    lexicon = review if isinstance(review, Directives) else load_directives()
+                    past = directive_force(cleaned, sections, lexicon=lexicon, doc_id=did)["review"].to_numpy()
             if past[i]:
                 continue
         k = np.searchsorted(mask_starts, s)
@@ -892,11 +916,8 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
                 continue
             rows.append((did, "", "", "main" if main else "other", ind, q["low"], q["high"], q["unit"],
                          q["modifier"], q["bound"], q["aim"], _direction(ind, rx), q["mask"], s, e, q["at"]))
-    df = pd.DataFrame(rows, columns=TARGET_COLUMNS)
-    sec, top = locate(sections, df["start"].to_numpy())
-    df["section_id"], df["top_id"] = sec, top
-    return df.astype({"low": "float64", "high": "float64", "start": "int64", "end": "int64",
-                      "value_start": "int64"})
+    return _frame(did, sections, [r[3:] for r in rows], TARGET_COLUMNS, ("start", "end", "value_start"),
+                  ("low", "high"))
 
 
 _BOUND_SIGN = {"about": "≈", "at_least": "≥", "at_most": "≤", "range": "", "exact": ""}

@@ -408,11 +408,11 @@ def _discourse_tables(cleaned, sections, doc_id: str):
     directives, targets, as pandas frames."""
     from . import discourse
 
-    marks = discourse.load_directives()
     yield "formulas", discourse.find_formulas(cleaned, sections, lexicon=discourse.load_tifa(), doc_id=doc_id)
-    yield "directives", discourse.directive_force(cleaned, sections, lexicon=marks, doc_id=doc_id)
+    force = discourse.directive_force(cleaned, sections, lexicon=discourse.load_directives(), doc_id=doc_id)
     yield "targets", discourse.targets(cleaned, sections, rules=discourse.load_target_rules(), doc_id=doc_id,
-                                       review=marks)
+                                       review=force)
+    yield "directives", force
 
 
 def _shift(frame, prefix: str, base: int, offsets) -> None:
