@@ -254,7 +254,7 @@ def _cpu() -> float:
     return self_.ru_utime + self_.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def phase_index(megabytes: float, workers: int, backend: str, single: bool = False) -> dict:
+def phase_index(megabytes: float, workers: int, backend: str, single: bool = False, discourse: bool = True) -> dict:
     import zhspeech as zs
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -262,11 +262,12 @@ def phase_index(megabytes: float, workers: int, backend: str, single: bool = Fal
         zs.store._tools(zs.store.Settings(backend=backend))[0].cut("预热")   # dictionary load not timed
         cpu0, t0 = _cpu(), time.perf_counter()
         summary = zs.store.index(Path(tmp) / "in", Path(tmp) / "store", workers=workers, backend=backend,
-                                 progress=False)
+                                 progress=False, discourse=discourse)
         wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
         store_mb = sum(p.stat().st_size for p in (Path(tmp) / "store").rglob("*") if p.is_file()) / 1e6
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"backend": backend, "workers": workers, "single_file": single, "input_mb": size / 1e6,
+    return {"backend": backend, "workers": workers, "single_file": single, "discourse": discourse,
+            "input_mb": size / 1e6,
             "chars": chars, "documents": summary.documents, "seconds": wall, "cpu_seconds": cpu,
             "chars_per_s": chars / wall, "chars_per_cpu_s": chars / cpu, "store_mb": store_mb,
             "largest_worker_rss_mb": kids, "goal_rss_mb": 1000}
@@ -487,6 +488,7 @@ PHASES = {
     "themes": lambda a: phase_themes(a.size),
     "help": lambda a: phase_help(),
     "index-rjieba-1": lambda a: phase_index(a.megabytes, 1, "rjieba"),
+    "index-rjieba-1-lean": lambda a: phase_index(a.megabytes, 1, "rjieba", discourse=False),
     "index-rjieba-2": lambda a: phase_index(a.megabytes, 2, "rjieba"),
     "index-jieba-1": lambda a: phase_index(a.megabytes / 10, 1, "jieba"),
     "index-file": lambda a: phase_index(a.megabytes, 1, "rjieba", single=True),

@@ -351,3 +351,27 @@ def test_vocabulary_shared_by_threads_numbers_each_word_once(fast_tokenizer):
     assert sorted(numbers.values()) == list(range(len(words))) and vocab.size == len(words)
     assert all(vocab.words[n] == w for w, n in numbers.items())
     assert all(r[-len(words):] == [numbers[w] for w in words] for r in results)
+
+
+def test_without_discourse_tables(corpus_dir, tmp_path):
+    zs.store.index(corpus_dir, tmp_path / "all", workers=1, progress=False)
+    lean = zs.store.index(corpus_dir, tmp_path / "lean", workers=1, progress=False, discourse=False)
+    assert lean.indexed == 3
+    with zs.store.open(tmp_path / "lean") as st:
+        assert st.tables == ["documents", "sections", "terms", "section_terms", "theme_hits"]
+    full, part = tables(tmp_path / "all"), {}
+    with zs.store.open(tmp_path / "lean") as st:
+        for name in st.tables:
+            df = st.table(name)
+            part[name] = df.sort_values(list(df.columns)).reset_index(drop=True)
+    for name in ("terms", "section_terms", "theme_hits", "sections"):
+        pd.testing.assert_frame_equal(full[name], part[name], obj=name)
+    # asking for them later re-indexes every document
+    again = zs.store.index(corpus_dir, tmp_path / "lean", workers=1, progress=False)
+    assert (again.indexed, again.unchanged) == (3, 0)
+    with zs.store.open(tmp_path / "lean") as st:
+        assert "directives" in st.tables and len(st.table("directives")) == len(full["directives"])
+    assert main(["corpus", "index", str(corpus_dir), "--out", str(tmp_path / "cli"), "--no-discourse",
+                 "--quiet", "--workers", "1"]) == 0
+    assert json.loads((tmp_path / "cli" / "manifest.json").read_text())["tables"] == \
+        ["documents", "sections", "terms", "section_terms", "theme_hits"]
