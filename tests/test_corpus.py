@@ -149,3 +149,10 @@ def test_shared_manifest_is_used(shared_corpus):
     assert docs.loc["gwr-2019", "date"] == "2019-03-05"
     assert docs.loc["xjp-2020-tuopin-zuotan", "genre"] == "speech"
     assert (docs["path"].str.startswith("corpus/")).all()
+
+
+def test_inferred_title_skips_a_platform_advert():
+    # a watermark line of boilerplate.yaml at the top is not the title
+    raw = "仅供学习 禁止外传\n\n关于乡村治理工作的报告\n各位代表：\n"
+    assert zs.corpus.infer_title(raw) == "关于乡村治理工作的报告"
+    assert zs.corpus.infer_title("关于乡村治理工作的报告\n正文。\n") == "关于乡村治理工作的报告"

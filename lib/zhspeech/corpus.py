@@ -353,13 +353,17 @@ def _isnan(value) -> bool:
 
 
 def infer_title(raw: str) -> str:
-    """The first line that is not boilerplate-looking filler (first non-empty line)."""
+    """The first non-empty line once the boilerplate rules (``boilerplate.yaml``: a
+    platform's advert or watermark at the top) have removed theirs."""
+    from .clean import remove_boilerplate
+
     # Lines are read from the start of the text only; the last line of that start may
     # be cut, so it counts only when the start is the whole text.
     head = raw[:4096]
     lines = head.splitlines()
     if len(head) < len(raw):
         lines = lines[:-1]
+    lines = remove_boilerplate("\n".join(lines))[0].split("\n")
     for line in lines:
         if line.strip():
             return line.strip()[:80]
