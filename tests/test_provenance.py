@@ -64,7 +64,7 @@ def test_record_of_the_sample():
     assert lex["themes.yaml"]["sha256"][:16] == themes.digest
     assert lex["userdict.txt"]["version"] == ""
     tok = rec["tokenizer"]
-    assert tok["backend"] == "jieba" and tok["hmm"] is True
+    assert tok["backend"] == "rjieba" and tok["hmm"] is True      # the default, as in every command
     assert tok["userdict_sha256"] == _sha(folder / "userdict.txt")
     assert tok["userdict_entries"] == len(zs.lexicons.load_userdict().entries)
     assert set(rec["packages"]) >= {"jieba", "rjieba", "pandas", "opencc"}

@@ -705,7 +705,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("methods", help="a methods paragraph (Chinese and English) for a paper")
     p.add_argument("paths", nargs="*", metavar="PATH", help="the texts analysed (files or folders)")
-    p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+    p.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba")
     p.add_argument("--lexicon", help="the theme lexicon used, if not the bundled one")
     p.add_argument("--reference", action="store_true", help="the comparable corpus (data/reference/) was used")
     p.add_argument("--lang", choices=["zh", "en", "both"], default="both")

@@ -140,7 +140,7 @@ def _tokenizer_entry(tokenizer) -> dict:
     from . import tokenize
 
     if tokenizer is None or isinstance(tokenizer, str):
-        tokenizer = tokenize.default_tokenizer(tokenizer or "jieba")
+        tokenizer = tokenize.default_tokenizer(tokenizer or "rjieba")
     ud = tokenizer.userdict
     return {"backend": tokenizer.backend, "hmm": bool(tokenizer.hmm),
             "userdict": paths.display(ud.path) if ud.path else "",
