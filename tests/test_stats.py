@@ -105,6 +105,13 @@ def test_kwic_offsets_and_context():
     assert stats.kwic(text, r"基层\w{2}", regex=True, window=0)["match"].tolist() == ["基层治理", "基层治理"]
 
 
+def test_kwic_names_the_cleaned_texts_document():
+    c = zs.clean.clean_text("我们推进基层治理。\n", doc_id="county-2024")
+    assert stats.kwic(c, "基层治理", window=2)["doc_id"].tolist() == ["county-2024"]
+    assert stats.kwic(c, "基层治理", window=2, doc_id="other")["doc_id"].tolist() == ["other"]
+    assert stats.kwic("我们推进基层治理。", "基层治理")["doc_id"].tolist() == [""]
+
+
 def test_kwic_skips_masked_matches():
     assert stats.kwic("XX县和XX县", "XX", masks=[(0, 3), (4, 7)]).empty
 

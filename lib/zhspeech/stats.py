@@ -356,14 +356,17 @@ def tfidf(target, reference_terms: pd.DataFrame, *, top: int | None = None) -> p
 
 # -- KWIC ------------------------------------------------------------------------------
 
-def kwic(text: str, pattern: str, *, window: int = 20, regex: bool = False, doc_id: str = "",
+def kwic(text: str, pattern: str, *, window: int = 20, regex: bool = False, doc_id: str | None = None,
          sections: pd.DataFrame | None = None, masks=None) -> pd.DataFrame:
     """Concordance lines: each match of a term (or a regular expression) with
     ``window`` characters of context on each side, line breaks shown as ⏎.
 
-    Matches that overlap a redaction mask are left out. Columns: doc_id, start, end,
-    left, match, right, section_id.
+    Matches that overlap a redaction mask are left out. Columns: doc_id (by default
+    that of a :class:`~zhspeech.clean.Cleaned` text), start, end, left, match, right,
+    section_id.
     """
+    if doc_id is None:
+        doc_id = getattr(text, "doc_id", "") or ""
     text, masks = text_and_masks(text, masks)
     from .errors import UsageError, quote
 
