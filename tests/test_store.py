@@ -375,3 +375,11 @@ def test_without_discourse_tables(corpus_dir, tmp_path):
                  "--quiet", "--workers", "1"]) == 0
     assert json.loads((tmp_path / "cli" / "manifest.json").read_text())["tables"] == \
         ["documents", "sections", "terms", "section_terms", "theme_hits"]
+
+
+def test_summary_line_counts_in_words():
+    one = zs.store.Summary(store="st", documents=1, indexed=1, chars=1200, seconds=0.5, workers=1)
+    assert one.line() == ("indexed 1 document (1,200 characters) in 0.5 s (2.0 docs/s, 2,400 chars/s, "
+                          "1 worker, local); 0 unchanged, 0 removed; 1 document in st")
+    many = zs.store.Summary(store="st", documents=2073, indexed=2000, chars=33_900_000, seconds=100.0, workers=2)
+    assert "(20.0 docs/s, 0.34 M chars/s, 2 workers, local)" in many.line()

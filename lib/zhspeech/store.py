@@ -785,11 +785,16 @@ class Summary:
     scheduler: str = "local"
 
     def line(self) -> str:
+        def n(count, word):
+            return f"{count:,} {word}" + ("" if count == 1 else "s")
+
         rate = self.chars / self.seconds if self.seconds else 0.0
         docs = self.indexed / self.seconds if self.seconds else 0.0
-        return (f"indexed {self.indexed} documents ({self.chars:,} characters) in {self.seconds:.1f} s "
-                f"({docs:.1f} docs/s, {rate / 1e6:.2f} M chars/s, {self.workers} worker(s), {self.scheduler}); "
-                f"{self.unchanged} unchanged, {self.removed} removed; {self.documents} documents in {self.store}")
+        speed = f"{rate / 1e6:.2f} M chars/s" if rate >= 1e5 else f"{rate:,.0f} chars/s"
+        return (f"indexed {n(self.indexed, 'document')} ({n(self.chars, 'character')}) in {self.seconds:.1f} s "
+                f"({docs:.1f} docs/s, {speed}, {n(self.workers, 'worker')}, {self.scheduler}); "
+                f"{self.unchanged:,} unchanged, {self.removed:,} removed; {n(self.documents, 'document')} "
+                f"in {self.store}")
 
 
 def _batches(items: list, task_chars: int, task_docs: int) -> list[list]:
