@@ -383,3 +383,34 @@ def test_summary_line_counts_in_words():
                           "1 worker, local); 0 unchanged, 0 removed; 1 document in st")
     many = zs.store.Summary(store="st", documents=2073, indexed=2000, chars=33_900_000, seconds=100.0, workers=2)
     assert "(20.0 docs/s, 0.34 M chars/s, 2 workers, local)" in many.line()
+
+
+def test_a_query_reads_and_never_writes(corpus_dir, tmp_path, capsys):
+    zs.store.index(corpus_dir, tmp_path / "st", workers=1, progress=False, discourse=False)
+    before = {p: p.read_bytes() for p in (tmp_path / "st").rglob("*") if p.is_file()}
+    victim = corpus_dir / "prov-a" / "a-2019.txt"
+    text = victim.read_text(encoding="utf-8")
+    errors = []
+    for sql in (f"COPY (SELECT 'x' AS a) TO '{victim}' (HEADER false)",
+                f"ATTACH '{tmp_path / 'evil.db'}' AS e",
+                "CREATE TABLE t AS SELECT 1", "INSTALL httpfs", "SET threads = 1",
+                "SELECT 1; SELECT 2"):
+        assert main(["query", str(tmp_path / "st"), sql]) == 2, sql
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and err.startswith("zhspeech: error: query:"), err
+        errors.append(err)
+    assert "a COPY statement could change files" in errors[0]
+    assert "give exactly one SQL statement, not 2" in errors[-1]
+    assert victim.read_text(encoding="utf-8") == text and not (tmp_path / "evil.db").exists()
+    # --out may not point into the store it reads
+    for target in ("manifest.json", "terms"):
+        out = tmp_path / "st" / target
+        if out.is_dir():
+            out = next(out.glob("*.parquet"))
+        assert main(["query", str(tmp_path / "st"), "SELECT 1 AS x", "--out", str(out), "--format", "csv"]) == 2
+        assert "is an input of this command" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (tmp_path / "st").rglob("*") if p.is_file()} == before
+    with zs.store.open(tmp_path / "st") as st:
+        assert st.sql("WITH d AS (SELECT * FROM documents) SELECT COUNT(*) AS n FROM d")["n"][0] == 3
+        with pytest.raises(zs.store.StoreError, match="indexed with --no-discourse"):
+            st.sql("SELECT * FROM directives")

@@ -819,9 +819,13 @@ def _check_outputs(args) -> None:
         return
     inputs = [*(getattr(args, "paths", None) or []), *(getattr(args, "items", None) or []),
               *([args.path] if getattr(args, "path", None) else [])]
-    for option in ("lexicon", "rules", "gold", "texts"):
+    for option in ("lexicon", "rules", "gold", "texts", "store"):
         if getattr(args, option, None):
             inputs.append(getattr(args, option))
+    if getattr(args, "store", None) == "reference" and not Path("reference").exists():
+        from . import paths
+
+        inputs.append(paths.reference_dir())
     outputs = {"--out": getattr(args, "out", None), "--log": getattr(args, "log", None)}
     check_outputs(outputs, [p for p in inputs if Path(p).exists()])
 

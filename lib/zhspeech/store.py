@@ -1001,13 +1001,31 @@ class Store:
         return list(self._sources)
 
     def sql(self, query: str, params=None):
-        """The result of a SQL query over the store's tables, as a DataFrame."""
+        """The result of a SQL query over the store's tables, as a DataFrame.
+
+        Only one reading statement is run (SELECT, WITH …, FROM …, DESCRIBE,
+        SUMMARIZE, EXPLAIN): a store is never changed by a question, and nothing else
+        on disk either (COPY … TO, ATTACH, INSTALL and the like are refused).
+        """
         import duckdb
 
+        try:
+            statements = duckdb.extract_statements(query)
+        except duckdb.Error as exc:
+            raise StoreError("query", str(exc).strip().splitlines()[0]) from None
+        if len(statements) != 1:
+            raise StoreError("query", f"give exactly one SQL statement, not {len(statements)}")
+        kind = statements[0].type
+        if kind not in (duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN):
+            raise StoreError("query", f"only reading statements (SELECT, WITH …) are run on a store; "
+                                      f"a {kind.name} statement could change files")
         try:
             return self.con.execute(query, params or []).df()
         except duckdb.Error as exc:
             first = str(exc).strip().splitlines()[0]
+            absent = [t for t in DISCOURSE_TABLES if t not in self._sources and f"name {t} does not exist" in first]
+            if absent:
+                first += f" (this store was indexed with --no-discourse: index it again without it for {absent[0]})"
             raise StoreError("query", first) from None
 
     def table(self, name: str):
