@@ -320,12 +320,20 @@ def test_file_stat_index(tmp_path, monkeypatch):
     os.utime(f, ns=(old, old))
     first = file_digests([f])
     index = json.loads(Cache().get_bytes("stat-index", str(tmp_path)))
-    assert index["a.txt"][:3] == [12, old, f.stat().st_ino] and index["a.txt"][4] == first[0]
-    # Known and old enough: not read again (a file that can no longer be read proves it).
-    f.chmod(0)
-    if os.geteuid() != 0:
+    st = f.stat()
+    assert index["a.txt"][:4] == [12, old, st.st_ino, st.st_ctime_ns] and index["a.txt"][5] == first[0]
+    # Known and old enough: not read again.
+    with monkeypatch.context() as m:
+        read = Path.read_bytes
+        m.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read again") if self == f else read(self))
         assert file_digests([f]) == first
-    f.chmod(0o644)
+    # Rewritten in place with the same size, mtime and inode put back: the ctime, which
+    # no tool can set back, tells.
+    with open(f, "r+", encoding="utf-8") as fh:
+        fh.write("社会治理")
+    os.utime(f, ns=(old, old))
+    assert f.stat().st_ino == st.st_ino and f.stat().st_size == 12
+    assert file_digests([f]) == [hashlib.sha256("社会治理".encode()).hexdigest()]
     # Same size, new content: a new mtime gives a new hash.
     f.write_text("社会治理", encoding="utf-8")
     assert file_digests([f]) != first

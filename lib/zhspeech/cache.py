@@ -12,7 +12,7 @@ The default folder is ``$ZHSPEECH_CACHE`` or the user's cache folder
 
 Beside the array entries, the cache keeps plain byte entries (``get_bytes``/``put_bytes``:
 a command's finished output, see :mod:`zhspeech.pipeline`) and a file-stat index per
-folder (:func:`file_digests`): name, size, mtime and inode → sha256, so that an
+folder (:func:`file_digests`): name, size, mtime, inode and ctime → sha256, so that an
 unchanged input file is not read again to learn its hash. Entries may name the entries they were
 derived from (``deps``); a derived entry whose sources changed on disk since it was
 written is stale and recomputed. Nothing here imports numpy or pandas until an array
@@ -303,12 +303,12 @@ class Cache:
 
 
 def file_signature(path) -> str | None:
-    """``size-mtime_ns-inode`` of a file, or None when it cannot be stat'ed."""
+    """``size-mtime_ns-inode-ctime_ns`` of a file, or None when it cannot be stat'ed."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return f"{st.st_size}-{st.st_mtime_ns}-{st.st_ino}"
+    return f"{st.st_size}-{st.st_mtime_ns}-{st.st_ino}-{st.st_ctime_ns}"
 
 
 # A file whose mtime is this close to the moment it was hashed may still change within
@@ -322,7 +322,8 @@ def file_digests(files, cache: Cache | None = None) -> list[str]:
     """sha256 of each file's bytes, read only when the file-stat index does not know it.
 
     The index (one byte entry of ``cache`` per folder) maps a file's name to the size,
-    mtime and inode it had when it was hashed. A file is hashed again when its stat
+    mtime, inode and ctime (which no tool can set back) it had when it was hashed. A file is
+    hashed again when its stat
     differs, or when it was modified less than two seconds before it was hashed (a
     change in the same timestamp tick would otherwise go unseen). Raises OSError for a
     file that cannot be read; the caller decides what that means.
@@ -344,10 +345,10 @@ def file_digests(files, cache: Cache | None = None) -> list[str]:
             indexes[folder] = index if isinstance(index, dict) and len(index) <= STAT_INDEX_MAX else {}
         index = indexes[folder]
         st = os.stat(os.path.join(folder, name))
-        stat = [st.st_size, st.st_mtime_ns, st.st_ino]
+        stat = [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
         known = index.get(name)
-        if isinstance(known, list) and len(known) == 5 and known[:3] == stat and known[3] - stat[1] > RACY_NS:
-            out.append(known[4])
+        if isinstance(known, list) and len(known) == 6 and known[:4] == stat and known[4] - stat[1] > RACY_NS:
+            out.append(known[5])
             continue
         now = time.time_ns()
         digest = hashlib.sha256(Path(folder, name).read_bytes()).hexdigest()

@@ -205,10 +205,10 @@ def _file_hash(path) -> str:
     """sha256 of a lexicon file (16 hex digits), read again whenever its stat changes."""
     st = os.stat(path)
     known = _FILE_HASHES.get(str(path))
-    if known is not None and known[0] == (st.st_size, st.st_mtime_ns, st.st_ino):
+    if known is not None and known[0] == (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns):
         return known[1]
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
-    _FILE_HASHES[str(path)] = ((st.st_size, st.st_mtime_ns, st.st_ino), digest)
+    _FILE_HASHES[str(path)] = ((st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns), digest)
     return digest
 
 
