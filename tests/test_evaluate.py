@@ -138,3 +138,13 @@ def test_draft_gold_is_a_valid_outline_of_the_parse(tmp_path):
     g = evaluate.load_gold(tmp_path / "d.tsv")
     assert g.sections["kind"].tolist()[:4] == ["title", "salutation", "opening", "part"]
     assert g.announcements[["label", "declared", "items"]].values.tolist() == [["三点要求", 3, 3], ["三项工作", 3, 3]]
+
+
+@pytest.mark.parametrize("option,value", [("--min-recall", "1.5"), ("--max-misassigned", "-1"),
+                                          ("--min-recall", "nan"), ("--max-false-warnings", "-3"),
+                                          ("--min-linked", "abc")])
+def test_cli_thresholds_out_of_range_are_refused(tmp_path, capsys, option, value):
+    gold = write(tmp_path, "doc", ["T\t\ttitle\t\t0\t\t\t标题", "B1\t\tbody\t\t3\t\t\t"], TEXT)
+    assert main(["eval", "structure", str(gold), option, value]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and option in err

@@ -595,6 +595,28 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(one_line(where, 80), one_line(cause, 200))
 
 
+def _share(text: str) -> float:
+    """argparse type: a number from 0 to 1 (a share)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {quote(text)}") from None
+    if not 0 <= value <= 1:      # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1, got {text}")
+    return value
+
+
+def _at_least_zero(text: str) -> int:
+    """argparse type: a whole number ≥ 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {quote(text)}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
+    return value
+
+
 def _at_least_one(text: str) -> int:
     """argparse type: a whole number ≥ 1."""
     try:
@@ -750,7 +772,7 @@ def build_parser() -> argparse.ArgumentParser:
     b = csub.add_parser("index", help="build or update a corpus store (Parquet tables, queried with `zhspeech query`)")
     b.add_argument("folder", metavar="FOLDER", help="a folder of texts (sub-folders included) or one file")
     b.add_argument("--out", required=True, metavar="STORE", help="the store folder (created or updated)")
-    b.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    b.add_argument("--workers", type=_at_least_one, default=None, help="processes (default: all cores)")
     b.add_argument("--scheduler", default=None, metavar="ADDR",
                    help="local (default), dask (a local Dask cluster) or tcp://HOST:PORT (a running one)")
     b.add_argument("--backend", choices=["jieba", "rjieba"], default="rjieba",
@@ -768,7 +790,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("sql", nargs="?", metavar="SQL",
                    help="tables: documents, sections, terms, section_terms, theme_hits")
     p.add_argument("--trend", action="append", metavar="TERM", help="a term's use per --by (default year)")
-    p.add_argument("--top-terms", type=int, metavar="N", help="the N most frequent terms per --by (default genre)")
+    p.add_argument("--top-terms", type=_at_least_one, metavar="N", help="the N most frequent terms per --by (default genre)")
     p.add_argument("--theme-share", action="store_true", help="theme hits per section --by (default kind)")
     p.add_argument("--by", help="a documents column (year, issuer, level, genre, group) or, for "
                                 "--theme-share, a sections column")
@@ -781,12 +803,12 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("gold", metavar="GOLD_DIR", help="folder of gold outlines, one <doc_id>.tsv per text")
     e.add_argument("texts", metavar="TEXT_DIR", nargs="?", default=None,
                    help="folder of the texts (read recursively; default: GOLD_DIR)")
-    e.add_argument("--min-recall", type=float, default=1.0, help="headings found / expected (default 1.0)")
-    e.add_argument("--min-precision", type=float, default=1.0, help="headings right / found (default 1.0)")
-    e.add_argument("--max-misassigned", type=float, default=0.01,
+    e.add_argument("--min-recall", type=_share, default=1.0, help="headings found / expected (default 1.0)")
+    e.add_argument("--min-precision", type=_share, default=1.0, help="headings right / found (default 1.0)")
+    e.add_argument("--max-misassigned", type=_share, default=0.01,
                    help="share of characters in the wrong section (default 0.01)")
-    e.add_argument("--max-false-warnings", type=int, default=0, help="warnings the gold does not expect (default 0)")
-    e.add_argument("--min-linked", type=float, default=1.0,
+    e.add_argument("--max-false-warnings", type=_at_least_zero, default=0, help="warnings the gold does not expect (default 0)")
+    e.add_argument("--min-linked", type=_share, default=1.0,
                    help="share of announced counts linked as in the gold (default 1.0)")
     common(e)
     e.set_defaults(func=cmd_eval_structure)
