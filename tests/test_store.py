@@ -414,3 +414,17 @@ def test_a_query_reads_and_never_writes(corpus_dir, tmp_path, capsys):
         assert st.sql("WITH d AS (SELECT * FROM documents) SELECT COUNT(*) AS n FROM d")["n"][0] == 3
         with pytest.raises(zs.store.StoreError, match="indexed with --no-discourse"):
             st.sql("SELECT * FROM directives")
+
+
+def test_index_reads_damaged_bytes_when_asked(corpus_dir, tmp_path, capsys):
+    bad = corpus_dir / "prov-b" / "b-2020.txt"
+    bad.write_bytes(bad.read_bytes()[:30] + b"\xff" + bad.read_bytes()[30:])
+    assert main(["corpus", "index", str(corpus_dir), "--out", str(tmp_path / "st"), "--quiet", "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "b-2020.txt" in err and "--encoding-errors replace" in err and len(err.strip().splitlines()) == 1
+    assert main(["corpus", "index", str(corpus_dir), "--out", str(tmp_path / "st"), "--quiet", "--workers", "1",
+                 "--encoding-errors", "replace"]) == 0
+    with zs.store.open(tmp_path / "st") as st:
+        row = st.sql("SELECT raw_chars FROM documents WHERE doc_id = 'b-2020'")
+    assert row["raw_chars"][0] == len(TEXTS["prov-b/b-2020.txt"].encode("utf-8")[:30].decode("utf-8")) + 1 + \
+        len(TEXTS["prov-b/b-2020.txt"].encode("utf-8")[30:].decode("utf-8"))

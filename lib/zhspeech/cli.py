@@ -507,7 +507,8 @@ def cmd_index(args):
 
     summary = store.index(args.folder, args.out, workers=args.workers, scheduler=args.scheduler,
                           backend=args.backend, lexicon=args.lexicon, chunk_chars=args.chunk_chars,
-                          progress=not args.quiet, discourse=args.discourse)
+                          progress=not args.quiet, discourse=args.discourse,
+                          encoding_errors=args.encoding_errors)
     print(summary.line())
 
 
@@ -780,6 +781,8 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--lexicon", help="a theme lexicon file (default: the bundled themes.yaml)")
     b.add_argument("--chunk-chars", type=int, default=500_000, metavar="N",
                    help="read documents longer than N characters in chunks (default 500,000)")
+    b.add_argument("--encoding-errors", choices=["strict", "replace"], default="strict",
+                   help="undecodable bytes: stop (strict, default) or read them as U+FFFD (replace)")
     b.add_argument("--no-discourse", dest="discourse", action="store_false",
                    help="leave out the formulas, directives and targets tables (faster)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -40,6 +40,7 @@ way (``open("reference")``).
 from __future__ import annotations
 
 import builtins
+import functools
 import hashlib
 import json
 import os
@@ -114,6 +115,7 @@ class Settings:
     lexicon: str | None = None          # a theme lexicon file; None = the bundled one
     chunk_chars: int = CHUNK_CHARS
     discourse: bool = True              # also the formulas, directives and targets tables
+    encoding_errors: str = "strict"     # "replace": undecodable bytes read as U+FFFD
 
     @property
     def tables(self) -> tuple:
@@ -127,6 +129,7 @@ def fingerprint(settings: Settings) -> dict:
     tok, lex = _tools(settings)
     return {"format": FORMAT, "tool_version": __version__, "tokenizer": f"{tok.backend}, HMM {tok.hmm}",
             "chunk_chars": settings.chunk_chars, "tables": list(settings.tables),
+            "encoding_errors": settings.encoding_errors,
             "lexicons": {"themes": lex.digest, "userdict": tok.userdict.digest,
                          "stopwords": tok.config.stopwords_hash,
                          **{name: lexicons.file_hash(paths.lexicon(f"{name}.{ext}"))
@@ -573,7 +576,7 @@ def run_task(task: Task) -> dict:
     docs, chars = {}, 0
     for path, doc_id, meta, group in task.docs:
         try:
-            doc = corpus.load_document(path, doc_id=doc_id, meta=meta)
+            doc = corpus.load_document(path, doc_id=doc_id, meta=meta, errors=task.settings.encoding_errors)
         except ZhspeechError as exc:
             return {"error": [exc.source, exc.cause], "doc_id": doc_id}
         for table, df in document_tables(doc, group=group, settings=task.settings,
@@ -584,14 +587,14 @@ def run_task(task: Task) -> dict:
     return {"part": task.part, "files": writer.close(), "docs": docs, "chars": chars}
 
 
-def scan_task(items: list) -> dict:
+def scan_task(items: list, errors: str = "strict") -> dict:
     """Repeated-line candidates of documents (``(path, doc_id, meta, group)`` each)."""
     from . import clean, corpus
 
     out = {}
     for path, doc_id, meta, _group in items:
         try:
-            doc = corpus.load_document(path, doc_id=doc_id, meta=meta)
+            doc = corpus.load_document(path, doc_id=doc_id, meta=meta, errors=errors)
         except ZhspeechError as exc:
             return {"error": [exc.source, exc.cause], "doc_id": doc_id}
         out[doc_id] = sorted(clean.repeated_in(doc.raw))
@@ -815,7 +818,7 @@ def _batches(items: list, task_chars: int, task_docs: int) -> list[list]:
 
 def index(source, out, *, workers: int | None = None, scheduler=None, backend: str = "rjieba",
           lexicon=None, chunk_chars: int = CHUNK_CHARS, recursive: bool = True, progress: bool = True,
-          task_chars: int = TASK_CHARS, discourse: bool = True) -> Summary:
+          task_chars: int = TASK_CHARS, discourse: bool = True, encoding_errors: str = "strict") -> Summary:
     """Build or update the store ``out`` from the texts of ``source`` (a folder or file).
 
     Args:
@@ -828,6 +831,8 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
         chunk_chars: documents longer than this are analysed in chunks.
         discourse: also write the discourse tables (formulas, directives, targets);
             without them indexing takes about a third less time.
+        encoding_errors: ``"strict"`` (a file with undecodable bytes stops the run) or
+            ``"replace"`` (they are read as U+FFFD).
 
     Returns a :class:`Summary`; ``Summary.line()`` is the one-line report.
     """
@@ -842,8 +847,10 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
         raise StoreError(root, "exists and is not a folder")
     if root.is_dir() and any(root.iterdir()) and not (root / MANIFEST).is_file() and not (root / LOCK).exists():
         raise StoreError(root, "folder is not empty and holds no zhspeech store; choose a new --out")
+    if encoding_errors not in ("strict", "replace"):
+        raise ZhspeechError("--encoding-errors", f"must be strict or replace, not {encoding_errors!r}")
     settings = Settings(backend=backend, lexicon=str(lexicon) if lexicon else None, chunk_chars=chunk_chars,
-                        discourse=bool(discourse))
+                        discourse=bool(discourse), encoding_errors=encoding_errors)
     t0 = time.perf_counter()
     items = plan(source, recursive=recursive)
     root.mkdir(parents=True, exist_ok=True)
@@ -870,7 +877,7 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
         with _Runner(workers, scheduler) as runner:
             # pass 1: header/footer lines repeated across documents (per group)
             scan = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars * 4, task_docs=256)
-            for res in runner.map(scan_task, scan):
+            for res in runner.map(functools.partial(scan_task, errors=settings.encoding_errors), scan):
                 _raise_task_error(res)
                 for doc_id, lines in res["candidates"].items():
                     records[doc_id]["candidates"] = lines
