@@ -156,3 +156,19 @@ def test_inferred_title_skips_a_platform_advert():
     raw = "仅供学习 禁止外传\n\n关于乡村治理工作的报告\n各位代表：\n"
     assert zs.corpus.infer_title(raw) == "关于乡村治理工作的报告"
     assert zs.corpus.infer_title("关于乡村治理工作的报告\n正文。\n") == "关于乡村治理工作的报告"
+
+
+def test_manifest_mistakes_are_named(tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "a.txt").write_text("关于乡村治理工作的报告\n正文。\n", encoding="utf-8")
+    (folder / "manifest.csv").write_text("id,title,date\na,报告甲,2021\na,报告乙,2022\n", encoding="utf-8")
+    with pytest.raises(zs.errors.DocumentError, match=r"line 3: id 'a' is listed twice \(first on line 2\)"):
+        zs.corpus.list_documents(folder)
+    (folder / "manifest.csv").write_text("id,title,date\na,报告甲,notadate\nzz,无此文件,2020\n", encoding="utf-8")
+    with pytest.warns(UserWarning) as caught:
+        docs = zs.corpus.list_documents(folder)
+    said = [str(w.message) for w in caught]
+    assert any("line 2: date 'notadate' of a is not YYYY" in s for s in said)
+    assert any("1 row(s) name no file in" in s and s.endswith(": zz") for s in said)
+    assert [(p.name, d, m["date"]) for p, d, m in docs] == [("a.txt", "a", "")]

@@ -403,19 +403,35 @@ class Corpus:
         return self.docs[doc_id]
 
 
+_DATE = re.compile(r"\d{4}(?:-\d{1,2}(?:-\d{1,2})?)?")
+
+
 def _read_manifest(path: Path) -> dict[str, dict]:
+    """The rows of a manifest CSV by id. An id listed twice is an error (which row
+    would be meant?); a date that is not YYYY, YYYY-MM or YYYY-MM-DD is warned about."""
+    import warnings
+
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+            reader = csv.DictReader(fh)
+            rows = [(reader.line_num, row) for row in reader]
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise DocumentError(path, f"unreadable manifest ({exc})") from None
-    if rows and "id" not in rows[0] and "doc_id" not in rows[0]:
+    if rows and "id" not in rows[0][1] and "doc_id" not in rows[0][1]:
         raise DocumentError(path, "manifest needs an 'id' (or 'doc_id') column")
-    out = {}
-    for row in rows:
+    out, lines = {}, {}
+    for line, row in rows:
         key = (row.get("id") or row.get("doc_id") or "").strip()
-        if key:
-            out[key] = row
+        if not key:
+            continue
+        if key in out:
+            raise DocumentError(path, f"line {line}: id {key!r} is listed twice (first on line {lines[key]})")
+        date = str(row.get("date") or "").strip()
+        if date and not _DATE.fullmatch(date):
+            warnings.warn(f"{path}: line {line}: date {date!r} of {key} is not YYYY, YYYY-MM or YYYY-MM-DD; "
+                          "its year is left empty", stacklevel=2)
+            row = {**row, "date": ""}
+        out[key], lines[key] = row, line
     return out
 
 
@@ -512,6 +528,12 @@ def list_documents(source, *, recursive: bool = False, manifest=None) -> list[tu
             n += 1
         taken.add(doc_id)
         out.append((path, doc_id, meta_rows.get(doc_id) or {}))
+    unused = sorted(set(meta_rows) - taken) if source.is_dir() else []
+    if unused:
+        import warnings
+
+        shown = ", ".join(unused[:5]) + (f" and {len(unused) - 5} more" if len(unused) > 5 else "")
+        warnings.warn(f"{own}: {len(unused)} row(s) name no file in {folder}: {shown}", stacklevel=2)
     return out
 
 
