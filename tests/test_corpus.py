@@ -171,4 +171,4 @@ def test_manifest_mistakes_are_named(tmp_path):
     said = [str(w.message) for w in caught]
     assert any("line 2: date 'notadate' of a is not YYYY" in s for s in said)
     assert any("1 row(s) name no file in" in s and s.endswith(": zz") for s in said)
-    assert [(p.name, d, m["date"]) for p, d, m in docs] == [("a.txt", "a", "")]
+    assert [(p.name, d, m["date"]) for p, d, m in docs] == [("a.txt", "a", "notadate")]

@@ -429,8 +429,7 @@ def _read_manifest(path: Path) -> dict[str, dict]:
         date = str(row.get("date") or "").strip()
         if date and not _DATE.fullmatch(date):
             warnings.warn(f"{path}: line {line}: date {date!r} of {key} is not YYYY, YYYY-MM or YYYY-MM-DD; "
-                          "its year is left empty", stacklevel=2)
-            row = {**row, "date": ""}
+                          "kept as written; a year is read only from its first four digits", stacklevel=2)
         out[key], lines[key] = row, line
     return out
 
