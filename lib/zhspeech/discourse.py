@@ -33,6 +33,7 @@ import pandas as pd
 from . import lexicons
 from .clean import blank_spans, text_and_masks
 from .errors import LexiconError
+from .themes import sentence_ends
 
 LEVELS = ("prohibitive", "strong", "standard", "soft")
 # Most binding first: a ban or an obligation outranks an ordinary instruction.
@@ -354,17 +355,6 @@ def locate(sections: pd.DataFrame | None, offsets) -> tuple[np.ndarray, np.ndarr
 
 
 _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
-_TERMINATORS = np.array([ord(c) for c in "。！？!?"], dtype=np.uint32)
-_CLOSERS = np.array([ord(c) for c in "”’」』）)"], dtype=np.uint32)
-
-
-def _any_of(a: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    out = a == codes[0]
-    for c in codes[1:]:
-        out |= a == c
-    return out
-
-
 def sentence_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
     """Start and end offsets of the sentences of ``text``: a sentence ends after a run
     of 。！？ (with any closing quotation marks or brackets) or at a line break, which
@@ -373,15 +363,7 @@ def sentence_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
     if not n:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-    term = _any_of(a, _TERMINATORS)
-    ends = np.flatnonzero(term & ~np.append(term[1:], False)) + 1  # after the last of each run
-    close = _any_of(a, _CLOSERS)
-    while True:
-        more = ends < n
-        more[more] = close[ends[more]]
-        if not more.any():
-            break
-        ends = ends + more
+    ends = sentence_ends(a)
     newlines = np.flatnonzero(a == 10)
     # Each cut: (where the sentence ends, where the next one may start).
     cut_end = np.concatenate([ends, newlines, [n]])

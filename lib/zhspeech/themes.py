@@ -353,6 +353,22 @@ def _one_of(codes: np.ndarray, chars: np.ndarray) -> np.ndarray:
     return found
 
 
+def sentence_ends(codes: np.ndarray) -> np.ndarray:
+    """Offsets just after each run of 。！？!? and the closing quotation marks or
+    brackets right after it, in a text given as its code points (``uint32``). The one
+    rule that :func:`sentence_spans` and :func:`zhspeech.discourse.sentence_bounds`
+    cut sentences by."""
+    stop = _one_of(codes, _ENDS)
+    ends = np.flatnonzero(stop & ~np.append(stop[1:], False)) + 1     # after the last of each run
+    closing = np.append(_one_of(codes, _CLOSING), False)
+    while True:
+        more = closing[ends]
+        if not more.any():
+            break
+        ends = ends + more
+    return ends
+
+
 def sentence_spans(text: str) -> np.ndarray:
     """Start offsets of sentences (split after 。！？ and at line breaks).
 
@@ -365,15 +381,7 @@ def sentence_spans(text: str) -> np.ndarray:
     if n == 0:
         return np.zeros(1, dtype=np.int64)
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    stop = _one_of(codes, _ENDS)
-    # the end of each run of 。！？, then over the closing marks right after it
-    ends = np.flatnonzero(stop & ~np.append(stop[1:], False)) + 1
-    closing = np.append(_one_of(codes, _CLOSING), False)
-    while True:
-        more = closing[ends]
-        if not more.any():
-            break
-        ends = ends + more
+    ends = sentence_ends(codes)
     newline = codes == 10
     after = np.concatenate([ends, np.flatnonzero(newline) + 1])
     after = after[after < n]
