@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import chain
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import lexicons
+from . import lexicons, prefilter
 from .clean import blank_spans, text_and_masks
 from .errors import LexiconError
 from .themes import sentence_ends
@@ -102,8 +103,9 @@ class Tifa:
         return pd.DataFrame([(c, k, "、".join(variants.get(c, [])), g) for c, (k, g) in self.info.items()],
                             columns=["formula", "kind", "variants", "gloss"])
 
-    @property
+    @cached_property
     def automaton(self):
+        # cached on the lexicon (which is frozen): not rebuilt and re-hashed per document
         return _automaton(tuple(sorted(self.surface.items())))
 
 
@@ -180,19 +182,28 @@ class Directives:
     review_cues: tuple = ()
     review_headings: tuple = ()
 
-    @property
+    @cached_property
     def forms(self) -> tuple:
         """Every matched word: the markers, then the not_markers (index = automaton value)."""
         return (*sorted(self.surface), *sorted(self.not_markers))
 
-    @property
+    @cached_property
     def automaton(self):
         return _automaton(tuple((w, i) for i, w in enumerate(self.forms)))
 
-    @property
+    @cached_property
     def ranks(self) -> np.ndarray:
-        return np.array([RANK[self.surface[w][0]] if w in self.surface else 0 for w in self.forms],
-                        dtype=np.int64)
+        ranks = np.array([RANK[self.surface[w][0]] if w in self.surface else 0 for w in self.forms],
+                         dtype=np.int64)
+        ranks.flags.writeable = False
+        return ranks
+
+    @cached_property
+    def canonical(self) -> np.ndarray:
+        """The canonical marker of each of :attr:`forms` ("" for a not_marker)."""
+        canon = np.array([self.surface[w][1] if w in self.surface else "" for w in self.forms], dtype=object)
+        canon.flags.writeable = False
+        return canon
 
     def table(self) -> pd.DataFrame:
         rows = [(c, lvl, f) for f, (lvl, c) in self.surface.items()]
@@ -305,6 +316,29 @@ def load_target_rules(path=None) -> TargetRules:
     return _load_target_rules(str(p.resolve()), p.stat().st_mtime)
 
 
+_BUNDLED_FILES: dict = {}
+
+
+def bundled_lexicons() -> tuple[Tifa, Directives, TargetRules]:
+    """``(load_tifa(), load_directives(), load_target_rules())``, for a caller that
+    asks once per document (the store): the bundled files' paths are resolved once
+    per data folder, their modification times still read on every call, so an edited
+    file is loaded again."""
+    import os
+
+    key = os.environ.get("ZHSPEECH_DATA")
+    if key not in _BUNDLED_FILES:
+        names = ("tifa.yaml", "directives.yaml", "targets.yaml")
+        _BUNDLED_FILES[key] = tuple(str(lexicons.lexicon_file(None, n).resolve()) for n in names)
+    tifa, directives, rules = _BUNDLED_FILES[key]
+    try:
+        return (_load_tifa(tifa, os.stat(tifa).st_mtime), _load_directives(directives, os.stat(directives).st_mtime),
+                _load_target_rules(rules, os.stat(rules).st_mtime))
+    except OSError:      # gone since: the loaders say so in their words
+        _BUNDLED_FILES.pop(key, None)
+        return load_tifa(), load_directives(), load_target_rules()
+
+
 # -- shared helpers -----------------------------------------------------------------------
 
 def _doc_id(cleaned, doc_id):
@@ -316,6 +350,15 @@ def _frame(doc_id: str, sections, rows: list, columns: list, ints, floats, *, em
     top_id), built column by column with its types; the sections are located from
     ``start``. Without rows, text columns are of type object and doc_id of type
     ``empty_id``."""
+    cols = _columns(rows, columns, ints, floats)
+    sec, top = (sections if isinstance(sections, _Sections) else _Sections(sections)).locate(cols["start"])
+    ids = [doc_id] * len(rows) if rows else pd.Series([], dtype=empty_id)
+    return pd.DataFrame({"doc_id": ids, "section_id": sec, "top_id": top, **cols}, columns=columns)
+
+
+def _columns(rows: list, columns: list, ints, floats) -> dict:
+    """The columns after doc_id, section_id and top_id of a table's row tuples: lists
+    of values, numpy arrays for ``ints`` and ``floats``."""
     names = columns[3:]
     empty = np.empty(0, dtype=object)        # an empty table's text columns are of type object
     cols = dict(zip(names, map(list, zip(*rows)))) if rows else {name: empty for name in names}
@@ -323,35 +366,92 @@ def _frame(doc_id: str, sections, rows: list, columns: list, ints, floats, *, em
         cols[name] = np.array(cols[name], dtype=np.int64)
     for name in floats:
         cols[name] = np.array(cols[name], dtype=np.float64)
-    sec, top = locate(sections, cols["start"])
-    ids = [doc_id] * len(rows) if rows else pd.Series([], dtype=empty_id)
-    return pd.DataFrame({"doc_id": ids, "section_id": sec, "top_id": top, **cols}, columns=columns)
+    return cols
 
 
 def locate(sections: pd.DataFrame | None, offsets) -> tuple[np.ndarray, np.ndarray]:
     """(section_id of the innermost section, section_id of the top-level section) for
     each offset, from the public columns of the sections table (section_id, parent_id,
     level, start). Without sections both are empty strings."""
-    offsets = np.asarray(offsets, dtype=np.int64)
-    if sections is None or not len(sections) or not len(offsets):
-        empty = np.full(len(offsets), "", dtype=object)
-        return empty, empty.copy()
-    # plain arrays rather than frame filtering: this runs for every table of every document
-    ids = np.array([str(x) for x in sections["section_id"].tolist()], dtype=object)
-    parents = {str(x) for x in sections["parent_id"].tolist()}
-    level = sections["level"].to_numpy()
-    start = sections["start"].to_numpy(dtype=np.int64)
+    return _Sections(sections).locate(offsets)
 
-    def find(mask):
-        rows = np.flatnonzero(mask)
-        rows = rows[np.argsort(start[rows], kind="quicksort")]      # as sort_values("start")
-        idx = np.searchsorted(start[rows], offsets, side="right") - 1
-        if not len(rows):
+
+class _Sections:
+    """A sections table read once for the lookups of one text's discourse tables: the
+    leaf and the top-level sections as start offsets in order with their ids, and the
+    top-level sections whose heading reports past work."""
+
+    def __init__(self, sections: pd.DataFrame | None):
+        self.frame = sections
+        self.empty = sections is None or not len(sections)
+        if self.empty:
+            return
+        # plain arrays rather than frame filtering: this runs for every document
+        ids = np.array([str(x) for x in sections["section_id"].tolist()], dtype=object)
+        parents = {str(x) for x in sections["parent_id"].tolist()}
+        level = sections["level"].to_numpy()
+        start = sections["start"].to_numpy(dtype=np.int64)
+
+        def ordered(mask):
+            rows = np.flatnonzero(mask)
+            rows = rows[np.argsort(start[rows], kind="quicksort")]      # as sort_values("start")
+            return start[rows], ids[rows]
+
+        leaf = np.fromiter((i not in parents for i in ids), dtype=bool, count=len(ids))
+        self.leaf, self.top = ordered(leaf), ordered(level == level.min())
+        self._past: dict = {}
+
+    def locate(self, offsets) -> tuple[np.ndarray, np.ndarray]:
+        offsets = np.asarray(offsets, dtype=np.int64)
+        if self.empty or not len(offsets):
+            empty = np.full(len(offsets), "", dtype=object)
+            return empty, empty.copy()
+        return self._find(*self.leaf, offsets), self._find(*self.top, offsets)
+
+    @staticmethod
+    def _find(starts, ids, offsets):
+        if not len(ids):
             return np.full(len(offsets), "", dtype=object)
-        return np.where(idx >= 0, ids[rows][np.clip(idx, 0, None)], "").astype(object)
+        idx = np.searchsorted(starts, offsets, side="right") - 1
+        return np.where(idx >= 0, ids[np.clip(idx, 0, None)], "").astype(object)
 
-    leaf = np.fromiter((i not in parents for i in ids), dtype=bool, count=len(ids))
-    return find(leaf), find(level == level.min())
+    def past(self, headings: tuple) -> set:
+        """The ids of the sections whose heading holds one of ``headings``."""
+        if headings not in self._past:
+            self._past[headings] = self._find_past(headings)
+        return self._past[headings]
+
+    def _find_past(self, headings: tuple) -> set:
+        sections = self.frame
+        ids, heads = sections["section_id"].tolist(), sections["heading"].tolist()
+        if all(type(i) is str for i in ids) and \
+                all(type(h) is str or h is None or (type(h) is float and h != h) for h in heads):
+            # as fillna("").astype(str) below, without building a frame
+            return {sid for sid, h in zip(ids, heads) if h.__class__ is str and any(w in h for w in headings)}
+        heads = sections.set_index(sections["section_id"].astype(str))["heading"].fillna("").astype(str)
+        return {sid for sid, h in heads.items() if any(w in h for w in headings)}
+
+
+class _Text:
+    """One cleaned text as the discourse tables read it, with what they share worked out
+    once: the masked text, its code points, its sentences and the section lookup."""
+
+    def __init__(self, cleaned, sections, doc_id):
+        self.text, self.masks = text_and_masks(cleaned)
+        self.did = _doc_id(cleaned, doc_id)
+        self.masked = blank_spans(self.text, self.masks)
+        self.sections = sections if isinstance(sections, _Sections) else _Sections(sections)
+        self._bounds = None
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._bounds is None:
+            self._bounds = sentence_bounds(self.masked)
+        return self._bounds
+
+    @cached_property
+    def codes(self) -> np.ndarray:
+        return prefilter.codes(self.masked)
 
 
 _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
@@ -404,7 +504,6 @@ _NUMBERED = re.compile(rf"([二三四五六七八九十两双]{{1,2}})([{_CLASSI
                        r"([\u4e00-\u9fff]{1,4}?)(?=[，。；：、！？”）)\s]|的|和|与|及|等|$)")
 _NOT_BEFORE_NUMBER = set(_CN_DIGIT + "第每这那某各一")
 _PLUS = re.compile(r"(\d{1,2})\s?[+＋]\s?(\d{1,3}|[NnXx])(?![\d.%])")
-_PLUS_SIGN = re.compile(r"[+＋]")
 _NAME_PUNCT = set("。，；：！？,.;:!?（）()《》 ")
 _NUMERAL_IN_TERM = set("一二三四五六七八九十两双")
 
@@ -449,15 +548,42 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
     formulations (China Media Project's tifa work; RAND 2025 on 提法) and lets the
     lexicon grow from what the corpus shows.
     """
-    text, masks = text_and_masks(cleaned)
-    did = _doc_id(cleaned, doc_id)
-    lexicon = lexicon or load_tifa()
-    masked = blank_spans(text, masks)
+    t = _Text(cleaned, sections, doc_id)
+    return _frame(t.did, t.sections, _formula_rows(t, lexicon or load_tifa(), candidates), FORMULA_COLUMNS,
+                  ("start", "end"), (), empty_id="str")
+
+
+_NUMBER_FIRST = prefilter.char_table("二三四五六七八九十两双")
+_NUMBER_SECOND = prefilter.char_table("二三四五六七八九十两双" + _CLASSIFIERS)
+_PLUS_TABLE = prefilter.char_table("+＋")
+
+
+def _numbered_matches(masked: str, codes: np.ndarray):
+    """The matches of ``_NUMBERED.finditer(masked)``, the pattern tried only where a
+    numeral is followed by a numeral or a classifier (where every match starts)."""
+    if len(codes) < 2:
+        return
+    at = np.flatnonzero(_NUMBER_FIRST.take(codes[:-1]) & _NUMBER_SECOND.take(codes[1:])).tolist()
+    match = _NUMBERED.match
+    after = 0
+    for p in at:
+        if p < after:
+            continue
+        m = match(masked, p)
+        if m is not None:
+            yield m
+            after = m.end()
+
+
+def _formula_rows(t: _Text, lexicon: Tifa, candidates: bool = True) -> list:
+    """The rows of :func:`find_formulas` after doc_id, section_id and top_id."""
+    masked = t.masked
     rows = []
     if lexicon.surface and masked:
+        info = lexicon.info
         for end, (length, canon) in lexicon.automaton.iter_long(masked):
             s = end + 1 - length
-            rows.append((canon, masked[s:end + 1], "listed", "lexicon", lexicon.info[canon][0], s, end + 1))
+            rows.append((canon, masked[s:end + 1], "listed", "lexicon", info[canon][0], s, end + 1))
     if candidates:
         found = []
         for m in _QUOTED.finditer(masked):
@@ -468,7 +594,7 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
             kind = "numbered" if name[0] in _CN_DIGIT or name[0].isdigit() else "phrase"
             found.append((m.start(1), m.end(1), name, "quoted", kind))
         seen: dict = {}
-        for m in _NUMBERED.finditer(masked):
+        for m in _numbered_matches(masked, t.codes):
             if m.start() and masked[m.start() - 1] in _NOT_BEFORE_NUMBER:
                 continue
             if m.group(3) in lexicon.candidate_stop or m.group(2) + m.group(3) in lexicon.candidate_stop \
@@ -479,9 +605,9 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
             if not _named(masked, m, seen):
                 continue
             found.append((m.start(), m.end(), m.group(), "number", "numbered"))
-        for plus in _PLUS_SIGN.finditer(masked):
-            m = _PLUS.search(masked, max(0, plus.start() - 3), plus.end() + 4)
-            if m is None or m.start() > plus.start() or \
+        for at in prefilter.char_positions(masked, _PLUS_TABLE).tolist():
+            m = _PLUS.search(masked, max(0, at - 3), at + 1 + 4)
+            if m is None or m.start() > at or \
                     m.start() and (masked[m.start() - 1].isdigit() or masked[m.start() - 1] == "."):
                 continue
             found.append((m.start(), m.end(), m.group(), "plus", "numbered"))
@@ -498,7 +624,26 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
             last_end = e
             rows.append((name, name, "candidate", rule, kind, s, e))
     rows.sort(key=lambda r: r[5])                  # by start; Python's sort is stable
-    return _frame(did, sections, rows, FORMULA_COLUMNS, ("start", "end"), (), empty_id="str")
+    return rows
+
+
+def store_tables(cleaned, sections: pd.DataFrame | None, doc_id: str, lexicons_=None) -> dict:
+    """The three discourse tables of one cleaned text for the corpus store, as columns
+    (``{table: {column: values}}``, every column but doc_id; text columns as lists or
+    object arrays, numbers as numpy arrays; missing ``low``/``high`` as NaN): the
+    values of :func:`find_formulas`, :func:`directive_force` and :func:`targets` (with
+    that directive table's review sentences), computed with what they share worked out
+    once and no DataFrame built. ``lexicons_`` is ``(tifa, directives, rules)``, the
+    bundled ones by default."""
+    tifa, directives, rules = lexicons_ or bundled_lexicons()
+    t = _Text(cleaned, sections, doc_id)
+    formulas = _columns(_formula_rows(t, tifa), FORMULA_COLUMNS, ("start", "end"), ())
+    force = _directive_columns(t, directives)
+    found = _columns(_target_rows(t, rules, _Flags(force["review"])), TARGET_COLUMNS,
+                     ("start", "end", "value_start"), ("low", "high"))
+    for cols in (formulas, found):
+        cols["section_id"], cols["top_id"] = t.sections.locate(cols["start"])
+    return {"formulas": formulas, "targets": found, "directives": force}
 
 
 def count_formulas(hits: pd.DataFrame, *, by: str = "doc") -> pd.DataFrame:
@@ -544,13 +689,20 @@ def directive_force(cleaned, sections: pd.DataFrame | None = None, *, lexicon: D
     directive clarity (Ang, *China Quarterly* 2023) and of degree words (程度词) in
     policy texts.
     """
-    text, masks = text_and_masks(cleaned)
-    did = _doc_id(cleaned, doc_id)
-    lexicon = lexicon or load_directives()
-    masked = blank_spans(text, masks)
-    starts, ends = sentence_bounds(masked)
-    hits = np.array(list(lexicon.automaton.iter_long(masked)) if masked else [], dtype=np.int64).reshape(-1, 2)
-    forms = lexicon.forms
+    t = _Text(cleaned, sections, doc_id)
+    return pd.DataFrame({"doc_id": t.did, **_directive_columns(t, lexicon or load_directives())},
+                        columns=DIRECTIVE_COLUMNS)
+
+
+_LEVEL_NAMES = np.array(["none", *sorted(RANK, key=RANK.get)], dtype=object)   # by rank 0 … 4
+
+
+def _directive_columns(t: _Text, lexicon: Directives) -> dict:
+    """The columns of :func:`directive_force` after doc_id."""
+    masked = t.masked
+    starts, ends = t.bounds
+    hits = np.fromiter(chain.from_iterable(lexicon.automaton.iter_long(masked)) if masked else (),
+                       dtype=np.int64).reshape(-1, 2)
     codes = hits[:, 1] & 0xFFFF
     lens = hits[:, 1] >> 16
     rank_all = lexicon.ranks[codes] if len(codes) else np.zeros(0, dtype=np.int64)
@@ -573,26 +725,24 @@ def directive_force(cleaned, sections: pd.DataFrame | None = None, *, lexicon: D
         order = idx[np.lexsort((pos_a[idx], -rank_a[idx], sent_in))]
         first_sent, first_at = np.unique(sent[order], return_index=True)
         best = order[first_at]
-        names = np.array([LEVELS_BY_RANK[r] for r in range(5)], dtype=object)
-        level[first_sent] = names[rank_a[best]]
-        canon = np.array([lexicon.surface[w][1] if w in lexicon.surface else "" for w in forms], dtype=object)
-        marker[first_sent] = canon[code_a[best]]
+        level[first_sent] = _LEVEL_NAMES[rank_a[best]]
+        marker[first_sent] = lexicon.canonical[code_a[best]]
         m_start[first_sent] = pos_a[best]
         m_end[first_sent] = end_a[best]
-    sec, top = locate(sections, starts)
-    review = _review_sentences(masked, starts, ends, pos_a, end_a, top, sections, lexicon)
-    return pd.DataFrame({"doc_id": did, "section_id": sec, "top_id": top, "sentence": np.arange(n),
-                         "start": starts, "end": ends, "level": level, "marker": marker,
-                         "marker_start": m_start, "marker_end": m_end, "markers": count, "review": review},
-                        columns=DIRECTIVE_COLUMNS)
+    sec, top = t.sections.locate(starts)
+    review = _review_sentences(t, pos_a, end_a, top, lexicon)
+    return {"section_id": sec, "top_id": top, "sentence": np.arange(n), "start": starts, "end": ends,
+            "level": level, "marker": marker, "marker_start": m_start, "marker_end": m_end, "markers": count,
+            "review": review}
 
 
-def _review_sentences(masked: str, starts, ends, marker_starts, marker_ends, top, sections,
-                      lexicon: Directives) -> np.ndarray:
+def _review_sentences(t: _Text, marker_starts, marker_ends, top, lexicon: Directives) -> np.ndarray:
     """True for each sentence that reports past work (see :func:`directive_force`): a
     review cue before the sentence's first marker (or in a sentence without one), or a
     first marker followed at once by 了. A cue after the first marker sits in a clause
     of an instruction (要表彰近年来…), so it does not count."""
+    masked = t.masked
+    starts, ends = t.bounds
     n = len(starts)
     review = np.zeros(n, dtype=bool)
     if not n:
@@ -613,20 +763,32 @@ def _review_sentences(masked: str, starts, ends, marker_starts, marker_ends, top
         uniq, at = np.unique(s_ok, return_index=True)
         first[uniq], first_end[uniq] = m_ok[at], e_ok[at]
     if lexicon.review_cues:
-        auto = _automaton(tuple((w, i) for i, w in enumerate(lexicon.review_cues)))
-        cue_starts = np.array([e + 1 - (v >> 16) for e, v in auto.iter(masked)], dtype=np.int64)
+        cue_starts = _cue_starts(masked, lexicon.review_cues)
         if len(cue_starts):
             sent, ok = sentence_of(cue_starts)
             before = ok & (cue_starts < first[np.clip(sent, 0, None)])
             review[sent[before]] = True
-    followed = np.array([0 <= e < len(masked) and masked[e] == "了" for e in first_end.tolist()], dtype=bool)
-    review |= followed
-    if lexicon.review_headings and sections is not None and len(sections):
-        heads = sections.set_index(sections["section_id"].astype(str))["heading"].fillna("").astype(str)
-        past = {sid for sid, h in heads.items() if any(w in h for w in lexicon.review_headings)}
+    # a first marker followed at once by 了
+    inside = (first_end >= 0) & (first_end < len(masked))
+    review[inside] |= t.codes[first_end[inside]] == ord("了")
+    if lexicon.review_headings and not t.sections.empty:
+        past = t.sections.past(lexicon.review_headings)
         if past:
-            review |= np.isin(top.astype(str), list(past))
+            review |= np.fromiter((x in past for x in top), dtype=bool, count=len(top))
     return review
+
+
+def _cue_starts(masked: str, cues: tuple) -> np.ndarray:
+    """Start offsets of every occurrence of any of ``cues`` in ``masked`` (overlapping
+    ones included; an offset where two cues start may come twice): their first two
+    characters found with numpy (:func:`zhspeech.prefilter.occurrences`), the rest
+    compared there."""
+    by_head: dict = {}
+    for cue in cues:
+        by_head.setdefault(cue[:2], []).append(cue)
+    starts = masked.startswith
+    return np.array([at for at, head in prefilter.occurrences(masked, by_head)
+                     if any(starts(cue, at) for cue in by_head[head])], dtype=np.int64)
 
 
 LEVELS_BY_RANK = {0: "none", **{r: lvl for lvl, r in RANK.items()}}
@@ -827,11 +989,16 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
     ever guessed. This follows how analysts read 政府工作报告 targets (indicator, value
     or range, modifier, unit), e.g. factiq's target tables.
     """
-    text, masks = text_and_masks(cleaned)
-    did = _doc_id(cleaned, doc_id)
-    rules = rules or load_target_rules()
+    t = _Text(cleaned, sections, doc_id)
+    rows = _target_rows(t, rules or load_target_rules(), review)
+    return _frame(t.did, t.sections, rows, TARGET_COLUMNS, ("start", "end", "value_start"), ("low", "high"))
+
+
+def _target_rows(t: _Text, rules: TargetRules, review) -> list:
+    """The rows of :func:`targets` after doc_id, section_id and top_id; ``review`` as
+    there, or :class:`_Flags` holding the review column of :func:`directive_force`."""
     rx = _target_regex(rules)
-    masked = blank_spans(text, masks)
+    text, masks, masked = t.text, t.masks, t.masked
     # Masks that stand for a quantity (XX%, XX个, XX余名), by start offset.
     mask_at = {}
     for ms, me in masks:
@@ -839,7 +1006,7 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
         if rest and rest in rx["unit_set"]:
             mask_at[int(ms)] = (int(me), text[ms:me], rest)
     mask_starts = np.array(sorted(mask_at), dtype=np.int64)
-    starts, ends = sentence_bounds(masked)
+    starts, ends = t.bounds
     n = len(starts)
 
     def sentences_of(positions) -> np.ndarray:
@@ -847,20 +1014,24 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
 
     # Whole-text scans, then sentence by sentence only where a number (or a mask) stands.
     with_number = np.zeros(n, dtype=bool)
-    with_number[sentences_of([m.start() for m in rx["candidate"].finditer(masked)])] = True
+    # (a digit anywhere in a run of digits, or 百分之: the sentences of the starts of
+    # rx["candidate"]'s matches, found with numpy)
+    codes = t.codes
+    with_number[sentences_of(_digit_positions(codes))] = True
+    with_number[sentences_of(_find_all(masked, "百分之"))] = True
     if len(mask_starts):
         with_number[sentences_of(mask_starts)] = True
     # A number written in Chinese (一千一百万人) is read in an announced list, or next to
     # a modifier (以上, 左右 …): outside those, a target needs a modifier anyway.
-    with_number[sentences_of([m.start() for m in rx["modifier"].finditer(masked)])] = True
+    finders = _target_finders(rules)
+    with_number[sentences_of([m.start() for m in finders["modifier"].finditer(masked)])] = True
     announce = np.zeros(n, dtype=bool)
-    announce[sentences_of([m.start() for m in rx["announce_strong"].finditer(masked)])] = True
-    paragraph = np.searchsorted(np.flatnonzero(np.frombuffer(masked.encode("utf-32-le"), dtype=np.uint32) == 10),
-                                starts) if n else starts
+    announce[sentences_of([m.start() for m in finders["announce_strong"].finditer(masked)])] = True
+    paragraph = np.searchsorted(np.flatnonzero(codes == 10), starts) if n else starts
     # A plain mention (…预期目标作了适当调整。) announces the next sentence if that one opens
     # this year's list (今年要…).
     if rx["list_start"] is not None:
-        for i in set(sentences_of([m.start() for m in rx["announce"].finditer(masked)]).tolist()):
+        for i in set(sentences_of([m.start() for m in finders["announce"].finditer(masked)]).tolist()):
             if 0 <= i < n - 1 and paragraph[i] == paragraph[i + 1] and \
                     rx["list_start"].match(masked, int(starts[i + 1])):
                 announce[i + 1] = True
@@ -878,13 +1049,15 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
             continue
         if not main and review is not False:
             if past is None:
-                if isinstance(review, pd.DataFrame):
+                if isinstance(review, _Flags):
+                    past = review.flags
+                elif isinstance(review, pd.DataFrame):
                     if len(review) != n:
                         raise ValueError("review: a directive_force table of another text")
                     past = review["review"].to_numpy(dtype=bool)
                 else:
                     lexicon = review if isinstance(review, Directives) else load_directives()
-                    past = directive_force(cleaned, sections, lexicon=lexicon, doc_id=did)["review"].to_numpy()
+                    past = _directive_columns(t, lexicon)["review"]
             if past[i]:
                 continue
         k = np.searchsorted(mask_starts, s)
@@ -896,10 +1069,48 @@ def targets(cleaned, sections: pd.DataFrame | None = None, *, rules: TargetRules
             indicator = ind
             if not main and (q["bound"] == "exact" or q["forecast"]):
                 continue
-            rows.append((did, "", "", "main" if main else "other", ind, q["low"], q["high"], q["unit"],
+            rows.append(("main" if main else "other", ind, q["low"], q["high"], q["unit"],
                          q["modifier"], q["bound"], q["aim"], _direction(ind, rx), q["mask"], s, e, q["at"]))
-    return _frame(did, sections, [r[3:] for r in rows], TARGET_COLUMNS, ("start", "end", "value_start"),
-                  ("low", "high"))
+    return rows
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """The review column of :func:`_directive_columns` for the same text, handed to
+    :func:`_target_rows`."""
+
+    flags: np.ndarray
+
+
+@lru_cache(maxsize=1)
+def _digit_table() -> np.ndarray:
+    """True at every code point that ``\\d`` matches (Unicode decimal digits)."""
+    table = np.zeros(0x110000, dtype=bool)
+    every = "".join(map(chr, range(0x110000)))
+    table[[m.start() for m in re.finditer(r"\d", every)]] = True
+    return table
+
+
+def _digit_positions(codes: np.ndarray) -> np.ndarray:
+    return np.flatnonzero(_digit_table().take(codes)) if len(codes) else np.zeros(0, dtype=np.int64)
+
+
+def _find_all(text: str, word: str) -> list[int]:
+    """Start offsets of the occurrences of ``word`` in ``text`` that do not overlap."""
+    out, find = [], text.find
+    i = find(word)
+    while i >= 0:
+        out.append(i)
+        i = find(word, i + len(word))
+    return out
+
+
+@lru_cache(maxsize=8)
+def _target_finders(rules: TargetRules) -> dict:
+    """The whole-text scans of :func:`targets`, tried only where their words start
+    (:class:`zhspeech.prefilter.Finder`): the same matches as the patterns'."""
+    rx = _target_regex(rules)
+    return {name: prefilter.Finder(rx[name]) for name in ("modifier", "announce_strong", "announce")}
 
 
 _BOUND_SIGN = {"about": "≈", "at_least": "≥", "at_most": "≤", "range": "", "exact": ""}

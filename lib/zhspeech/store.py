@@ -364,13 +364,9 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                 [pa.repeat(did_scalar, len(row)), *hit_ids, *(col.take(rows) for col in owner_cols),
                  pa.array(h_start + base), pa.array(h_end + base), pa.array(sentence)],
                 schema=schemas["theme_hits"])
-        for table, frame in (_discourse_tables(c, sec, did) if settings.discourse else ()):
-            if table == "directives":
-                frame["sentence"] += discourse_sentences
-                discourse_sentences += len(frame)
-            if k:
-                _shift(frame, prefix, base, ("start", "end", "marker_start", "marker_end", "value_start"))
-            yield table, frame
+        if settings.discourse:
+            found, discourse_sentences = _discourse_tables(c, sec, did, prefix, base, discourse_sentences)
+            yield from found
         if k:
             sec = sec.copy()
             for col in ("section_id", "parent_id", "top_id"):
@@ -412,27 +408,44 @@ def _warm(settings: Settings) -> None:
         tokenize._dictionary_word("的")
 
 
-def _discourse_tables(cleaned, sections, doc_id: str):
-    """The discourse tables of one cleaned text (bundled lexicons): formulas,
-    directives, targets, as pandas frames."""
+def _discourse_tables(cleaned, sections, doc_id: str, prefix: str = "", base: int = 0, sentence: int = 0):
+    """The discourse tables of one cleaned text or chunk (bundled lexicons): formulas,
+    directives, targets, as ``[(table, Arrow table)]`` (tables without rows left out),
+    built from the columns of :func:`zhspeech.discourse.store_tables` without a pandas
+    frame. A later chunk (``prefix`` "c1:" …) is put in the whole document's terms
+    (:func:`_shift`) and its sentences numbered on from ``sentence``, the document's
+    sentences so far; returns the tables and the new count."""
+    import pyarrow as pa
+
     from . import discourse
 
-    yield "formulas", discourse.find_formulas(cleaned, sections, lexicon=discourse.load_tifa(), doc_id=doc_id)
-    force = discourse.directive_force(cleaned, sections, lexicon=discourse.load_directives(), doc_id=doc_id)
-    yield "targets", discourse.targets(cleaned, sections, rules=discourse.load_target_rules(), doc_id=doc_id,
-                                       review=force)
-    yield "directives", force
+    schemas = _schemas()
+    out = []
+    for table, cols in discourse.store_tables(cleaned, sections, doc_id).items():
+        n = len(cols["start"])
+        if table == "directives":
+            cols["sentence"] = cols["sentence"] + sentence
+            sentence += n
+        if not n:
+            continue
+        if prefix:
+            _shift(cols, prefix, base, ("start", "end", "marker_start", "marker_end", "value_start"))
+        schema = schemas[table]
+        out.append((table, pa.Table.from_arrays(
+            [pa.repeat(pa.scalar(doc_id, pa.string()), n),
+             *(pa.array(cols[f.name], f.type, from_pandas=True) for f in list(schema)[1:])], schema=schema)))
+    return out, sentence
 
 
-def _shift(frame, prefix: str, base: int, offsets) -> None:
+def _shift(cols: dict, prefix: str, base: int, offsets) -> None:
     """A later chunk's rows in the whole document's terms: section ids prefixed, offsets
     moved by ``base`` (an offset of -1, "none", stays)."""
     for col in ("section_id", "top_id"):
-        frame[col] = [prefix + v if v else v for v in frame[col]]
+        cols[col] = [prefix + v if v else v for v in cols[col]]
     for col in offsets:
-        if col in frame:
-            values = frame[col].to_numpy()
-            frame[col] = values + base * (values >= 0)
+        if col in cols:
+            values = cols[col]
+            cols[col] = values + base * (values >= 0)
 
 
 # -- tasks -------------------------------------------------------------------------------
