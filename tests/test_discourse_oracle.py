@@ -34,9 +34,6 @@ import speeches  # noqa: E402
 from oracle import discourse_v0 as old  # noqa: E402
 from oracle import texts  # noqa: E402
 
-OFFSETS = ("start", "end", "marker_start", "marker_end", "value_start")
-
-
 # -- generated texts ------------------------------------------------------------------------
 
 def _pieces() -> list[str]:
@@ -189,28 +186,6 @@ def test_review_headings_read_from_any_sections_frame():
 
 # -- the store ------------------------------------------------------------------------------
 
-def _old_discourse_tables(cleaned, sections, doc_id, prefix="", base=0, sentence=0):
-    """The store's discourse step as it was: the frozen functions' frames, a later
-    chunk's rows moved into the document's terms frame by frame."""
-    out = []
-    formulas = old.find_formulas(cleaned, sections, lexicon=old.load_tifa(), doc_id=doc_id)
-    force = old.directive_force(cleaned, sections, lexicon=old.load_directives(), doc_id=doc_id)
-    found = old.targets(cleaned, sections, rules=old.load_target_rules(), doc_id=doc_id, review=force)
-    for table, frame in (("formulas", formulas), ("targets", found), ("directives", force)):
-        if table == "directives":
-            frame["sentence"] += sentence
-            sentence += len(frame)
-        if prefix:
-            for col in ("section_id", "top_id"):
-                frame[col] = [prefix + v if v else v for v in frame[col]]
-            for col in OFFSETS:
-                if col in frame:
-                    values = frame[col].to_numpy()
-                    frame[col] = values + base * (values >= 0)
-        out.append((table, frame))
-    return out, sentence
-
-
 def _discourse_store(root: Path) -> dict:
     import json
 
@@ -226,7 +201,7 @@ def _discourse_store(root: Path) -> dict:
 def _index_both(src: Path, tmp: Path, monkeypatch, **kw):
     zs.store.index(src, tmp / "new", workers=1, backend="rjieba", progress=False, **kw)
     with monkeypatch.context() as m:
-        m.setattr(zs.store, "_discourse_tables", _old_discourse_tables)
+        m.setattr(zs.store, "_discourse_tables", old.store_step)
         zs.store.index(src, tmp / "old", workers=1, backend="rjieba", progress=False, **kw)
     new, before = _discourse_store(tmp / "new"), _discourse_store(tmp / "old")
     for table in zs.store.DISCOURSE_TABLES:
@@ -266,3 +241,43 @@ def test_store_discourse_tables_equal_the_oracle_in_chunks(tmp_path, monkeypatch
     new = _index_both(src, tmp_path, monkeypatch, chunk_chars=2_000, task_chars=10)
     assert any(s.startswith("c1:") for s in new["directives"]["top_id"].to_pylist())
     assert pa.compute.max(new["directives"]["sentence"]).as_py() > 100
+
+
+def test_the_tables_equal_the_oracle_with_lexicons_of_the_users_own(tmp_path):
+    """Replaced lexicons: review cues that overlap (年来 inside 一年来), a cue that runs
+    over a sentence end (好。我们) and one of a single character; a modifier and an
+    announcing word of a single character. Each reaches the tables as it did."""
+    bundled = zs.paths.lexicon_dir()
+    directives = (bundled / "directives.yaml").read_text(encoding="utf-8")
+    directives = directives.replace("review_cues:\n", "review_cues:\n  - 年来\n  - 好。我们\n  - 曾\n", 1)
+    (tmp_path / "directives.yaml").write_text(directives, encoding="utf-8")
+    rules = (bundled / "targets.yaml").read_text(encoding="utf-8")
+    rules = rules.replace("announce: [预期目标, 主要目标, 目标]", "announce: [预期目标, 主要目标, 目标, 标]")
+    (tmp_path / "targets.yaml").write_text(rules, encoding="utf-8")
+    lex = discourse.load_directives(tmp_path / "directives.yaml")
+    rul = discourse.load_target_rules(tmp_path / "targets.yaml")
+    assert "好。我们" in lex.review_cues and discourse._cue_pattern(lex.review_cues) is None
+    text = ("一、过去一年工作回顾\n一年来，我们曾推进改革。工作很好。我们要加强管理，两年来成效明显。\n"
+            "二、今年目标\n今年主要目标是：生产总值增长6%左右，城镇新增就业1100万人以上。标为3%以内。\n"
+            "要确保粮食产量稳定在1.3万亿斤以上。过去五年年来取得了成绩，要继续努力。\n")
+    for i, t in enumerate([text, *dense_texts(20, seed=11)]):
+        cleaned = zs.clean.clean_text(t, doc_id=f"u{i}")
+        sections = zs.structure.parse_structure(cleaned.text, f"u{i}")
+        force = old.directive_force(cleaned, sections, lexicon=lex, doc_id="u")
+        pd.testing.assert_frame_equal(discourse.directive_force(cleaned, sections, lexicon=lex, doc_id="u"), force)
+        for review in (lex, force, False):
+            pd.testing.assert_frame_equal(
+                discourse.targets(cleaned, sections, rules=rul, doc_id="u", review=review),
+                old.targets(cleaned, sections, rules=rul, doc_id="u", review=review))
+        got = discourse.store_tables(cleaned, sections, "u", (discourse.load_tifa(), lex, rul))
+        assert got["directives"]["review"].tolist() == force["review"].tolist()
+    review = discourse.directive_force(zs.clean.clean_text(text), None, lexicon=lex)["review"].tolist()
+    # the heading holds the cue 过去一年; 一年来 and 曾; 工作很好。 (the cue 好。我们 starts
+    # there); 我们要…两年来 (the cue comes after the marker 要)
+    assert review[:4] == [True, True, True, False]
+
+
+def test_cut_characters_are_those_sentences_are_cut_at():
+    from zhspeech.themes import _CLOSING, _ENDS
+
+    assert discourse._CUT == {chr(c) for c in (*_ENDS.tolist(), *_CLOSING.tolist())} | {"\n"}

@@ -387,7 +387,8 @@ class _Sections:
         if self.empty:
             return
         # plain arrays rather than frame filtering: this runs for every document
-        ids = np.array([str(x) for x in sections["section_id"].tolist()], dtype=object)
+        self.ids = sections["section_id"].tolist()
+        ids = np.array([str(x) for x in self.ids], dtype=object)
         parents = {str(x) for x in sections["parent_id"].tolist()}
         level = sections["level"].to_numpy()
         start = sections["start"].to_numpy(dtype=np.int64)
@@ -423,7 +424,7 @@ class _Sections:
 
     def _find_past(self, headings: tuple) -> set:
         sections = self.frame
-        ids, heads = sections["section_id"].tolist(), sections["heading"].tolist()
+        ids, heads = self.ids, sections["heading"].tolist()
         if all(type(i) is str for i in ids) and \
                 all(type(h) is str or h is None or (type(h) is float and h != h) for h in heads):
             # as fillna("").astype(str) below, without building a frame
@@ -452,6 +453,10 @@ class _Text:
     @cached_property
     def codes(self) -> np.ndarray:
         return prefilter.codes(self.masked)
+
+
+# the characters sentences are cut at or after (themes.sentence_ends, and line breaks)
+_CUT = frozenset("。！？!?”’」』）)\n")
 
 
 _SENT = re.compile(r"[。！？!?]+[”’」』）)]*|\n")
@@ -504,7 +509,8 @@ _NUMBERED = re.compile(rf"([二三四五六七八九十两双]{{1,2}})([{_CLASSI
                        r"([\u4e00-\u9fff]{1,4}?)(?=[，。；：、！？”）)\s]|的|和|与|及|等|$)")
 _NOT_BEFORE_NUMBER = set(_CN_DIGIT + "第每这那某各一")
 _PLUS = re.compile(r"(\d{1,2})\s?[+＋]\s?(\d{1,3}|[NnXx])(?![\d.%])")
-_NAME_PUNCT = set("。，；：！？,.;:!?（）()《》 ")
+_NAME_PUNCT = frozenset("。，；：！？,.;:!?（）()《》 ")
+_HANZI = re.compile(r"[\u4e00-\u9fff]")
 _NUMERAL_IN_TERM = set("一二三四五六七八九十两双")
 
 
@@ -588,7 +594,7 @@ def _formula_rows(t: _Text, lexicon: Tifa, candidates: bool = True) -> list:
         found = []
         for m in _QUOTED.finditer(masked):
             name = m.group(1)
-            if len(name) < 2 or any(c in _NAME_PUNCT for c in name) or not re.search(r"[\u4e00-\u9fff]", name) \
+            if len(name) < 2 or not _NAME_PUNCT.isdisjoint(name) or not _HANZI.search(name) \
                     and not _PLUS.fullmatch(name):
                 continue
             kind = "numbered" if name[0] in _CN_DIGIT or name[0].isdigit() else "phrase"
@@ -723,8 +729,7 @@ def _directive_columns(t: _Text, lexicon: Directives) -> dict:
         sent_in = sent[idx]
         count = np.bincount(sent_in, minlength=n)
         order = idx[np.lexsort((pos_a[idx], -rank_a[idx], sent_in))]
-        first_sent, first_at = np.unique(sent[order], return_index=True)
-        best = order[first_at]
+        first_sent, best = _firsts(sent[order], order)
         level[first_sent] = _LEVEL_NAMES[rank_a[best]]
         marker[first_sent] = lexicon.canonical[code_a[best]]
         m_start[first_sent] = pos_a[best]
@@ -734,6 +739,13 @@ def _directive_columns(t: _Text, lexicon: Directives) -> dict:
     return {"section_id": sec, "top_id": top, "sentence": np.arange(n), "start": starts, "end": ends,
             "level": level, "marker": marker, "marker_start": m_start, "marker_end": m_end, "markers": count,
             "review": review}
+
+
+def _firsts(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ``keys`` in ascending order: each distinct key and the value at its first
+    place (``np.unique(keys, return_index=True)``, without its sort)."""
+    at = np.flatnonzero(np.diff(keys, prepend=keys[:1] - 1)) if len(keys) else np.zeros(0, dtype=np.int64)
+    return keys[at], values[at]
 
 
 def _review_sentences(t: _Text, marker_starts, marker_ends, top, lexicon: Directives) -> np.ndarray:
@@ -760,7 +772,7 @@ def _review_sentences(t: _Text, marker_starts, marker_ends, top, lexicon: Direct
         sent, ok = sentence_of(marker_starts)
         order = np.lexsort((marker_starts[ok], sent[ok]))
         s_ok, m_ok, e_ok = sent[ok][order], marker_starts[ok][order], marker_ends[ok][order]
-        uniq, at = np.unique(s_ok, return_index=True)
+        uniq, at = _firsts(s_ok, np.arange(len(s_ok)))
         first[uniq], first_end[uniq] = m_ok[at], e_ok[at]
     if lexicon.review_cues:
         cue_starts = _cue_starts(masked, lexicon.review_cues)
@@ -779,16 +791,23 @@ def _review_sentences(t: _Text, marker_starts, marker_ends, top, lexicon: Direct
 
 
 def _cue_starts(masked: str, cues: tuple) -> np.ndarray:
-    """Start offsets of every occurrence of any of ``cues`` in ``masked`` (overlapping
-    ones included; an offset where two cues start may come twice): their first two
-    characters found with numpy (:func:`zhspeech.prefilter.occurrences`), the rest
-    compared there."""
-    by_head: dict = {}
-    for cue in cues:
-        by_head.setdefault(cue[:2], []).append(cue)
-    starts = masked.startswith
-    return np.array([at for at, head in prefilter.occurrences(masked, by_head)
-                     if any(starts(cue, at) for cue in by_head[head])], dtype=np.int64)
+    """Start offsets of review cues in ``masked``, enough to give each sentence its
+    first cue: the matches of one regular expression of them all, which skips a cue
+    that starts inside another, always after that one's start and in its sentence.
+    With a cue that holds a character sentences are cut at (it could reach into the
+    next sentence), every occurrence is listed, with an Aho–Corasick automaton."""
+    pattern = _cue_pattern(cues)
+    if pattern is None:
+        auto = _automaton(tuple((w, i) for i, w in enumerate(cues)))
+        return np.array([e + 1 - (v >> 16) for e, v in auto.iter(masked)], dtype=np.int64)
+    return np.array([m.start() for m in pattern.finditer(masked)], dtype=np.int64)
+
+
+@lru_cache(maxsize=8)
+def _cue_pattern(cues: tuple):
+    if any(not _CUT.isdisjoint(w) for w in cues):
+        return None
+    return re.compile("|".join(re.escape(w) for w in sorted(cues, key=len, reverse=True)))
 
 
 LEVELS_BY_RANK = {0: "none", **{r: lvl for lvl, r in RANK.items()}}
@@ -938,6 +957,7 @@ def _target_regex(rules: TargetRules):
 
 
 _CLAUSE = re.compile(r"[，；：、,;:]")
+_RANGE_SIGN = re.compile(r"[-－—–~～至到]")     # the signs of a range in rx["quantity"]
 
 
 def _formula_starts() -> dict:
@@ -1023,15 +1043,14 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
         with_number[sentences_of(mask_starts)] = True
     # A number written in Chinese (一千一百万人) is read in an announced list, or next to
     # a modifier (以上, 左右 …): outside those, a target needs a modifier anyway.
-    finders = _target_finders(rules)
-    with_number[sentences_of([m.start() for m in finders["modifier"].finditer(masked)])] = True
+    with_number[sentences_of([m.start() for m in rx["modifier"].finditer(masked)])] = True
     announce = np.zeros(n, dtype=bool)
-    announce[sentences_of([m.start() for m in finders["announce_strong"].finditer(masked)])] = True
+    announce[sentences_of([m.start() for m in rx["announce_strong"].finditer(masked)])] = True
     paragraph = np.searchsorted(np.flatnonzero(codes == 10), starts) if n else starts
     # A plain mention (…预期目标作了适当调整。) announces the next sentence if that one opens
     # this year's list (今年要…).
     if rx["list_start"] is not None:
-        for i in set(sentences_of([m.start() for m in finders["announce"].finditer(masked)]).tolist()):
+        for i in set(sentences_of([m.start() for m in rx["announce"].finditer(masked)]).tolist()):
             if 0 <= i < n - 1 and paragraph[i] == paragraph[i + 1] and \
                     rx["list_start"].match(masked, int(starts[i + 1])):
                 announce[i + 1] = True
@@ -1060,6 +1079,8 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
                     past = _directive_columns(t, lexicon)["review"]
             if past[i]:
                 continue
+        if not main and not rx["modifier"].search(sent) and not _RANGE_SIGN.search(sent):
+            continue  # outside a list only a modifier or a range makes a target: none here
         k = np.searchsorted(mask_starts, s)
         has_mask = k < len(mask_starts) and mask_starts[k] < e
         found = _quantities(sent, s, rx, mask_at if has_mask else {})
@@ -1103,14 +1124,6 @@ def _find_all(text: str, word: str) -> list[int]:
         out.append(i)
         i = find(word, i + len(word))
     return out
-
-
-@lru_cache(maxsize=8)
-def _target_finders(rules: TargetRules) -> dict:
-    """The whole-text scans of :func:`targets`, tried only where their words start
-    (:class:`zhspeech.prefilter.Finder`): the same matches as the patterns'."""
-    rx = _target_regex(rules)
-    return {name: prefilter.Finder(rx[name]) for name in ("modifier", "announce_strong", "announce")}
 
 
 _BOUND_SIGN = {"about": "≈", "at_least": "≥", "at_most": "≤", "range": "", "exact": ""}
@@ -1164,6 +1177,8 @@ def _quantities(sent: str, offset: int, rx, mask_at: dict) -> list[dict]:
     for m in rx["quantity"].finditer(sent):
         low_s, high_s = m.group("low"), m.group("high")
         unit = m.group("unit") or m.group("u1") or ""
+        if not (high_s or unit or low_s[0].isdigit() or low_s[-1] in "万亿" or m.group("pct")):
+            continue  # a Chinese numeral alone (一些): the check below, made before reading it
         low, mag = _number(low_s)
         if low is None:
             continue

@@ -1037,3 +1037,35 @@ def _quantities(sent: str, offset: int, rx, mask_at: dict) -> list[dict]:
                     "bound": bound, "aim": aim, "mask": mask, "at": offset + start,
                     "forecast": forecast})
     return out
+
+
+# -- the store's discourse step (lib/zhspeech/store.py at 47d9b7b: _discourse_tables,
+# _shift and the lines of document_tables that called them), behind the signature the
+# store calls it with now: ``(tables, sentences so far)``, tables as pandas frames.
+
+def store_step(cleaned, sections, doc_id: str, prefix: str = "", base: int = 0, sentence: int = 0):
+    out = []
+    for table, frame in _discourse_tables(cleaned, sections, doc_id):
+        if table == "directives":
+            frame["sentence"] += sentence
+            sentence += len(frame)
+        if prefix:
+            _shift(frame, prefix, base, ("start", "end", "marker_start", "marker_end", "value_start"))
+        out.append((table, frame))
+    return out, sentence
+
+
+def _discourse_tables(cleaned, sections, doc_id: str):
+    yield "formulas", find_formulas(cleaned, sections, lexicon=load_tifa(), doc_id=doc_id)
+    force = directive_force(cleaned, sections, lexicon=load_directives(), doc_id=doc_id)
+    yield "targets", targets(cleaned, sections, rules=load_target_rules(), doc_id=doc_id, review=force)
+    yield "directives", force
+
+
+def _shift(frame, prefix: str, base: int, offsets) -> None:
+    for col in ("section_id", "top_id"):
+        frame[col] = [prefix + v if v else v for v in frame[col]]
+    for col in offsets:
+        if col in frame:
+            values = frame[col].to_numpy()
+            frame[col] = values + base * (values >= 0)
