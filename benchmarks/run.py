@@ -475,8 +475,61 @@ def _discourse(size: int, name: str, goal: float) -> dict:
         t0 = time.process_time()
         fn(text)
         cpu.append(time.process_time() - t0)
-    return {"chars": len(text), "rows": len(fn(text)), "seconds": seconds, "chars_per_s": len(text) / seconds,
-            "cpu_seconds": min(cpu), "chars_per_cpu_s": len(text) / min(cpu), "goal_chars_per_s": goal}
+    out = {"chars": len(text), "rows": len(fn(text)), "seconds": seconds, "chars_per_s": len(text) / seconds,
+           "cpu_seconds": min(cpu), "chars_per_cpu_s": len(text) / min(cpu), "goal_chars_per_s": goal}
+    old = _oracle("discourse")
+    if old is not None:
+        before = {"formulas": lambda t: old.find_formulas(t, lexicon=d.load_tifa()),
+                  "directives": lambda t: old.directive_force(t, lexicon=d.load_directives()),
+                  "targets": lambda t: old.targets(t, rules=d.load_target_rules())}[name]
+        side = _side_by_side(lambda: fn(text), lambda: before(text), len(text))
+        out.update(before_cpu_seconds=side["before_cpu_seconds"], speedup=side["speedup"])
+    return out
+
+
+def phase_discourse_index(megabytes: float) -> dict:
+    """The discourse tables (formulas, directives, targets) as ``corpus index`` makes
+    them, document by document, and as it made them before the speed work of issue 15
+    (the frozen copy in tests/oracle/discourse_v0.py: pandas frames), side by side in
+    this process, round by round: CPU seconds per million characters of the cleaned
+    texts, computing the tables alone and computing them and writing them to Parquet
+    with the store's writer. The cleaning and structure they read are made beforehand."""
+    import zhspeech as zs
+
+    old = _oracle("discourse")
+    store = zs.store
+    docs = []
+    for i, raw in enumerate(corpus_text(int(megabytes * 1e6 / 3))):   # ~3 bytes a character
+        did = f"d{i}"
+        cleaned = zs.clean.clean_text(raw, doc_id=did)
+        docs.append((cleaned, zs.structure.parse_structure(cleaned.text, did), did))
+    chars = sum(len(c.text) for c, _, _ in docs)
+
+    def compute(step):
+        return lambda: [step(c, s, did) for c, s, did in docs]
+
+    def write(step):
+        def run():
+            with tempfile.TemporaryDirectory() as tmp:
+                writer = store._PartWriter(Path(tmp), "p0", store.DISCOURSE_TABLES)
+                for c, s, did in docs:
+                    for table, rows in step(c, s, did)[0]:
+                        writer.add(table, rows)
+                writer.close()
+        return run
+
+    new_step = store._discourse_tables
+    compute(new_step)()   # lexicons, automata and tables built once
+    m = chars / 1e6
+    out = {"chars": chars, "documents": len(docs)}
+    for label, make in (("compute", compute), ("compute_and_write", write)):
+        side = _side_by_side(make(new_step), make(old.store_step) if old else None, chars, rounds=5)
+        out[f"{label}_s_per_M"] = side["cpu_seconds"] / m
+        if old:
+            out[f"{label}_before_s_per_M"] = side["before_cpu_seconds"] / m
+            out[f"{label}_speedup"] = side["speedup"]
+    out["goal_s_per_M"] = 0.15
+    return out
 
 
 PHASES = {
@@ -498,6 +551,7 @@ PHASES = {
     "formulas": lambda a: _discourse(a.size, "formulas", 5e6),
     "directives": lambda a: _discourse(a.size, "directives", 5e6),
     "targets": lambda a: _discourse(a.size, "targets", 1e6),
+    "discourse-index": lambda a: phase_discourse_index(a.megabytes / 5),
 }
 
 

@@ -252,23 +252,30 @@ def test_the_tables_equal_the_oracle_with_lexicons_of_the_users_own(tmp_path):
     directives = directives.replace("review_cues:\n", "review_cues:\n  - 年来\n  - 好。我们\n  - 曾\n", 1)
     (tmp_path / "directives.yaml").write_text(directives, encoding="utf-8")
     rules = (bundled / "targets.yaml").read_text(encoding="utf-8")
-    rules = rules.replace("announce: [预期目标, 主要目标, 目标]", "announce: [预期目标, 主要目标, 目标, 标]")
-    (tmp_path / "targets.yaml").write_text(rules, encoding="utf-8")
+    plain = rules.replace("announce: [预期目标, 主要目标, 目标]", "announce: [预期目标, 主要目标, 目标, 标]")
+    (tmp_path / "targets.yaml").write_text(plain, encoding="utf-8")
+    cut = rules.replace("announce: [预期目标, 主要目标, 目标]", "announce: [预期目标, 主要目标, 目标, 目标）]")
+    (tmp_path / "targets-cut.yaml").write_text(cut, encoding="utf-8")
     lex = discourse.load_directives(tmp_path / "directives.yaml")
     rul = discourse.load_target_rules(tmp_path / "targets.yaml")
+    rul_cut = discourse.load_target_rules(tmp_path / "targets-cut.yaml")
+    assert discourse._target_regex(rul)["announce_in_sentence"]
+    assert not discourse._target_regex(rul_cut)["announce_in_sentence"]
     assert "好。我们" in lex.review_cues and discourse._cue_pattern(lex.review_cues) is None
     text = ("一、过去一年工作回顾\n一年来，我们曾推进改革。工作很好。我们要加强管理，两年来成效明显。\n"
             "二、今年目标\n今年主要目标是：生产总值增长6%左右，城镇新增就业1100万人以上。标为3%以内。\n"
-            "要确保粮食产量稳定在1.3万亿斤以上。过去五年年来取得了成绩，要继续努力。\n")
+            "要确保粮食产量稳定在1.3万亿斤以上。过去五年年来取得了成绩，要继续努力。\n"
+            "（今年目标）为：粮食产量6.5亿吨以上，失业率控制在5.5%左右。\n")
     for i, t in enumerate([text, *dense_texts(20, seed=11)]):
         cleaned = zs.clean.clean_text(t, doc_id=f"u{i}")
         sections = zs.structure.parse_structure(cleaned.text, f"u{i}")
         force = old.directive_force(cleaned, sections, lexicon=lex, doc_id="u")
         pd.testing.assert_frame_equal(discourse.directive_force(cleaned, sections, lexicon=lex, doc_id="u"), force)
         for review in (lex, force, False):
-            pd.testing.assert_frame_equal(
-                discourse.targets(cleaned, sections, rules=rul, doc_id="u", review=review),
-                old.targets(cleaned, sections, rules=rul, doc_id="u", review=review))
+            for r in (rul, rul_cut):
+                pd.testing.assert_frame_equal(
+                    discourse.targets(cleaned, sections, rules=r, doc_id="u", review=review),
+                    old.targets(cleaned, sections, rules=r, doc_id="u", review=review))
         got = discourse.store_tables(cleaned, sections, "u", (discourse.load_tifa(), lex, rul))
         assert got["directives"]["review"].tolist() == force["review"].tolist()
     review = discourse.directive_force(zs.clean.clean_text(text), None, lexicon=lex)["review"].tolist()

@@ -376,6 +376,18 @@ def locate(sections: pd.DataFrame | None, offsets) -> tuple[np.ndarray, np.ndarr
     return _Sections(sections).locate(offsets)
 
 
+def _column(frame: pd.DataFrame, name: str):
+    """``frame[name].array`` (an extension array or a numpy array: what the column
+    holds), read without building a Series, which in pandas 3 costs about 30 µs, a
+    cost paid for every column of every document of a corpus."""
+    get = getattr(frame, "_get_column_array", None)
+    if get is not None:
+        i = frame.columns.get_loc(name)
+        if isinstance(i, (int, np.integer)):
+            return get(int(i))
+    return frame[name].array
+
+
 class _Sections:
     """A sections table read once for the lookups of one text's discourse tables: the
     leaf and the top-level sections as start offsets in order with their ids, and the
@@ -387,11 +399,13 @@ class _Sections:
         if self.empty:
             return
         # plain arrays rather than frame filtering: this runs for every document
-        self.ids = sections["section_id"].tolist()
+        self.ids = _column(sections, "section_id").tolist()
         ids = np.array([str(x) for x in self.ids], dtype=object)
-        parents = {str(x) for x in sections["parent_id"].tolist()}
-        level = sections["level"].to_numpy()
-        start = sections["start"].to_numpy(dtype=np.int64)
+        parents = {str(x) for x in _column(sections, "parent_id").tolist()}
+        level = _column(sections, "level")
+        level = level if isinstance(level, np.ndarray) else level.to_numpy()
+        start = _column(sections, "start")
+        start = start.astype(np.int64, copy=False) if isinstance(start, np.ndarray) else start.to_numpy(np.int64)
 
         def ordered(mask):
             rows = np.flatnonzero(mask)
@@ -414,23 +428,39 @@ class _Sections:
         if not len(ids):
             return np.full(len(offsets), "", dtype=object)
         idx = np.searchsorted(starts, offsets, side="right") - 1
-        return np.where(idx >= 0, ids[np.clip(idx, 0, None)], "").astype(object)
+        return np.where(idx >= 0, ids[np.maximum(idx, 0)], "").astype(object)
 
-    def past(self, headings: tuple) -> set:
-        """The ids of the sections whose heading holds one of ``headings``."""
+    def past(self, headings: tuple, offsets: np.ndarray, top: np.ndarray) -> np.ndarray | None:
+        """True at each of ``offsets`` (whose top-level section ids :meth:`locate` gave
+        as ``top``) in a top-level section whose heading holds one of ``headings``;
+        None when no section's heading does."""
         if headings not in self._past:
             self._past[headings] = self._find_past(headings)
-        return self._past[headings]
+        past, by_row = self._past[headings]
+        if not past:
+            return None
+        if by_row is None:
+            return np.isin(top.astype(str), list(past))
+        starts = self.top[0]
+        if not len(starts) or not len(offsets):
+            return np.full(len(offsets), "" in past, dtype=bool)
+        idx = np.searchsorted(starts, offsets, side="right") - 1
+        return np.where(idx >= 0, by_row[np.maximum(idx, 0)], "" in past)
 
-    def _find_past(self, headings: tuple) -> set:
+    def _find_past(self, headings: tuple) -> tuple[set, np.ndarray | None]:
+        """The ids of the sections whose heading holds one of ``headings``, and for
+        each top-level section (in order) whether its id is one of them (None when
+        the ids are not all strings: then the ids are compared as text)."""
         sections = self.frame
-        ids, heads = self.ids, sections["heading"].tolist()
+        ids, heads = self.ids, _column(sections, "heading").tolist()
         if all(type(i) is str for i in ids) and \
                 all(type(h) is str or h is None or (type(h) is float and h != h) for h in heads):
             # as fillna("").astype(str) below, without building a frame
-            return {sid for sid, h in zip(ids, heads) if h.__class__ is str and any(w in h for w in headings)}
+            search = re.compile("|".join(map(re.escape, headings))).search
+            past = {sid for sid, h in zip(ids, heads) if h.__class__ is str and search(h)}
+            return past, np.array([i in past for i in self.top[1].tolist()], dtype=bool)
         heads = sections.set_index(sections["section_id"].astype(str))["heading"].fillna("").astype(str)
-        return {sid for sid, h in heads.items() if any(w in h for w in headings)}
+        return {sid for sid, h in heads.items() if any(w in h for w in headings)}, None
 
 
 class _Text:
@@ -453,6 +483,11 @@ class _Text:
     @cached_property
     def codes(self) -> np.ndarray:
         return prefilter.codes(self.masked)
+
+    @cached_property
+    def classes(self) -> np.ndarray:
+        """Each character's classes (:func:`_char_classes`)."""
+        return _char_classes().take(self.codes)
 
 
 # the characters sentences are cut at or after (themes.sentence_ends, and line breaks)
@@ -559,17 +594,32 @@ def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tif
                   ("start", "end"), (), empty_id="str")
 
 
-_NUMBER_FIRST = prefilter.char_table("二三四五六七八九十两双")
-_NUMBER_SECOND = prefilter.char_table("二三四五六七八九十两双" + _CLASSIFIERS)
-_PLUS_TABLE = prefilter.char_table("+＋")
+# the character classes of _char_classes()
+_NUMERAL, _NUMERAL_OR_CLASSIFIER, _PLUS_SIGN, _DIGIT = 1, 2, 4, 8
 
 
-def _numbered_matches(masked: str, codes: np.ndarray):
+@lru_cache(maxsize=1)
+def _char_classes() -> np.ndarray:
+    """For every code point, the classes the discourse scans look for, as bits: a
+    numeral that opens ``_NUMBERED``, a numeral or classifier (its second character),
+    a plus sign (of ``_PLUS``), a character ``\\d`` matches (a Unicode decimal digit,
+    as ``rx["candidate"]`` reads them)."""
+    table = np.zeros(0x110000, dtype=np.uint8)
+    for bit, chars in ((_NUMERAL, "二三四五六七八九十两双"), (_NUMERAL_OR_CLASSIFIER, "二三四五六七八九十两双" + _CLASSIFIERS),
+                       (_PLUS_SIGN, "+＋")):
+        table[[ord(c) for c in chars]] |= bit
+    every = "".join(map(chr, range(0x110000)))
+    table[[m.start() for m in re.finditer(r"\d", every)]] |= _DIGIT
+    return table
+
+
+def _numbered_matches(masked: str, classes: np.ndarray):
     """The matches of ``_NUMBERED.finditer(masked)``, the pattern tried only where a
-    numeral is followed by a numeral or a classifier (where every match starts)."""
-    if len(codes) < 2:
+    numeral is followed by a numeral or a classifier (where every match starts);
+    ``classes`` are the text's character classes (:func:`_char_classes`)."""
+    if len(classes) < 2:
         return
-    at = np.flatnonzero(_NUMBER_FIRST.take(codes[:-1]) & _NUMBER_SECOND.take(codes[1:])).tolist()
+    at = np.flatnonzero((classes[:-1] & _NUMERAL) & (classes[1:] >> 1)).tolist()
     match = _NUMBERED.match
     after = 0
     for p in at:
@@ -600,7 +650,7 @@ def _formula_rows(t: _Text, lexicon: Tifa, candidates: bool = True) -> list:
             kind = "numbered" if name[0] in _CN_DIGIT or name[0].isdigit() else "phrase"
             found.append((m.start(1), m.end(1), name, "quoted", kind))
         seen: dict = {}
-        for m in _numbered_matches(masked, t.codes):
+        for m in _numbered_matches(masked, t.classes):
             if m.start() and masked[m.start() - 1] in _NOT_BEFORE_NUMBER:
                 continue
             if m.group(3) in lexicon.candidate_stop or m.group(2) + m.group(3) in lexicon.candidate_stop \
@@ -611,7 +661,7 @@ def _formula_rows(t: _Text, lexicon: Tifa, candidates: bool = True) -> list:
             if not _named(masked, m, seen):
                 continue
             found.append((m.start(), m.end(), m.group(), "number", "numbered"))
-        for at in prefilter.char_positions(masked, _PLUS_TABLE).tolist():
+        for at in np.flatnonzero(t.classes & _PLUS_SIGN).tolist():
             m = _PLUS.search(masked, max(0, at - 3), at + 1 + 4)
             if m is None or m.start() > at or \
                     m.start() and (masked[m.start() - 1].isdigit() or masked[m.start() - 1] == "."):
@@ -724,7 +774,7 @@ def _directive_columns(t: _Text, lexicon: Directives) -> dict:
     count = np.zeros(n, dtype=np.int64)
     if len(pos_a) and n:
         sent = np.searchsorted(starts, pos_a, side="right") - 1
-        inside = (sent >= 0) & (pos_a < ends[np.clip(sent, 0, None)])
+        inside = (sent >= 0) & (pos_a < ends[np.maximum(sent, 0)])
         idx = np.nonzero(inside)[0]
         sent_in = sent[idx]
         count = np.bincount(sent_in, minlength=n)
@@ -744,7 +794,9 @@ def _directive_columns(t: _Text, lexicon: Directives) -> dict:
 def _firsts(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ``keys`` in ascending order: each distinct key and the value at its first
     place (``np.unique(keys, return_index=True)``, without its sort)."""
-    at = np.flatnonzero(np.diff(keys, prepend=keys[:1] - 1)) if len(keys) else np.zeros(0, dtype=np.int64)
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = keys[1:] != keys[:-1]
+    at = np.flatnonzero(new)
     return keys[at], values[at]
 
 
@@ -763,7 +815,7 @@ def _review_sentences(t: _Text, marker_starts, marker_ends, top, lexicon: Direct
     def sentence_of(positions):
         positions = np.asarray(positions, dtype=np.int64)
         sent = np.searchsorted(starts, positions, side="right") - 1
-        ok = (sent >= 0) & (positions < ends[np.clip(sent, 0, None)])
+        ok = (sent >= 0) & (positions < ends[np.maximum(sent, 0)])
         return sent, ok
 
     first = np.full(n, len(masked) + 1, dtype=np.int64)      # each sentence's first marker
@@ -778,15 +830,15 @@ def _review_sentences(t: _Text, marker_starts, marker_ends, top, lexicon: Direct
         cue_starts = _cue_starts(masked, lexicon.review_cues)
         if len(cue_starts):
             sent, ok = sentence_of(cue_starts)
-            before = ok & (cue_starts < first[np.clip(sent, 0, None)])
+            before = ok & (cue_starts < first[np.maximum(sent, 0)])
             review[sent[before]] = True
     # a first marker followed at once by 了
     inside = (first_end >= 0) & (first_end < len(masked))
     review[inside] |= t.codes[first_end[inside]] == ord("了")
     if lexicon.review_headings and not t.sections.empty:
-        past = t.sections.past(lexicon.review_headings)
-        if past:
-            review |= np.fromiter((x in past for x in top), dtype=bool, count=len(top))
+        past = t.sections.past(lexicon.review_headings, starts, top)
+        if past is not None:
+            review |= past
     return review
 
 
@@ -936,6 +988,9 @@ def _target_regex(rules: TargetRules):
         "aims": re.compile(rf"(?:{alt(rules.aims)})") if rules.aims else None,
         "announce": re.compile(alt(rules.announce)),
         "announce_strong": re.compile(rf"(?:{alt(rules.announce)})(?:是|为|[：:])"),
+        # no announcing word holds a character sentences are cut at: a match lies
+        # within a sentence, and each sentence's first one is found by a whole-text scan
+        "announce_in_sentence": all(_CUT.isdisjoint(w) for w in rules.announce),
         "list_start": re.compile(rf"(?:{alt(rules.list_start)})") if rules.list_start else None,
         # Longer blocking words first, so 主要 is read before 要; a cue is group "cue".
         "forward": re.compile(rf"(?:{alt(rules.not_forward)})|(?P<cue>{alt(rules.forward)})"
@@ -1037,7 +1092,7 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
     # (a digit anywhere in a run of digits, or 百分之: the sentences of the starts of
     # rx["candidate"]'s matches, found with numpy)
     codes = t.codes
-    with_number[sentences_of(_digit_positions(codes))] = True
+    with_number[sentences_of(np.flatnonzero(t.classes & _DIGIT))] = True
     with_number[sentences_of(_find_all(masked, "百分之"))] = True
     if len(mask_starts):
         with_number[sentences_of(mask_starts)] = True
@@ -1045,18 +1100,26 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
     # a modifier (以上, 左右 …): outside those, a target needs a modifier anyway.
     with_number[sentences_of([m.start() for m in rx["modifier"].finditer(masked)])] = True
     announce = np.zeros(n, dtype=bool)
-    announce[sentences_of([m.start() for m in rx["announce_strong"].finditer(masked)])] = True
+    mentions = set(sentences_of([m.start() for m in rx["announce"].finditer(masked)]).tolist())
+    if rx["announce_in_sentence"]:
+        # a strong announcement (目标是, 目标为) is a mention: looked for in those sentences only
+        strong = rx["announce_strong"].search
+        for i in mentions:
+            if 0 <= i < n and strong(masked, int(starts[i]), int(ends[i])):
+                announce[i] = True
+    else:
+        announce[sentences_of([m.start() for m in rx["announce_strong"].finditer(masked)])] = True
     paragraph = np.searchsorted(np.flatnonzero(codes == 10), starts) if n else starts
     # A plain mention (…预期目标作了适当调整。) announces the next sentence if that one opens
     # this year's list (今年要…).
     if rx["list_start"] is not None:
-        for i in set(sentences_of([m.start() for m in rx["announce"].finditer(masked)]).tolist()):
+        for i in mentions:
             if 0 <= i < n - 1 and paragraph[i] == paragraph[i + 1] and \
                     rx["list_start"].match(masked, int(starts[i + 1])):
                 announce[i + 1] = True
     # An announcement holds for the rest of its paragraph.
     last = np.maximum.accumulate(np.where(announce, np.arange(n), -1)) if n else starts
-    in_list = (last >= 0) & (paragraph[np.clip(last, 0, None)] == paragraph)
+    in_list = (last >= 0) & (paragraph[np.maximum(last, 0)] == paragraph)
     with_number |= in_list
     past = None          # sentences that report past work, found when first needed
     rows = []
@@ -1101,19 +1164,6 @@ class _Flags:
     :func:`_target_rows`."""
 
     flags: np.ndarray
-
-
-@lru_cache(maxsize=1)
-def _digit_table() -> np.ndarray:
-    """True at every code point that ``\\d`` matches (Unicode decimal digits)."""
-    table = np.zeros(0x110000, dtype=bool)
-    every = "".join(map(chr, range(0x110000)))
-    table[[m.start() for m in re.finditer(r"\d", every)]] = True
-    return table
-
-
-def _digit_positions(codes: np.ndarray) -> np.ndarray:
-    return np.flatnonzero(_digit_table().take(codes)) if len(codes) else np.zeros(0, dtype=np.int64)
 
 
 def _find_all(text: str, word: str) -> list[int]:
