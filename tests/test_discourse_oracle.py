@@ -288,3 +288,39 @@ def test_cut_characters_are_those_sentences_are_cut_at():
     from zhspeech.themes import _CLOSING, _ENDS
 
     assert discourse._CUT == {chr(c) for c in (*_ENDS.tolist(), *_CLOSING.tolist())} | {"\n"}
+
+
+def _plain_long(lexicon, text: str) -> list:
+    return [(e, v) for e, v in lexicon.automaton.iter_long(text)] if text else []
+
+
+SMALL = discourse.Directives("t", "small", "", {"不要": ("prohibitive", "不要"), "不得": ("prohibitive", "不得"),
+                                                "不得不": ("strong", "不得不"), "要": ("standard", "要"),
+                                                "必须": ("strong", "必须"), "可": ("soft", "可")},
+                             frozenset({"重要", "要求", "不可", "须知"}))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["不", "要", "得", "求", "重", "必", "须", "知", "可", "不得不", "不要", "重要求",
+                                 "中", "的", "𠀀", "。", "\n", " ", "XX", "必须知"]), max_size=40))
+def test_long_matches_on_the_shortened_text_are_the_automatons_own(parts):
+    """The directive markers found on the text with the stretches no marker holds cut
+    to one character are those the automaton finds on the whole text."""
+    text = "".join(parts)
+    t = discourse._Text(text, None, "x")
+    for lexicon in (SMALL, discourse.load_directives()):
+        assert discourse._long_matches(lexicon, t).tolist() == [list(h) for h in _plain_long(lexicon, t.masked)]
+
+
+def test_long_matches_by_hand():
+    t = discourse._Text("中不得不要求的重要，必须知道不可以可", None, "x")
+    hits = discourse._long_matches(SMALL, t)
+    forms = SMALL.forms
+    found = [(int(e) + 1 - (int(v) >> 16), forms[int(v) & 0xFFFF]) for e, v in hits.tolist()]
+    # leftmost-longest without overlap: 不得不 (not 不得), 要求 (a not_marker: 要 is not read), 重要,
+    # 必须 (须知 overlaps it), 不可 (a not_marker), 可
+    assert found == [(1, "不得不"), (4, "要求"), (7, "重要"), (10, "必须"), (14, "不可"), (17, "可")]
+    # a form holding NUL (the placeholder) makes it search the whole text
+    odd = discourse.Directives("t", "odd", "", {"要\0": ("standard", "要\0"), "要": ("standard", "要")}, frozenset())
+    t = discourse._Text("要\0要的要", None, "x")
+    assert discourse._long_matches(odd, t).tolist() == [list(h) for h in _plain_long(odd, t.masked)]
