@@ -21,6 +21,7 @@ The word lists are data: ``data/lexicons/tifa.yaml``, ``directives.yaml`` and
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from itertools import chain
@@ -673,7 +674,6 @@ def _formula_rows(t: _Text, lexicon: Tifa, candidates: bool = True) -> list:
                 continue
             found.append((m.start(), m.end(), m.group(), "plus", "numbered"))
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
-        import bisect
 
         listed = [(r[5], r[6]) for r in rows]  # sorted and without overlap (leftmost-longest)
         listed_starts = [a for a, _ in listed]
@@ -1149,10 +1149,14 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
     with_number |= in_list
     past = None          # sentences that report past work, found when first needed
     rows = []
+    # plain lists: the loop reads one value at a time, which numpy makes slow
+    starts_at, ends_at, listed = starts.tolist(), ends.tolist(), in_list.tolist()
+    masks_at = mask_starts.tolist()
+    modifier = rx["modifier"].search
     for i in np.flatnonzero(with_number).tolist():
-        s, e = int(starts[i]), int(ends[i])
+        s, e = starts_at[i], ends_at[i]
         sent = masked[s:e]
-        main = bool(in_list[i])
+        main = listed[i]
         if not main and not _forward(sent, rx):
             continue
         if not main and review is not False:
@@ -1166,12 +1170,13 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
                 else:
                     lexicon = review if isinstance(review, Directives) else load_directives()
                     past = _directive_columns(t, lexicon)["review"]
+                past = past.tolist()
             if past[i]:
                 continue
-        if not main and not rx["modifier"].search(sent) and not _RANGE_SIGN.search(sent):
+        if not main and not modifier(sent) and not _RANGE_SIGN.search(sent):
             continue  # outside a list only a modifier or a range makes a target: none here
-        k = np.searchsorted(mask_starts, s)
-        has_mask = k < len(mask_starts) and mask_starts[k] < e
+        k = bisect.bisect_left(masks_at, s)
+        has_mask = k < len(masks_at) and masks_at[k] < e
         found = _quantities(sent, s, rx, mask_at if has_mask else {})
         indicator = ""
         for q in found:
