@@ -993,8 +993,19 @@ def _number(s: str) -> tuple[float | None, str]:
     return v, ""
 
 
+def _target_regex(rules: TargetRules) -> dict:
+    """The patterns of ``rules`` (:func:`_compile_target_regex`), kept on the rules
+    object: hashing a frozen TargetRules for a cache lookup reads all its word lists,
+    a cost paid for every document."""
+    rx = rules.__dict__.get("_patterns")
+    if rx is None:
+        rx = _compile_target_regex(rules)
+        object.__setattr__(rules, "_patterns", rx)      # a cache, not a field
+    return rx
+
+
 @lru_cache(maxsize=8)
-def _target_regex(rules: TargetRules):
+def _compile_target_regex(rules: TargetRules):
     alt = lambda words: "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))  # noqa: E731
     num = rf"(?:\d+(?:\.\d+)?(?:万亿|亿|万)?|[{_CN_NUM}]+(?:点[零〇一二三四五六七八九]+(?:万亿|亿|万)?)?)"
     # A unit, or a compound unit with a slash: 微克/立方米, 元/吨.
@@ -1153,17 +1164,25 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
     starts_at, ends_at, listed = starts.tolist(), ends.tolist(), in_list.tolist()
     masks_at = mask_starts.tolist()
     modifier = rx["modifier"].search
+    # With the review flags at hand (or none to read), the tests that leave out a
+    # sentence have no side effect, so the cheapest go first; otherwise the review
+    # sentences are found only when a forward-looking sentence needs them.
+    eager = review is False or isinstance(review, _Flags)
+    if isinstance(review, _Flags):
+        past = review.flags.tolist()
     for i in np.flatnonzero(with_number).tolist():
         s, e = starts_at[i], ends_at[i]
         sent = masked[s:e]
         main = listed[i]
-        if not main and not _forward(sent, rx):
+        if eager:
+            if not main and ((past is not None and past[i]) or not modifier(sent) and not _RANGE_SIGN.search(sent)
+                             or not _forward(sent, rx)):
+                continue
+        elif not main and not _forward(sent, rx):
             continue
-        if not main and review is not False:
+        elif not main and review is not False:
             if past is None:
-                if isinstance(review, _Flags):
-                    past = review.flags
-                elif isinstance(review, pd.DataFrame):
+                if isinstance(review, pd.DataFrame):
                     if len(review) != n:
                         raise ValueError("review: a directive_force table of another text")
                     past = review["review"].to_numpy(dtype=bool)
@@ -1173,7 +1192,7 @@ def _target_rows(t: _Text, rules: TargetRules, review) -> list:
                 past = past.tolist()
             if past[i]:
                 continue
-        if not main and not modifier(sent) and not _RANGE_SIGN.search(sent):
+        if not eager and not main and not modifier(sent) and not _RANGE_SIGN.search(sent):
             continue  # outside a list only a modifier or a range makes a target: none here
         k = bisect.bisect_left(masks_at, s)
         has_mask = k < len(masks_at) and masks_at[k] < e
