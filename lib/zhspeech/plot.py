@@ -472,24 +472,41 @@ KIND_NAMES = {"title": "标题", "salutation": "称呼", "opening": "开场", "p
 
 
 def section_labels(sections: pd.DataFrame, *, level: int = 1, width: int = 8) -> dict:
-    """Short Chinese labels for sections (``一、持续推进用习近平…``, ``开场``, ``最后``), to
-    name the rows of a heatmap or the bars of a chart."""
+    """Short Chinese labels for sections (``一、持续推进用习近平…``, ``第二，要抓好治理``,
+    ``开场``, ``最后``), to name the rows of a heatmap or the bars of a chart."""
     out = {}
     for r in sections[sections["level"] == level].itertuples():
         if r.kind in ("part", "subpart", "item"):
-            sep = "、" if r.kind == "part" else ""
-            out[r.section_id] = f"{r.label}{sep}{r.heading[:width]}"
+            out[r.section_id] = _marked_heading(r.label, r.heading[:width])
         else:
             out[r.section_id] = r.label or KIND_NAMES.get(r.kind, r.kind)
     return out
 
 
+_CHINESE_NUMERALS = set("〇零一二三四五六七八九十百")
+
+
+def _marked_heading(label: str, heading: str) -> str:
+    """A section's label joined to its heading as Chinese writes it: 、 after a bare
+    numeral (一、), ． after an Arabic one (1．), nothing after 一是 or a bracketed number
+    (（一）), ， after an ordinal or a connective (第二，, 第一个问题，, 首先，)."""
+    if not label or not heading:
+        return label or heading
+    if set(label) <= _CHINESE_NUMERALS:
+        sep = "、"
+    elif label.isascii() and label.isdigit():
+        sep = "．"
+    elif label.endswith(("是", "）", ")", "．", ".")):
+        sep = ""
+    else:
+        sep = "，"
+    return f"{label}{sep}{heading}"
+
+
 def _part_label(row) -> str:
     head = row.heading if len(row.heading) <= 14 else row.heading[:14] + "…"
-    if row.kind == "part":
-        return f"{row.label}、{head}"
-    if row.kind == "item":
-        return f"{row.label}，{head}"
+    if row.kind in ("part", "item"):
+        return _marked_heading(row.label, head)
     return row.label or row.kind
 
 
