@@ -6,6 +6,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import zhspeech as zs  # noqa: E402
@@ -154,3 +155,11 @@ def test_section_labels_are_chinese(sample_sections):
     assert labels == {"T": "标题", "O": "开场", "P1": "一、持续推进用习近平", "P2": "二、强力推进抓党建促",
                       "P3": "三、扎实推进领导班子", "P4": "四、积极推进公务员管", "P5": "五、深入推进党建引领",
                       "P6": "六、大力推进人才工作", "B1": "最后", "C": "结尾"}
+
+
+def test_a_table_without_rows_is_one_line_naming_its_columns():
+    empty = pd.DataFrame({"start": pd.Series([], dtype="int64"), "before": pd.Series([], dtype=object)})
+    shown = plot.table(empty, caption="删除的文字")
+    assert repr(shown) == "删除的文字: no rows (columns: start, before)"
+    assert shown._repr_html_() == '<p class="zs-no-rows"><em>删除的文字: no rows (columns: start, before)</em></p>'
+    assert "<table" in plot.table(pd.DataFrame({"start": [3]}))._repr_html_()

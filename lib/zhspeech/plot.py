@@ -96,11 +96,30 @@ def setup_notebook() -> Path | None:
     return use_chinese_font()
 
 
+class NoRows:
+    """What :func:`table` shows for a frame without rows."""
+
+    def __init__(self, columns: list, caption: str | None = None):
+        self.columns, self.caption = columns, caption
+
+    def __repr__(self) -> str:
+        lead = f"{self.caption}: " if self.caption else ""
+        return f"{lead}no rows (columns: {', '.join(self.columns)})"
+
+    def _repr_html_(self) -> str:
+        return f'<p class="zs-no-rows"><em>{html.escape(repr(self))}</em></p>'
+
+
 def table(df: pd.DataFrame, *, digits: int = 2, p_columns=("p",), caption: str | None = None):
     """A table as a reader should see it (a pandas Styler): no row numbers, whole
     numbers as integers (``6``, not ``6.0``; a missing count as ``–``), other numbers
-    rounded to ``digits`` and p-values in scientific notation (:func:`zhspeech.stats.format_p`)."""
+    rounded to ``digits`` and p-values in scientific notation (:func:`zhspeech.stats.format_p`).
+    A frame without rows shows one line naming its columns, not a header with nothing
+    under it."""
     from .stats import format_p
+
+    if len(df) == 0:
+        return NoRows(list(map(str, df.columns)), caption)
 
     formats = {}
     for col in df.columns:
