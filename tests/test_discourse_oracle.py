@@ -324,3 +324,19 @@ def test_long_matches_by_hand():
     odd = discourse.Directives("t", "odd", "", {"要\0": ("standard", "要\0"), "要": ("standard", "要")}, frozenset())
     t = discourse._Text("要\0要的要", None, "x")
     assert discourse._long_matches(odd, t).tolist() == [list(h) for h in _plain_long(odd, t.masked)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="三两个件大事不愁三保障，。", max_size=40), st.sampled_from(["三个", "三三", "两不愁", "三件大事",
+                                                                                  "两两", "三个三个"]))
+def test_a_phrase_recurs_as_str_count_says(text, phrase):
+    t = discourse._Text(text, None, "x")
+    assert discourse._recurs(t.masked, phrase, t.numerals) == (text.count(phrase) >= 2)
+
+
+def test_recurs_by_hand():
+    t = discourse._Text("三个三个三个，两不愁", None, "x")
+    # 三个三个 twice would overlap (at 0 and 2): str.count finds it once
+    assert discourse._recurs(t.masked, "三个三个", t.numerals) is False
+    assert discourse._recurs(t.masked, "三个", t.numerals) is True
+    assert discourse._recurs(t.masked, "两不愁", t.numerals) is False

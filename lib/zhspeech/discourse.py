@@ -491,6 +491,11 @@ class _Text:
         return prefilter.codes(self.masked)
 
     @cached_property
+    def numerals(self) -> list:
+        """Offsets of the numerals that open a numbered name (二 … 十, 两, 双)."""
+        return np.flatnonzero(self.classes & _NUMERAL).tolist()
+
+    @cached_property
     def classes(self) -> np.ndarray:
         """Each character's classes (:func:`_char_classes`)."""
         return _char_classes().take(self.codes)
@@ -555,10 +560,11 @@ _HANZI = re.compile(r"[\u4e00-\u9fff]")
 _NUMERAL_IN_TERM = set("一二三四五六七八九十两双")
 
 
-def _named(masked: str, m, counts: dict) -> bool:
+def _named(t: _Text, m, counts: dict) -> bool:
     """Whether a number + classifier + term match is used as a name, not a count:
     quoted (“三件大事”), recurring in the document, followed by a colon or a bracket that
     spells it out (三件大事：…), or built of two counts (两不愁三保障, 三个一批)."""
+    masked = t.masked
     s, e = m.start(), m.end()
     if s and masked[s - 1] in "“‘「\"" and e < len(masked) and masked[e] in "”’」\"":
         return True
@@ -568,8 +574,20 @@ def _named(masked: str, m, counts: dict) -> bool:
         return True
     phrase = m.group()
     if phrase not in counts:
-        counts[phrase] = masked.count(phrase)
-    return counts[phrase] >= 2
+        counts[phrase] = _recurs(masked, phrase, t.numerals)
+    return counts[phrase]
+
+
+def _recurs(masked: str, phrase: str, numerals: list) -> bool:
+    """``masked.count(phrase) >= 2`` for a phrase that starts with a numeral, looking
+    only at the numerals' offsets: two occurrences that do not overlap."""
+    starts, after = masked.startswith, -1
+    for p in numerals:
+        if p >= after and starts(phrase, p):
+            if after >= 0:
+                return True
+            after = p + len(phrase)
+    return False
 
 
 def find_formulas(cleaned, sections: pd.DataFrame | None = None, *, lexicon: Tifa | None = None,
@@ -664,7 +682,7 @@ def _formula_rows(t: _Text, lexicon: Tifa, candidates: bool = True) -> list:
                 continue  # a count of things (三个县区, 十位同志), not a name
             if m.group(2) == "大" and len(m.group(1)) == 2:
                 continue  # 十九大精神, 二十大以来: a Party congress, not a formula
-            if not _named(masked, m, seen):
+            if not _named(t, m, seen):
                 continue
             found.append((m.start(), m.end(), m.group(), "number", "numbered"))
         for at in np.flatnonzero(t.classes & _PLUS_SIGN).tolist():
