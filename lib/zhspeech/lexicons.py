@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +26,31 @@ def lexicon_file(path, default: str) -> Path:
     if not p.is_file():
         raise LexiconError(p, "no such file")
     return p
+
+
+_BUNDLED: dict = {}
+
+
+def _bundled_key(default: str) -> tuple[str, float]:
+    """``(resolved path, mtime)`` of the bundled ``default`` file: the cache key its
+    loader is called with, as ``lexicon_file(None, default)`` would give it. Where the
+    bundled folder is (``$ZHSPEECH_DATA`` or the package) is looked up once per value
+    of that variable; the file itself is checked (stat) on every call, so an edited
+    file is reloaded and a missing one is reported as before."""
+    key = (default, os.environ.get("ZHSPEECH_DATA"))
+    found = _BUNDLED.get(key)
+    if found is None:
+        p = paths.lexicon(default)
+        found = (p, str(p.resolve()))
+    try:
+        st = os.stat(found[1])
+    except OSError:
+        st = None
+    if st is None or not stat.S_ISREG(st.st_mode):
+        p = lexicon_file(None, default)  # raises the usual error
+        return str(p.resolve()), p.stat().st_mtime
+    _BUNDLED[key] = found
+    return found[1], st.st_mtime
 
 
 # Rule files are small text files; the limit keeps a mistaken or hostile file from
@@ -315,6 +342,8 @@ def _load_corrections(path: str, mtime: float) -> tuple:
 
 def load_corrections(path=None) -> tuple:
     """Typo/OCR corrections: TSV with columns wrong, right, context, note."""
+    if path is None:
+        return _load_corrections(*_bundled_key("corrections.tsv"))
     p = lexicon_file(path, "corrections.tsv")
     return _load_corrections(str(p.resolve()), p.stat().st_mtime)
 
@@ -357,6 +386,8 @@ def _load_boilerplate(path: str, mtime: float) -> dict:
 def load_boilerplate(path=None) -> dict:
     """Boilerplate rules (YAML): named line patterns, the head window and the settings
     for lines repeated across documents."""
+    if path is None:
+        return _load_boilerplate(*_bundled_key("boilerplate.yaml"))
     p = lexicon_file(path, "boilerplate.yaml")
     return _load_boilerplate(str(p.resolve()), p.stat().st_mtime)
 
@@ -385,6 +416,8 @@ def load_redactions(path=None) -> tuple:
     """Redaction placeholder patterns: (kind, regex) pairs, tried in file order. An
     optional ``marks`` regex (a character every placeholder contains) speeds up the
     scan; it comes first as ``("__marks__", regex)``."""
+    if path is None:
+        return _load_redactions(*_bundled_key("redactions.yaml"))
     p = lexicon_file(path, "redactions.yaml")
     return _load_redactions(str(p.resolve()), p.stat().st_mtime)
 
@@ -472,6 +505,17 @@ def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dic
 def load_structure_rules(path=None) -> dict:
     """Words the structure parser reads as structure (``structure.yaml``), compiled,
     with the numbered formulas of the file it names (``numbered_formulas.txt``)."""
+    if path is None:
+        key, mtime = _bundled_key("structure.yaml")
+        # as below: the formulas file beside the bundled structure.yaml (0.0: none)
+        where = _BUNDLED.get(("structure.yaml", os.environ.get("ZHSPEECH_DATA")))
+        formulas = (where[0] if where else paths.lexicon("structure.yaml")).parent / "numbered_formulas.txt"
+        try:
+            st = os.stat(formulas)
+            formulas_mtime = st.st_mtime if stat.S_ISREG(st.st_mode) else 0.0
+        except OSError:
+            formulas_mtime = 0.0
+        return _load_structure(key, mtime, formulas_mtime)
     p = lexicon_file(path, "structure.yaml")
     formulas = p.parent / "numbered_formulas.txt"
     return _load_structure(str(p.resolve()), p.stat().st_mtime,
