@@ -177,3 +177,24 @@ def test_same_results_from_many_threads():
             got = list(pool.map(both, docs))
             assert [g[0] for g in got] == alone
             assert [g[1] for g in got] == outlines
+
+
+def test_family_starts_unchanged_from_v1():
+    # _family_starts reads the 是/要 numerals and the literal families with fewer numpy
+    # calls than the copy at main 47d9b7b (tests/oracle/structure_v1.py): same offsets.
+    from oracle import structure_v1
+
+    samples = texts.fuzz_texts(150, seed=21) + list(texts.styled_texts().values())
+    samples += [p.read_text(encoding="utf-8") for p in OWN]
+    samples += ["", "是", "要", "一是", "十二要", "一二三四是", "1.", "——", "—", "（", "第", "首先，", "12、3．",
+                "是一是二要三要", "一是\n二要\n十一是"]
+    for text in samples:
+        assert zs.structure._family_starts(text) == structure_v1._family_starts(text)
+
+
+@pytest.mark.corpus
+def test_family_starts_unchanged_from_v1_on_the_corpus(shared_cleaned, sample):
+    from oracle import structure_v1
+
+    for cleaned in [*shared_cleaned.values(), sample]:
+        assert zs.structure._family_starts(cleaned.text) == structure_v1._family_starts(cleaned.text)

@@ -136,47 +136,65 @@ _LITERAL_FAMILIES = ("di", "seq", "paren", "dash")
 _KEYS: list = []
 
 
-def _key_table():
-    """Every character a family's starts are read from: the first characters of the
-    literal families' prefixes, 是 and 要 (of 一是, 二要) and the separators of 1."""
+def _key_tables():
+    """Lookup tables over code points, built once: every character a family's starts
+    are read from (the first characters of the literal families' prefixes, 是 and 要
+    of 一是/二要, the separators of 1.), and for each literal family the first
+    characters of its one-character prefixes."""
     if not _KEYS:
         chars = {s[0] for f in _LITERAL_FAMILIES for s in _literal_prefixes(f)} | set("是要.．、")
-        _KEYS.append(prefilter.char_table("".join(sorted(chars))))
+        singles = {f: prefilter.char_table("".join(s for s in _literal_prefixes(f) if len(s) == 1))
+                   for f in _LITERAL_FAMILIES}
+        _KEYS.append((prefilter.char_table("".join(sorted(chars))), singles))
     return _KEYS[0]
 
 
 def _family_starts(text: str) -> dict[str, list[int]]:
     """For each family, the sorted offsets where one of its markers may start: a
     superset of where its pattern matches (in the whole text or any span of it), so
-    each pattern is tried only there. Read from the text in one numpy pass, not by
-    running seven patterns at every character."""
+    each pattern is tried only there. Read from the text in a few numpy passes over
+    the places holding a key character, not by running seven patterns at every
+    character; the numpy calls do not grow with the number of families' prefixes
+    (a short document pays little more than its characters)."""
+    keys, singles = _key_tables()
     c = prefilter.codes(text)
-    hits = np.flatnonzero(_key_table().take(c)) if len(c) else np.zeros(0, dtype=np.int64)
+    n = len(c)
+    hits = np.flatnonzero(keys.take(c)) if n else np.zeros(0, dtype=np.int64)
     at = c[hits]
-
-    def where(ch: str):
-        return hits[at == ord(ch)]
-
     out = {}
     for family in _LITERAL_FAMILIES:
-        found = []
-        for s in _literal_prefixes(family):
-            h = where(s[0])
-            if len(s) == 2:
-                h = h[h + 1 < len(c)]
-                h = h[c[h + 1] == ord(s[1])]
-            found.append(h)
-        out[family] = np.unique(np.concatenate(found)).tolist() if found else []
-    for family, word in (("shi", "是"), ("yao", "要")):
-        # [一…十]{1,3}是: one to three numerals right before 是/要.
-        q = where(word)
-        found, run = [], np.ones(len(q), dtype=bool)
+        pairs = [s for s in _literal_prefixes(family) if len(s) == 2]
+        found = hits[singles[family].take(at)]
+        if pairs:
+            more = [found]
+            for s in pairs:
+                h = hits[at == ord(s[0])]
+                h = h[h + 1 < n]
+                more.append(h[c[h + 1] == ord(s[1])])
+            found = np.unique(np.concatenate(more))
+        out[family] = found.tolist()
+    # [一…十]{1,3}是 / 要: one to three numerals right before 是 or 要. Each offset is
+    # found from one 是/要 only (the numerals before two of them cannot overlap), so
+    # the offsets need sorting, not deduplicating.
+    words = (at == ord("是")) | (at == ord("要"))
+    q = hits[words]
+    if len(q):
+        word = at[words]
+        ok = np.ones(len(q), dtype=bool)
+        found, owner = [], []
         for back in (1, 2, 3):
             p = q - back
-            run &= p >= 0
-            run[run] = _CN_TABLE.take(c[p[run]])
-            found.append(p[run])
-        out[family] = np.unique(np.concatenate(found)).tolist()
+            ok &= p >= 0
+            ok &= _CN_TABLE.take(c.take(np.maximum(p, 0)))
+            found.append(p[ok])
+            owner.append(word[ok])
+        found, owner = np.concatenate(found), np.concatenate(owner)
+        order = np.argsort(found, kind="stable")
+        found, owner = found[order], owner[order]
+        out["shi"] = found[owner == ord("是")].tolist()
+        out["yao"] = found[owner == ord("要")].tolist()
+    else:
+        out["shi"], out["yao"] = [], []
     # \d{1,2}[.．、]: one or two decimal digits (str.isdecimal is what \d matches)
     # right before the separator.
     seps = hits[(at == ord(".")) | (at == ord("．")) | (at == ord("、"))]
