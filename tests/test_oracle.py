@@ -198,3 +198,26 @@ def test_family_starts_unchanged_from_v1_on_the_corpus(shared_cleaned, sample):
 
     for cleaned in [*shared_cleaned.values(), sample]:
         assert zs.structure._family_starts(cleaned.text) == structure_v1._family_starts(cleaned.text)
+
+
+def test_boilerplate_head_rules_looked_for_in_the_head_only():
+    # The prefixes of head rules are searched in the first head_window lines only: the
+    # same removals as the frozen copy, whatever the window, wherever the words fall
+    # (on the last head line, right after it, in both kinds of rule at once).
+    import random
+    import re
+
+    base = zs.lexicons.load_boilerplate()
+    extra = ({"name": "nl_head", "regex": re.compile("\n?订阅号"), "where": "head", "max_chars": 20, "note": ""},
+             {"name": "dash_any", "regex": re.compile("—扫码"), "where": "anywhere", "max_chars": 20, "note": ""})
+    rnd = random.Random(6)
+    pieces = ["不断提高", "实时分享", "自建平台", "会员资料", "会员群：", "关注公众号", "倒卖必究", "立享",
+              "订阅号", "本文来源于某某网", "干部队伍建设", "。", "，", " ", "\n", "\n", "\n", "—扫码"]
+    for k in range(400):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
+        rules = dict(base, head_window=rnd.choice([0, 1, 2, 3, 15]), head_block=bool(k % 2))
+        if k % 3 == 0:
+            rules["rules"] = base["rules"] + extra
+        assert zs.clean.remove_boilerplate(text, rules=rules) == clean_v0.remove_boilerplate(text, rules=rules), text
+        assert zs.clean.remove_boilerplate(text, rules=rules, extra_lines=frozenset({"立享"})) == \
+            clean_v0.remove_boilerplate(text, rules=rules, extra_lines=frozenset({"立享"}))

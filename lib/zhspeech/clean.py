@@ -116,25 +116,42 @@ def remove_boilerplate(text: str, *, rules: dict | None = None, extra_lines: fro
 def _boilerplate_candidates(text: str, rules: dict, head: int) -> dict[int, set] | None:
     """For each line a boilerplate rule may match, the indices of those rules: the
     rules one of whose prefixes (:mod:`zhspeech.prefilter`) the line holds. None when
-    some rule's prefixes are unknown (every line is then tried with every rule)."""
+    some rule's prefixes are unknown (every line is then tried with every rule).
+
+    The prefixes of ``where: head`` rules are looked for in the first ``head`` lines
+    only (beyond them those rules are never tried); 不断 or 实时 of a platform slogan
+    would otherwise make half the lines of a speech candidates."""
     owners: dict[str, list[int]] = {}
+    head_owners: dict[str, list[int]] = {}
     for k, rule in enumerate(rules["rules"]):
         found = prefilter.prefixes(rule["regex"])
         if found is None:
             return None
         for p in found:
-            owners.setdefault(p, []).append(k)
+            (head_owners if rule["where"] == "head" else owners).setdefault(p, []).append(k)
     out: dict[int, set] = {}
-    hits = prefilter.occurrences(text, owners)
+    hits = []
+    if head_owners and head > 0:
+        # The head: up to the newline that ends line ``head - 1`` (a prefix may start on
+        # that newline), read with one character more for a two-character prefix there.
+        end = -1
+        for _ in range(head):
+            end = text.find("\n", end + 1)
+            if end < 0:
+                end = len(text)
+                break
+        hits = [(p, s, head_owners) for p, s in prefilter.occurrences(text[:end + 2], head_owners, 0, end + 1)
+                if p <= end]
+    hits += [(p, s, owners) for p, s in prefilter.occurrences(text, owners)] if owners else []
     if not hits:
         return out
     import numpy as np
 
     breaks = prefilter.char_positions(text, _NEWLINE_TABLE)
-    lines = np.searchsorted(breaks, np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits)),
+    lines = np.searchsorted(breaks, np.fromiter((p for p, _, _ in hits), dtype=np.int64, count=len(hits)),
                             side="left").tolist()
-    for i, (_, s) in zip(lines, hits):
-        out.setdefault(i, set()).update(owners[s])
+    for i, (_, s, table) in zip(lines, hits):
+        out.setdefault(i, set()).update(table[s])
     return out
 
 
