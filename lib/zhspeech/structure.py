@@ -15,6 +15,7 @@ enumerations=True)`` also returns the enumerations themselves.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -684,6 +685,9 @@ class _Parser(_Text):
             return
         for fam in _INLINE_FAMILIES:
             if fam not in exclude:
+                at = self._family_at(fam)
+                if bisect.bisect_left(at, e) - bisect.bisect_left(at, s) < 2:
+                    continue  # fewer than two places where a marker may start: no chain
                 chains.extend(self._chains(self._family_candidates(fam, s, e, False), _MAX_GAP))
         if not chains:
             return
