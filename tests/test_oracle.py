@@ -221,3 +221,32 @@ def test_boilerplate_head_rules_looked_for_in_the_head_only():
         assert zs.clean.remove_boilerplate(text, rules=rules) == clean_v0.remove_boilerplate(text, rules=rules), text
         assert zs.clean.remove_boilerplate(text, rules=rules, extra_lines=frozenset({"立享"})) == \
             clean_v0.remove_boilerplate(text, rules=rules, extra_lines=frozenset({"立享"}))
+
+
+def test_counter_and_headings_unchanged_from_v1():
+    # _Counter's prefix sums and last-kept-character lookup, and _Text.heading_at,
+    # against the copy at main 47d9b7b, on every span end of texts full of sentence
+    # ends, closing quotes, brackets and spaces.
+    import random
+
+    import numpy as np
+
+    from oracle import structure_v1
+
+    rnd = random.Random(12)
+    pieces = ["。", "！", "？", "”", "’", "）", ")", " ", "\n", "\t", "」", "』", "汉", "字", "a", "：", "；", "一、"]
+    samples = ["", "。", "”", "汉。”\n"] + ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 80))) for _ in range(300)]
+    samples += list(texts.styled_texts().values())
+    rules = zs.lexicons.load_structure_rules()
+    for text in samples:
+        new, old = zs.structure._Counter(text), structure_v1._Counter(text)
+        n = len(text)
+        starts = np.array([rnd.randint(0, n) for _ in range(40)], dtype=np.int64)
+        ends = np.array([rnd.randint(s, n) for s in starts], dtype=np.int64)
+        for a, b in zip(new.measure(starts, ends), old.measure(starts, ends)):
+            assert a.dtype == b.dtype and (a == b).all(), text
+        assert (new.han == old.han).all() and (new.ends == old.ends).all()
+        t_new, t_old = zs.structure._Text(text, rules), structure_v1._Text(text, rules)
+        for s, e in zip(starts.tolist(), ends.tolist()):
+            assert t_new.heading_at(s, e) == t_old.heading_at(s, e)
+            assert t_new.heading_at(s, n) == t_old.heading_at(s, n)

@@ -259,11 +259,10 @@ class _Text:
 
     def heading_at(self, pos: int, limit: int) -> str:
         """Text from ``pos`` to the first 。！？； or the end of the line."""
-        stop = self.para_end(pos)
-        stop = min(stop, limit)
-        chunk = self.text[pos:stop].rstrip("\n")
-        m = _HEADING_END.search(chunk)
-        head = chunk[:m.start()] if m else chunk
+        stop = min(self.para_end(pos), limit)
+        # searched in place: the newlines the line ends with never match _HEADING_END
+        m = _HEADING_END.search(self.text, pos, stop)
+        head = self.text[pos:m.start()] if m else self.text[pos:stop].rstrip("\n")
         return head.strip()[:80]
 
     def sentence_start(self, pos: int) -> bool:
@@ -920,11 +919,14 @@ class _Counter:
     def __init__(self, text: str):
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) if text else np.zeros(0, np.uint32)
         flags = _FLAGS.take(codes)
-        self.han = np.concatenate([[0], np.cumsum(flags & 1, dtype=np.int64)])
+        n = len(flags)
+        self.han = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(flags & 1, dtype=np.int64, out=self.han[1:])
         ender = (flags & 2).astype(bool)
-        nxt = np.concatenate([ender[1:], [False]])
-        run_end = ender & ~nxt
-        self.ends = np.concatenate([[0], np.cumsum(run_end)])
+        run_end = ender.copy()              # the last end of each run of sentence ends
+        run_end[:-1] &= ~ender[1:]
+        self.ends = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(run_end, dtype=np.int64, out=self.ends[1:])
         self.text = text
         self._flags, self._ender = flags, ender
         self._kept = None
@@ -935,12 +937,11 @@ class _Counter:
         hanzi = self.han[e] - self.han[s]
         n = self.ends[e] - self.ends[s]
         if self._kept is None:
-            # 1 + the offset of the last character before each position that is not
-            # trailing space, quote or bracket (_TRAIL); 0 when there is none.
-            kept = (self._flags & 4) == 0
-            at = np.where(kept, np.arange(1, len(kept) + 1), 0)
-            self._kept = np.concatenate([[0], np.maximum.accumulate(at)]) if len(at) else np.zeros(1, np.int64)
-        last = self._kept[e] - 1
+            # the characters that are not trailing space, quote or bracket (_TRAIL)
+            self._kept = np.flatnonzero((self._flags & 4) == 0)
+        # the offset of the last of them before each end (-1: none)
+        k = np.searchsorted(self._kept, e, side="left") - 1
+        last = np.where(k >= 0, self._kept[np.maximum(k, 0)] if len(self._kept) else -1, -1)
         # As sentences(): text after the last sentence end, seen in the last 12 characters.
         tail = (e > s) & (last >= np.maximum(s, e - 12))
         tail[tail] = ~self._ender[last[tail]]
