@@ -121,14 +121,13 @@ def _boilerplate_candidates(text: str, rules: dict, head: int) -> dict[int, set]
     The prefixes of ``where: head`` rules are looked for in the first ``head`` lines
     only (beyond them those rules are never tried); 不断 or 实时 of a platform slogan
     would otherwise make half the lines of a speech candidates."""
-    owners: dict[str, list[int]] = {}
-    head_owners: dict[str, list[int]] = {}
-    for k, rule in enumerate(rules["rules"]):
-        found = prefilter.prefixes(rule["regex"])
-        if found is None:
-            return None
-        for p in found:
-            (head_owners if rule["where"] == "head" else owners).setdefault(p, []).append(k)
+    found = _rule_owners(rules["rules"])
+    if found is None:
+        return None
+    everything, owners, head_owners = found
+    if head_owners and head > 0 and text.count("\n", 0, len(text) // 2) < head:
+        # The head is most of the text: one scan of the whole text for every prefix.
+        owners, head_owners = everything, {}
     out: dict[int, set] = {}
     hits = []
     if head_owners and head > 0:
@@ -156,6 +155,32 @@ def _boilerplate_candidates(text: str, rules: dict, head: int) -> dict[int, set]
 
 
 _NEWLINE_TABLE = prefilter.char_table("\n")
+_OWNERS: dict = {}
+
+
+def _rule_owners(rules: tuple):
+    """The rules (their indices) each prefix belongs to: of all rules, of the rules that
+    apply anywhere, and of the ``where: head`` rules; None when some rule's prefixes are
+    unknown. Kept for the last few rule tuples (the loaded ones are reused as such)."""
+    kept = _OWNERS.get(id(rules))
+    if kept is not None and kept[0] is rules:
+        return kept[1]
+    everything: dict[str, list[int]] = {}
+    owners: dict[str, list[int]] = {}
+    head_owners: dict[str, list[int]] = {}
+    value = (everything, owners, head_owners)
+    for k, rule in enumerate(rules):
+        found = prefilter.prefixes(rule["regex"])
+        if found is None:
+            value = None
+            break
+        for p in found:
+            everything.setdefault(p, []).append(k)
+            (head_owners if rule["where"] == "head" else owners).setdefault(p, []).append(k)
+    if len(_OWNERS) >= 16:
+        _OWNERS.clear()
+    _OWNERS[id(rules)] = (rules, value)   # the tuple is held, so its id is not reused
+    return value
 
 
 def find_repeated_lines(texts, *, rules: dict | None = None) -> frozenset:
