@@ -250,3 +250,18 @@ def test_counter_and_headings_unchanged_from_v1():
         for s, e in zip(starts.tolist(), ends.tolist()):
             assert t_new.heading_at(s, e) == t_old.heading_at(s, e)
             assert t_new.heading_at(s, n) == t_old.heading_at(s, n)
+
+
+def test_corrections_follow_the_table_given():
+    # The compiled corrections of the last table are reused only for that same tuple: a
+    # list changed in place, or another table, is read afresh.
+    rows = zs.lexicons.load_corrections()
+    text = "千部队伍要自已动手，巳经开始。"
+    assert zs.clean.correct_typos(text, rows=rows) == clean_v0.correct_typos(text, rows=rows)
+    assert zs.clean.correct_typos(text)[0] == "干部队伍要自己动手，已经开始。"
+    mine = [r for r in rows if r.wrong != "自已"]
+    assert zs.clean.correct_typos(text, rows=mine)[0] == "干部队伍要自已动手，已经开始。"
+    mine.append(next(r for r in rows if r.wrong == "自已"))
+    assert zs.clean.correct_typos(text, rows=mine)[0] == "干部队伍要自己动手，已经开始。"
+    assert zs.clean.correct_typos(text, rows=())[0] == text
+    assert zs.clean.correct_typos(text, rows=rows) == clean_v0.correct_typos(text, rows=rows)

@@ -497,11 +497,21 @@ def _scan(candidates, full, text: str):
         pos = m.end()
 
 
+_LAST_CORRECTIONS: list = [None]   # (rows, their compiled patterns), replaced as one object
+
+
 def correct_typos(text: str, *, rows: tuple | None = None):
     """Apply the corrections table (``corrections.tsv``): each row's wrong form is
     replaced where its context allows; the rule column records the table line."""
     rows = lexicons.load_corrections() if rows is None else rows
-    candidates, full = _corrections_regex(tuple(rows))
+    kept = _LAST_CORRECTIONS[0]
+    if kept is not None and kept[0] is rows:
+        # the same (immutable) table as last time: its rows need no hashing again
+        candidates, full = kept[1]
+    else:
+        candidates, full = _corrections_regex(tuple(rows))
+        if isinstance(rows, tuple):
+            _LAST_CORRECTIONS[0] = (rows, (candidates, full))
     if full is None:
         return text, []
     edits = []

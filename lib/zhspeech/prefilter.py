@@ -169,9 +169,8 @@ def occurrences(text: str, strings, start: int = 0, end: int | None = None) -> l
         if len(pairs):
             h = hits[hits + 1 < len(c)]
             code = (c[h].astype(np.uint64) << np.uint64(21)) | c[h + 1].astype(np.uint64)
-            keep = np.zeros(len(code), dtype=bool)
-            for pair in pairs:  # a few comparisons beat np.isin's sort on short lists
-                keep |= code == pair
+            # pairs is sorted: one bisection per place, however many strings
+            keep = pairs.take(np.minimum(np.searchsorted(pairs, code), len(pairs) - 1)) == code
             out.extend(zip(h[keep].tolist(), (names[x] for x in code[keep].tolist())))
     out.sort()
     return out
