@@ -1113,7 +1113,8 @@ def _sections_blocks(rows: list[dict], measured: dict) -> pd.DataFrame | None:
     texts = pa.array([v for c in _TEXT_ORDER for v in by_name[c]], pa.large_string())
     blocks = [new_block(ints, int_place, ndim=2), new_block(floats, float_place, ndim=2),
               new_block(leaf, leaf_place, ndim=2)]
-    blocks += [new_block(cls(texts.slice(k * n, n), dtype=dtype), place, ndim=2) for k, place in enumerate(text_places)]
+    texts = cls(texts, dtype=dtype)     # one array made (its checks run once), cut in eight
+    blocks += [new_block(texts[k * n:(k + 1) * n], place, ndim=2) for k, place in enumerate(text_places)]
     mgr = manager(tuple(blocks), [_column_index(), pd.RangeIndex(n)], verify_integrity=False)
     return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
 
