@@ -232,8 +232,9 @@ class _Text:
         # which the strip removes) can match: the others are not tried.
         opens = prefilter.prefixes(closing), prefilter.prefixes(salutation)
         opens = None if None in opens else tuple(opens[0] | opens[1])
+        firsts = frozenset(o[0] for o in opens) if opens is not None else None
         address = {ps for ps, pe in self.paras
-                   if (opens is None or text.startswith(opens, ps) or text[ps].isspace())
+                   if (opens is None or (text[ps] in firsts and text.startswith(opens, ps)) or text[ps].isspace())
                    and (closing.match(text, ps) or salutation.fullmatch(text[ps:pe].strip()))}
         address.update(m.start() for m in prefilter.Finder(closing).finditer(text)
                        if m.group()[-1] in "！!" and self.sentence_start(m.start()))
@@ -454,10 +455,11 @@ class _Parser(_Text):
 
     def _all_line_markers(self, what: str) -> list[_Marker]:
         regex = _PART if what == "part" else _SUBPART
-        opens = tuple(prefilter.prefixes(regex, 1))
+        opens = prefilter.prefixes(regex, 1)   # one-character strings: a set lookup of text[ps]
         out = []
+        text = self.text
         for ps, _pe in self.paras:
-            if not self.text.startswith(opens, ps):
+            if text[ps] not in opens:
                 continue  # neither a numeral nor 第 nor a bracket: no heading here
             m = regex.match(self.text, ps)
             if m:
