@@ -436,7 +436,7 @@ def sentence_spans(text: str) -> np.ndarray:
     n = len(text)
     if n == 0:
         return np.zeros(1, dtype=np.int64)
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = prefilter.codes(text)   # shared with the other scans of this text
     ends = sentence_ends(codes)
     newline = codes == 10
     after = np.concatenate([ends, np.flatnonzero(newline) + 1])
