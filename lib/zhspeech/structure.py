@@ -1092,14 +1092,14 @@ def _sections_frame(rows: list[dict], doc_id, measured: dict) -> pd.DataFrame:
     return pd.DataFrame(columns, copy=False)
 
 
-def _sections_blocks(rows: list[dict], measured: dict) -> pd.DataFrame | None:
+def _sections_blocks(rows: list[dict], measured: dict, tools=None) -> pd.DataFrame | None:
     """The table of :func:`_sections_frame`, built as pandas stores it: one 2-D block of
     the integer columns, one of the float columns, one of ``is_leaf`` and one Arrow
     string array per text column (all eight cut from one Arrow array), so pandas has
     nothing to group, stack or check. None when this pandas cannot be built that way
     (:func:`_block_tools` checks, once, that it gives exactly the table
     :func:`_sections_frame` gives); the caller then uses that."""
-    tools = _block_tools()
+    tools = tools or _block_tools()
     if tools is None:
         return None
     new_block, manager, int_place, float_place, leaf_place, text_places, cls, dtype = tools
@@ -1148,13 +1148,12 @@ def _block_tools():
                          type(pd.array(["x"], dtype=text_type)), text_type)
             except (ImportError, AttributeError, TypeError):  # another pandas: the public way
                 tools = None
-        _BLOCK_TOOLS.append(tools)
-        if tools is not None and not _blocks_agree():
-            _BLOCK_TOOLS[0] = None
+        # checked before it is published: no thread ever builds a table with unchecked tools
+        _BLOCK_TOOLS.append(tools if tools is not None and _blocks_agree(tools) else None)
     return _BLOCK_TOOLS[0]
 
 
-def _blocks_agree() -> bool:
+def _blocks_agree(tools) -> bool:
     """Whether :func:`_sections_blocks` builds exactly what :func:`_sections_frame`
     builds, values, types and all, on two small tables of every column kind."""
     for n in (1, 3):
@@ -1165,7 +1164,7 @@ def _blocks_agree() -> bool:
                 for k in range(n)]
         measured = {"hanzi": np.arange(n, dtype=np.int64) * 3, "sentences": np.ones(n, dtype=np.int64)}
         try:
-            fast = _sections_blocks([dict(r) for r in rows], measured)
+            fast = _sections_blocks([dict(r) for r in rows], measured, tools)
         except Exception:  # noqa: BLE001 - any failure of pandas internals: use the public way
             return False
         slow = _sections_frame([dict(r) for r in rows], "d", measured)
