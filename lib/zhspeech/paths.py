@@ -4,6 +4,7 @@ ZHSPEECH_CACHE), so notebooks never depend on the working directory."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 _HERE = Path(__file__).resolve()
@@ -20,12 +21,15 @@ def data_dir() -> Path:
     return Path(env) if env else project_root() / "data"
 
 
+@lru_cache(maxsize=1)
 def package_data_dir() -> Path:
     """The bundled lexicons and reference tables as installed with the package.
 
     The build maps the repository's ``data/`` folder to the package ``zhspeech.data``
     (see ``pyproject.toml``), so in a checkout this *is* ``data/`` and in a wheel it
-    is the copy made from it: one source of truth.
+    is the copy made from it: one source of truth. Found once per process (where the
+    package is installed does not change while it runs; asking importlib each time
+    cost more than reading a cached lexicon).
     """
     from importlib.resources import files
 
