@@ -60,10 +60,14 @@ LOCK = ".lock"
 TABLES = ("documents", "sections", "terms", "section_terms", "theme_hits", "formulas", "directives", "targets")
 DISCOURSE_TABLES = ("formulas", "directives", "targets")
 CHUNK_CHARS = 500_000        # documents longer than this are read in chunks
-TASK_CHARS = 1_000_000       # input characters per task (a task holds at least one document)
-TASK_DOCS = 64
+TASK_CHARS = 1_000_000       # input bytes per task, at least (a task holds at least one document)
+TASK_CHARS_MAX = 4_000_000   # and at most, when there are enough tasks for every worker without
+TASK_DOCS = 64               # documents per task, at most (TASK_DOCS_MAX with larger tasks)
+TASK_DOCS_MAX = 256
+TASKS_PER_WORKER = 4
 FLUSH_ROWS = 200_000         # rows buffered per table before they are written
-ROW_GROUP_ROWS = 2_048
+ROW_GROUP_ROWS = 2_048         # rows per row group of the tables sorted by term
+COMPRESSION = "snappy"        # Parquet's default codec: per column chunk, half zstd's fixed cost
 SORTED_BY_TERM = ("terms", "section_terms")
 DOC_FIELDS = ("title", "date", "issuer", "level", "genre")
 
@@ -281,6 +285,35 @@ def _token_sections(starts: list, top_starts: list, ntokens: int):
     return np.repeat(np.arange(len(top_starts), dtype=np.int64), sizes)
 
 
+class _TermRows:
+    """Rows of a term table (``terms``, ``section_terms``) of one document, not yet made
+    Arrow: word numbers in the process vocabulary and their counts, and for section terms
+    each row's section (an index into ``sections``, the document's top-level section
+    ids). The writer builds the columns of all the documents of a flush at once, already
+    in their sorted order (:meth:`_PartWriter._term_table`), instead of building, then
+    sorting, a small Arrow table per document."""
+
+    __slots__ = ("vocabulary", "doc_id", "words", "n", "sections", "section")
+
+    def __init__(self, vocabulary, doc_id: str, words, n, sections=None, section=None):
+        self.vocabulary, self.doc_id, self.words, self.n = vocabulary, doc_id, words, n
+        self.sections, self.section = sections, section
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.words)
+
+    def arrow(self, schema):
+        """These rows alone as an Arrow table of ``schema`` (in their own order)."""
+        import pyarrow as pa
+
+        cols = [pa.repeat(pa.scalar(self.doc_id, pa.string()), len(self.words))]
+        if self.sections is not None:
+            cols.append(pa.array(self.sections, pa.string()).take(pa.array(self.section, pa.int64())))
+        cols += [self.vocabulary.take(self.words), pa.array(self.n, pa.int64())]
+        return pa.Table.from_arrays(cols, schema=schema)
+
+
 def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                     extra_lines: frozenset = frozenset()):
     """Analyse one :class:`~zhspeech.corpus.Document`; yield ``(table, rows)`` pairs as
@@ -288,8 +321,9 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     document's terms and its documents row), in no particular order.
 
     Rows are a pyarrow Table with the table's schema (:func:`_schemas`), built straight
-    from the stages' arrays, except the sections, ``(frame, {"chunk": k})`` (the frame
-    of :func:`~zhspeech.structure.parse_structure` and the column it lacks), and the
+    from the stages' arrays, except the terms and section terms, :class:`_TermRows`
+    (word numbers and counts), the sections, ``(frame, {"chunk": k})`` (the frame of
+    :func:`~zhspeech.structure.parse_structure` and the column it lacks), and the
     documents row, ``[dict]``: the writer converts those of a part at once."""
     import numpy as np
     import pyarrow as pa
@@ -331,12 +365,8 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         nsec = max(len(top_rows), 1)
         pairs, counts = np.unique(number * nsec + where, return_counts=True)
         wnum, scode = pairs // nsec, pairs % nsec
-        yield "section_terms", pa.Table.from_arrays(
-            [pa.repeat(did_scalar, len(pairs)),
-             pa.array(top_ids, pa.string()).take(pa.array(scode)) if len(top_ids)
-             else pa.repeat(pa.scalar("", pa.string()), len(pairs)),
-             vocabulary.take(wnum), pa.array(counts, pa.int64())],
-            schema=schemas["section_terms"])
+        yield "section_terms", _TermRows(vocabulary, did, wnum, counts,
+                                         top_ids if len(top_ids) else np.array([""], dtype=object), scode)
         # the chunk's words: pairs are sorted by word, so each word's sections are one run
         first = np.flatnonzero(np.diff(wnum, prepend=-1)) if len(wnum) else np.zeros(0, dtype=np.int64)
         chunk_words, chunk_n = wnum[first], np.add.reduceat(counts, first) if len(first) else counts[:0]
@@ -382,9 +412,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     if doc_terms is None:
         doc_terms = (np.fromiter(totals, dtype=np.int64, count=len(totals)),
                      np.fromiter(totals.values(), dtype=np.int64, count=len(totals)))
-    term_col, n_col = vocabulary.take(doc_terms[0]), pa.array(doc_terms[1], pa.int64())
-    yield "terms", pa.Table.from_arrays([pa.repeat(did_scalar, len(term_col)), term_col, n_col],
-                                        schema=schemas["terms"])
+    yield "terms", _TermRows(vocabulary, did, doc_terms[0], doc_terms[1])
     meta = doc.meta
     date = str(meta.get("date", "") or "")
     row = {"doc_id": did, **{f: str(meta.get(f, "") or "") for f in DOC_FIELDS},
@@ -467,7 +495,7 @@ class _PartWriter:
 
     def add(self, table: str, rows):
         frame = rows[0] if isinstance(rows, tuple) else rows
-        n = frame.num_rows if hasattr(frame, "num_rows") else len(frame)
+        n = frame.num_rows if hasattr(frame, "num_rows") else len(frame)   # Arrow, _TermRows, or len()
         if n:
             self.buffers[table].append(rows)
             self.buffered[table] += n
@@ -485,11 +513,12 @@ class _PartWriter:
         import pyarrow as pa
 
         schema = self.schemas[table]
-        parts = [b for b in self.buffers[table] if isinstance(b, pa.Table)]
-        records = [r for b in self.buffers[table] if isinstance(b, list) for r in b]
+        buffers = [b.arrow(schema) if isinstance(b, _TermRows) else b for b in self.buffers[table]]
+        parts = [b for b in buffers if isinstance(b, pa.Table)]
+        records = [r for b in buffers if isinstance(b, list) for r in b]
         if records:
             parts.append(pa.Table.from_pylist(records, schema=schema))
-        frames = [b if isinstance(b, tuple) else (b, {}) for b in self.buffers[table]
+        frames = [b if isinstance(b, tuple) else (b, {}) for b in buffers
                   if not isinstance(b, (pa.Table, list))]
         if frames:
             df = frames[0][0] if len(frames) == 1 else pd.concat([f for f, _ in frames], ignore_index=True)
@@ -513,14 +542,22 @@ class _PartWriter:
         if table not in self.writers:
             path = self.root / self.rel(table)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.writers[table] = pq.ParquetWriter(path, schema, compression="zstd")
-        if self.buffers[table]:
-            data = self._arrow(table)
+            self.writers[table] = pq.ParquetWriter(path, schema, compression=COMPRESSION)
+        buffers = self.buffers[table]
+        if buffers:
             if table in SORTED_BY_TERM:
                 # sorted by term in small row groups: a query for a few terms reads only
                 # the row groups whose min/max statistics can hold them
-                data = sort_by_term(data)
-            self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
+                vocabulary = buffers[0].vocabulary if isinstance(buffers[0], _TermRows) else None
+                if vocabulary is not None and all(isinstance(b, _TermRows) and b.vocabulary is vocabulary
+                                                  for b in buffers):
+                    data = _term_table(buffers, schema)
+                else:
+                    data = sort_by_term(self._arrow(table))
+                self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
+            else:
+                # the other tables are read whole or by document: one row group a flush
+                self.writers[table].write_table(self._arrow(table), row_group_size=max(self.buffered[table], 1))
         self.buffers[table], self.buffered[table] = [], 0
 
     def close(self) -> dict:
@@ -547,23 +584,64 @@ def _ranks(values):
     return rank[encoded.indices.to_numpy()], len(order)
 
 
+def _rank_order(term, nterms: int, doc, ndocs: int):
+    """The stable order of rows by (term rank, doc rank)."""
+    import numpy as np
+
+    if max(nterms, ndocs) <= 1 << 16:
+        # two stable passes on 16-bit ranks (NumPy sorts those by radix): by doc, then by term
+        order = np.argsort(doc.astype(np.uint16), kind="stable")
+        return order[np.argsort(term.astype(np.uint16)[order], kind="stable")]
+    return np.argsort(term * ndocs + doc, kind="stable")
+
+
 def sort_by_term(data):
     """``data`` sorted by term, then doc_id (stable), as
     ``data.sort_by([("term", "ascending"), ("doc_id", "ascending")])`` sorts it, through
     integer ranks of the two columns (the strings are compared once per distinct value)."""
-    import numpy as np
-
     if data.num_rows < 2 or data["term"].null_count or data["doc_id"].null_count:
         return data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
     term, nterms = _ranks(data["term"])
     doc, ndocs = _ranks(data["doc_id"])
-    if max(nterms, ndocs) <= 1 << 16:
-        # two stable passes on 16-bit ranks (NumPy sorts those by radix): by doc, then by term
-        order = np.argsort(doc.astype(np.uint16), kind="stable")
-        order = order[np.argsort(term.astype(np.uint16)[order], kind="stable")]
-    else:
-        order = np.argsort(term * ndocs + doc, kind="stable")
-    return data.take(order)
+    return data.take(_rank_order(term, nterms, doc, ndocs))
+
+
+def _term_table(rows: list, schema):
+    """The :class:`_TermRows` of a flush (one vocabulary) as one Arrow table of
+    ``schema``, in the order of ``sort_by_term`` over their rows concatenated: the
+    order is found on integers (each row's word rank among the flush's distinct words,
+    in Arrow's byte order, and its document's rank), then each column is built once,
+    already in that order."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    vocabulary = rows[0].vocabulary
+    lengths = np.array([r.num_rows for r in rows], dtype=np.int64)
+    words = np.concatenate([np.asarray(r.words, dtype=np.int64) for r in rows])
+    counts = np.concatenate([np.asarray(r.n, dtype=np.int64) for r in rows])
+    # documents: ranked among the flush's doc ids (Python orders str by code point, as
+    # UTF-8 bytes order); a document read in chunks comes in several rows
+    doc_ids, doc_of = np.unique(np.array([r.doc_id for r in rows], dtype=object), return_inverse=True)
+    doc = np.repeat(doc_of.reshape(-1).astype(np.int64), lengths)
+    # words: ranked among the flush's distinct words, the strings sorted once
+    present = np.zeros(vocabulary.size, dtype=bool)
+    present[words] = True
+    distinct = np.flatnonzero(present)
+    rank = np.zeros(vocabulary.size, dtype=np.int64)
+    if len(distinct):
+        by_term = pc.array_sort_indices(vocabulary.take(distinct)).to_numpy()
+        rank[distinct[by_term]] = np.arange(len(distinct), dtype=np.int64)
+    order = _rank_order(rank[words], len(distinct), doc, len(doc_ids)) if len(words) > 1 else \
+        np.arange(len(words), dtype=np.int64)
+    cols = [pa.array(doc_ids, pa.string()).take(pa.array(doc[order]))]
+    if "section_id" in schema.names:
+        sections = np.concatenate([r.sections for r in rows])
+        first = np.cumsum([0] + [len(r.sections) for r in rows[:-1]], dtype=np.int64)
+        section = np.concatenate([np.asarray(r.section, dtype=np.int64) for r in rows]) + np.repeat(first, lengths)
+        cols.append(pa.array(sections, pa.string()).take(pa.array(section[order])))
+    cols += [vocabulary.take(words[order]), pa.array(counts[order], pa.int64())]
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
 def run_task(task: Task) -> dict:
@@ -816,9 +894,21 @@ def _batches(items: list, task_chars: int, task_docs: int) -> list[list]:
     return out
 
 
+def _task_size(total: int, workers: int) -> tuple[int, int]:
+    """Input bytes and documents per task for ``total`` bytes to index: each part file
+    costs about a millisecond however few rows it holds (eight tables a task), so tasks
+    are as large as ``TASK_CHARS_MAX`` allows while each worker still gets
+    ``TASKS_PER_WORKER`` of them (so that they finish together); never below
+    ``TASK_CHARS``. Memory does not grow with a task: rows are written every
+    ``FLUSH_ROWS``."""
+    share = total / (TASKS_PER_WORKER * workers) if workers > 1 else float("inf")
+    size = int(min(max(share, TASK_CHARS), TASK_CHARS_MAX))
+    return size, TASK_DOCS if size <= TASK_CHARS else TASK_DOCS_MAX
+
+
 def index(source, out, *, workers: int | None = None, scheduler=None, backend: str = "rjieba",
           lexicon=None, chunk_chars: int = CHUNK_CHARS, recursive: bool = True, progress: bool = True,
-          task_chars: int = TASK_CHARS, discourse: bool = True, encoding_errors: str = "strict") -> Summary:
+          task_chars: int | None = None, discourse: bool = True, encoding_errors: str = "strict") -> Summary:
     """Build or update the store ``out`` from the texts of ``source`` (a folder or file).
 
     Args:
@@ -829,6 +919,8 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
         backend: the segmenter, ``"jieba"`` or ``"rjieba"`` (identical tokens).
         lexicon: a theme lexicon file (default: the bundled one).
         chunk_chars: documents longer than this are analysed in chunks.
+        task_chars: input bytes per task (one part file per table each); default
+            :func:`_task_size`, from the input's size and ``workers``.
         discourse: also write the discourse tables (formulas, directives, targets);
             without them indexing takes about a third less time.
         encoding_errors: ``"strict"`` (a file with undecodable bytes stops the run) or
@@ -876,7 +968,8 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
             _warm(settings)
         with _Runner(workers, scheduler) as runner:
             # pass 1: header/footer lines repeated across documents (per group)
-            scan = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars * 4, task_docs=256)
+            scan = _batches([(spec[d], records[d]["size"]) for d in changed], (task_chars or TASK_CHARS) * 4,
+                            task_docs=256)
             for res in runner.map(functools.partial(scan_task, errors=settings.encoding_errors), scan):
                 _raise_task_error(res)
                 for doc_id, lines in res["candidates"].items():
@@ -893,7 +986,10 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
                 changed = list(records)      # the boilerplate lines changed: every text is cleaned anew
             changed_set = set(changed)
             run = uuid.uuid4().hex[:12]
-            groups = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars, TASK_DOCS)
+            sizes = [(spec[d], records[d]["size"]) for d in changed]
+            task_size, task_docs = (_task_size(sum(n for _, n in sizes), workers) if task_chars is None
+                                    else (task_chars, TASK_DOCS))
+            groups = _batches(sizes, task_size, task_docs)
             tasks = [Task(str(root.resolve()), f"part-{run}-{i:05d}", g, settings,
                           {grp: extra[grp] for grp in {it[3] for it in g}}) for i, g in enumerate(groups)]
             parts = {}
