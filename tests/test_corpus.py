@@ -172,3 +172,41 @@ def test_manifest_mistakes_are_named(tmp_path):
     assert any("line 2: date 'notadate' of a is not YYYY" in s for s in said)
     assert any("1 row(s) name no file in" in s and s.endswith(": zz") for s in said)
     assert [(p.name, d, m["date"]) for p, d, m in docs] == [("a.txt", "a", "notadate")]
+
+
+READ_RAW_CASES = {
+    "utf8.txt": TEXT.encode("utf-8"),
+    "bom.txt": TEXT.encode("utf-8-sig"),
+    "utf16.txt": TEXT.encode("utf-16"),
+    "utf16le.txt": TEXT.encode("utf-16-le"),
+    "gbk.txt": TEXT.encode("gbk"),
+    "big5.txt": ("政府工作報告\n各位代表：現在我代表國務院向大會報告政府工作，請予審議。\n" * 3).encode("big5"),
+    "front.md": "---\ntitle: 某讲话\ndate: 2020-07-01\n---\n# 标题\n正文。\n".encode(),
+    "badfront.md": "---\n[unclosed\n---\n正文。\n".encode(),
+    "damaged.txt": TEXT.encode() * 30 + b"\xff" + TEXT.encode() * 30,
+    "empty.txt": b"",
+    "blank.txt": b"  \n\n",
+    "binary.txt": bytes(range(256)) * 4,
+    "bad.txt": b"\x81\x30\xff\xff\xff\xfe\x80\x80",
+    "notes.rtf": b"{\\rtf1 hello}",
+    "onlyfront.md": b"---\ntitle: x\n---\n  \n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(READ_RAW_CASES))
+@pytest.mark.parametrize("errors", ["strict", "replace"])
+def test_read_raw_is_load_document_raw_with_the_same_errors(tmp_path, name, errors):
+    """The store's scan reads texts with read_raw: the same text as load_document, and
+    for a bad file the same error."""
+    path = tmp_path / name
+    path.write_bytes(READ_RAW_CASES[name])
+    try:
+        expected = zs.corpus.load_document(path, errors=errors).raw
+    except Exception as exc:  # noqa: BLE001 - the very same exception is expected
+        with pytest.raises(type(exc)) as info:
+            zs.corpus.read_raw(path, errors=errors)
+        assert str(info.value) == str(exc)
+    else:
+        assert zs.corpus.read_raw(path, errors=errors) == expected
+    with pytest.raises(TypeError, match="read_raw expects a path"):
+        zs.corpus.read_raw(3)

@@ -100,9 +100,24 @@ def display(path) -> str:
     """A path as shown to people: relative to the project root when inside it, so that
     notebook outputs and reports never show this machine's absolute paths."""
     p = Path(path).resolve()
-    for base, prefix in ((project_root(), ""), (corpus_dir().resolve(), "corpus/")):
+    for base, prefix in ((project_root(), ""), (_resolved(corpus_dir()), "corpus/")):
         try:
             return prefix + str(p.relative_to(base))
         except ValueError:
             continue
     return p.name
+
+
+def _resolved(folder: Path) -> Path:
+    """``folder.resolve()``, remembered per path and folder identity (device, inode: a
+    link pointed at another folder resolves anew); a missing folder is resolved each time."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return folder.resolve()
+    return _realpath(str(folder), st.st_dev, st.st_ino)
+
+
+@lru_cache(maxsize=64)
+def _realpath(folder: str, device: int, inode: int) -> Path:
+    return Path(folder).resolve()

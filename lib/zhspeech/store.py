@@ -328,7 +328,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     import numpy as np
     import pyarrow as pa
 
-    from . import clean, structure, themes
+    from . import clean, paths, structure, themes
 
     tokenizer, _ = _tools(settings)
     schemas = _schemas()
@@ -417,7 +417,7 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     date = str(meta.get("date", "") or "")
     row = {"doc_id": did, **{f: str(meta.get(f, "") or "") for f in DOC_FIELDS},
            "year": int(date[:4]) if date[:4].isdigit() else None, "group": group,
-           "path": doc.record()["path"], "format": doc.format, "encoding": doc.encoding,
+           "path": paths.display(doc.path) if doc.path else "", "format": doc.format, "encoding": doc.encoding,
            "raw_chars": len(doc.raw), "chars": base, "hanzi": hanzi, "sentences": sentences,
            "tokens": tokens, "chunks": nchunks, "sha256": doc.sha256}
     yield "documents", [row]
@@ -670,12 +670,12 @@ def scan_task(items: list, errors: str = "strict") -> dict:
     from . import clean, corpus
 
     out = {}
-    for path, doc_id, meta, _group in items:
+    for path, doc_id, _meta, _group in items:
         try:
-            doc = corpus.load_document(path, doc_id=doc_id, meta=meta, errors=errors)
+            raw = corpus.read_raw(path, errors=errors)     # the text alone: no title, no checksum
         except ZhspeechError as exc:
             return {"error": [exc.source, exc.cause], "doc_id": doc_id}
-        out[doc_id] = sorted(clean.repeated_in(doc.raw))
+        out[doc_id] = sorted(clean.repeated_in(raw))
     return {"candidates": out}
 
 
