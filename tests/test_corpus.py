@@ -210,3 +210,28 @@ def test_read_raw_is_load_document_raw_with_the_same_errors(tmp_path, name, erro
         assert zs.corpus.read_raw(path, errors=errors) == expected
     with pytest.raises(TypeError, match="read_raw expects a path"):
         zs.corpus.read_raw(3)
+
+
+def test_display_of_a_file_is_that_of_its_resolved_path(tmp_path, monkeypatch):
+    """paths.display resolves a file through its (remembered) folder: the same as
+    resolving the whole path, links to the file or to its folder included."""
+    import os
+
+    corpus = tmp_path / "shared" / "corpus"
+    (corpus / "texts").mkdir(parents=True)
+    monkeypatch.setenv("ZHSPEECH_CORPUS_DIR", str(corpus))
+    real = corpus / "texts" / "a.txt"
+    real.write_text("甲", encoding="utf-8")
+    os.symlink(corpus / "texts", tmp_path / "folder-link")
+    os.symlink(real, tmp_path / "file-link.txt")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.txt").write_text("乙", encoding="utf-8")
+    for path, shown in ((real, "corpus/texts/a.txt"), (tmp_path / "folder-link" / "a.txt", "corpus/texts/a.txt"),
+                        (tmp_path / "file-link.txt", "corpus/texts/a.txt"),
+                        (tmp_path / "elsewhere" / ".." / "folder-link" / "a.txt", "corpus/texts/a.txt"),
+                        (tmp_path / "elsewhere" / "b.txt", "b.txt"), (tmp_path / "missing.txt", "missing.txt"),
+                        (zs.paths.sample_speech(), "data/raw/000_20ad1a32e8f79341.txt")):
+        assert zs.paths.display(path) == shown, path
+    (tmp_path / "file-link.txt").unlink()                 # the link now points elsewhere
+    os.symlink(tmp_path / "elsewhere" / "b.txt", tmp_path / "file-link.txt")
+    assert zs.paths.display(tmp_path / "file-link.txt") == "b.txt"

@@ -99,7 +99,7 @@ def cache_dir() -> Path:
 def display(path) -> str:
     """A path as shown to people: relative to the project root when inside it, so that
     notebook outputs and reports never show this machine's absolute paths."""
-    p = Path(path).resolve()
+    p = _resolved_file(Path(path))
     for base, prefix in ((project_root(), ""), (_resolved(corpus_dir()), "corpus/")):
         try:
             return prefix + str(p.relative_to(base))
@@ -121,3 +121,17 @@ def _resolved(folder: Path) -> Path:
 @lru_cache(maxsize=64)
 def _realpath(folder: str, device: int, inode: int) -> Path:
     return Path(folder).resolve()
+
+
+def _resolved_file(path: Path) -> Path:
+    """``path.resolve()``: for a file that is not itself a link, its resolved folder
+    (remembered, :func:`_resolved`) and its name."""
+    import stat
+
+    try:
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return path.resolve()
+    if link or path.name in ("", ".", ".."):
+        return path.resolve()
+    return _resolved(path.parent) / path.name
