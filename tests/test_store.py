@@ -395,6 +395,27 @@ def test_term_rows_of_a_flush_equal_their_tables_sorted_by_term(seed):
         ("b", "s2", "人", 5), ("a", "t", "人才", 7), ("b", "s1", "人才", 6), ("b", "c1:s1", "人才", 8)]
 
 
+def test_hit_rows_of_a_flush_become_one_table_in_their_order():
+    """_hit_table: each hit's sections are indices into its chunk's ids (the last one,
+    "", for a hit before the first section), its owner a row of the lexicon columns."""
+    import numpy as np
+    import pyarrow as pa
+
+    owners = [pa.array(["人才", "治理"]), pa.array(["", "基层"]), pa.array(["人才", "基层治理"]),
+              pa.array(["人才", "基层治理"])]
+    a = zs.store._HitRows(owners, "甲", np.array(["s1", "s1.1", ""], dtype=object), np.array([1, 2]),
+                          np.array([0, 2]), np.array([1, 0]), np.array([10, 3]), np.array([14, 5]), np.array([2, 0]))
+    b = zs.store._HitRows(owners, "乙", np.array(["c1:s2", ""], dtype=object), np.array([0]), np.array([0]),
+                          np.array([0]), np.array([600]), np.array([602]), np.array([7]))
+    got = zs.store._hit_table([a, b], zs.store._schemas()["theme_hits"])
+    assert got.schema.equals(zs.store._schemas()["theme_hits"])
+    assert [tuple(r.values()) for r in got.to_pylist()] == [
+        ("甲", "s1.1", "s1", "治理", "基层", "基层治理", "基层治理", 10, 14, 2),
+        ("甲", "", "", "人才", "", "人才", "人才", 3, 5, 0),
+        ("乙", "c1:s2", "c1:s2", "人才", "", "人才", "人才", 600, 602, 7)]
+    assert got.equals(pa.concat_tables([a.arrow(got.schema), b.arrow(got.schema)]))
+
+
 def test_task_size_gives_every_worker_tasks_and_parts_of_up_to_four_million_bytes():
     s = zs.store
     assert s._task_size(10_000_000, 1) == (4_000_000, 256)          # one worker: the largest parts

@@ -285,6 +285,49 @@ def _token_sections(starts: list, top_starts: list, ntokens: int):
     return np.repeat(np.arange(len(top_starts), dtype=np.int64), sizes)
 
 
+class _HitRows:
+    """Theme hits of one document chunk, not yet made Arrow: each hit's leaf and
+    top-level section as indices into ``ids`` (the chunk's section ids, then ""), its
+    row among the theme lexicon's owners (``owner_cols``: theme, subtheme, term and
+    matched as Arrow strings), offsets and sentence. The writer builds the columns of
+    all the hits of a flush at once (:func:`_hit_table`)."""
+
+    __slots__ = ("owner_cols", "doc_id", "ids", "leaf", "top", "row", "start", "end", "sentence")
+
+    def __init__(self, owner_cols, doc_id: str, ids, leaf, top, row, start, end, sentence):
+        self.owner_cols, self.doc_id, self.ids, self.leaf, self.top = owner_cols, doc_id, ids, leaf, top
+        self.row, self.start, self.end, self.sentence = row, start, end, sentence
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.row)
+
+    def arrow(self, schema):
+        return _hit_table([self], schema)
+
+
+def _hit_table(hits: list, schema):
+    """The :class:`_HitRows` of a flush (one lexicon's owners) as one Arrow table of
+    ``schema``, their rows in order."""
+    import numpy as np
+    import pyarrow as pa
+
+    lengths = np.array([h.num_rows for h in hits], dtype=np.int64)
+    first = np.repeat(np.cumsum([0] + [len(h.ids) for h in hits[:-1]], dtype=np.int64), lengths)
+    ids = pa.array(np.concatenate([h.ids for h in hits]), pa.string())
+    doc = np.repeat(np.arange(len(hits), dtype=np.int64), lengths)
+    rows = pa.array(np.concatenate([np.asarray(h.row, dtype=np.int64) for h in hits]))
+
+    def column(name):
+        return np.concatenate([np.asarray(getattr(h, name), dtype=np.int64) for h in hits])
+
+    return pa.Table.from_arrays(
+        [pa.array([h.doc_id for h in hits], pa.string()).take(pa.array(doc)),
+         ids.take(pa.array(column("leaf") + first)), ids.take(pa.array(column("top") + first)),
+         *(col.take(rows) for col in hits[0].owner_cols),
+         pa.array(column("start")), pa.array(column("end")), pa.array(column("sentence"))], schema=schema)
+
+
 class _TermRows:
     """Rows of a term table (``terms``, ``section_terms``) of one document, not yet made
     Arrow: word numbers in the process vocabulary and their counts, and for section terms
@@ -322,20 +365,18 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
 
     Rows are a pyarrow Table with the table's schema (:func:`_schemas`), built straight
     from the stages' arrays, except the terms and section terms, :class:`_TermRows`
-    (word numbers and counts), the sections, ``(frame, {"chunk": k})`` (the frame of
-    :func:`~zhspeech.structure.parse_structure` and the column it lacks), and the
-    documents row, ``[dict]``: the writer converts those of a part at once."""
+    (word numbers and counts), the theme hits, :class:`_HitRows`, the sections,
+    ``(frame, {"chunk": k})`` (the frame of :func:`~zhspeech.structure.parse_structure`
+    and the column it lacks), and the documents row, ``[dict]``: the writer converts
+    those of a part at once."""
     import numpy as np
-    import pyarrow as pa
 
     from . import clean, paths, structure, themes
 
     tokenizer, _ = _tools(settings)
-    schemas = _schemas()
     matcher, owner_cols = _theme_tools(settings)
     vocabulary = _vocabulary(tokenizer)
     did = doc.doc_id
-    did_scalar = pa.scalar(did, pa.string())
     totals: dict[int, int] = {}        # word number -> n, for a document read in chunks
     doc_terms = None
     base = hanzi = sentences = tokens = nchunks = discourse_sentences = 0
@@ -381,19 +422,15 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         # theme hits, with their leaf and top-level section and their sentence
         h_start, h_end, row = themes.match_themes(masked, matcher)
         if len(row):
-            hit_ids = []
-            for chosen in (sec["is_leaf"].to_numpy(dtype=bool), top):
-                at = themes._section_rows(sec_start, chosen, h_start)
-                got = ids[np.clip(at, 0, None)] if len(ids) else np.full(len(at), "", dtype=object)
-                if (at < 0).any():
-                    got = np.where(at >= 0, got, "")
-                hit_ids.append(pa.array(_prefixed(got, prefix) if prefix else got, pa.string()))
+            # each hit's section as an index into the chunk's ids and a last "" (before
+            # the first section, or a text without sections)
+            hit_ids = np.append(_prefixed(ids, prefix) if prefix else ids, "")
+            at = [themes._section_rows(sec_start, chosen, h_start)
+                  for chosen in (sec["is_leaf"].to_numpy(dtype=bool), top)]
             sentence = np.searchsorted(sent, h_start, side="right") - 1
-            rows = pa.array(row)
-            yield "theme_hits", pa.Table.from_arrays(
-                [pa.repeat(did_scalar, len(row)), *hit_ids, *(col.take(rows) for col in owner_cols),
-                 pa.array(h_start + base), pa.array(h_end + base), pa.array(sentence)],
-                schema=schemas["theme_hits"])
+            yield "theme_hits", _HitRows(owner_cols, did, hit_ids,
+                                         *(np.where(a >= 0, a, len(ids)) for a in at),
+                                         row, h_start + base, h_end + base, sentence)
         for table, frame in (_discourse_tables(c, sec, did) if settings.discourse else ()):
             if table == "directives":
                 frame["sentence"] += discourse_sentences
@@ -513,7 +550,7 @@ class _PartWriter:
         import pyarrow as pa
 
         schema = self.schemas[table]
-        buffers = [b.arrow(schema) if isinstance(b, _TermRows) else b for b in self.buffers[table]]
+        buffers = [b.arrow(schema) if isinstance(b, (_TermRows, _HitRows)) else b for b in self.buffers[table]]
         parts = [b for b in buffers if isinstance(b, pa.Table)]
         records = [r for b in buffers if isinstance(b, list) for r in b]
         if records:
@@ -556,8 +593,13 @@ class _PartWriter:
                     data = sort_by_term(self._arrow(table))
                 self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
             else:
+                owners = buffers[0].owner_cols if isinstance(buffers[0], _HitRows) else None
+                if owners is not None and all(isinstance(b, _HitRows) and b.owner_cols is owners for b in buffers):
+                    data = _hit_table(buffers, schema)
+                else:
+                    data = self._arrow(table)
                 # the other tables are read whole or by document: one row group a flush
-                self.writers[table].write_table(self._arrow(table), row_group_size=max(self.buffered[table], 1))
+                self.writers[table].write_table(data, row_group_size=max(self.buffered[table], 1))
         self.buffers[table], self.buffered[table] = [], 0
 
     def close(self) -> dict:
