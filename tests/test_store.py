@@ -129,6 +129,16 @@ def test_reindex_reads_only_new_or_changed_documents(corpus_dir, tmp_path):
     listed = {i["file"] for p in json.loads((out / "manifest.json").read_text())["parts"].values() for i in p.values()}
     on_disk = {f"{p.parent.name}/{p.name}" for p in out.glob("*/*.parquet")}
     assert on_disk == listed            # replaced parts were deleted
+    # rewritten parts are written as the writer writes them: same codec, term tables sorted
+    import pyarrow.parquet as pq
+
+    for rel in listed:
+        meta = pq.ParquetFile(out / rel).metadata
+        assert {meta.row_group(g).column(c).compression for g in range(meta.num_row_groups)
+                for c in range(meta.num_columns)} <= {"SNAPPY"}, rel
+        if rel.split("/")[0] in zs.store.SORTED_BY_TERM:
+            data = pq.read_table(out / rel)
+            assert data.equals(data.sort_by([("term", "ascending"), ("doc_id", "ascending")])), rel
 
 
 def test_two_processes_give_the_same_store(corpus_dir, tmp_path):

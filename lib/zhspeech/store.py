@@ -1097,7 +1097,9 @@ def _rewrite_part(root: Path, files: dict, new: str, keep: set) -> dict:
         data = pq.read_table(root / info["file"])
         data = data.filter(pc.is_in(data["doc_id"], value_set=__import__("pyarrow").array(sorted(keep))))
         rel = f"{table}/{new}.parquet"
-        pq.write_table(data, root / rel, compression="zstd")
+        # as the writer writes them: the term tables (still sorted) in small row groups
+        pq.write_table(data, root / rel, compression=COMPRESSION,
+                       row_group_size=ROW_GROUP_ROWS if table in SORTED_BY_TERM else max(data.num_rows, 1))
         out[table] = {"file": rel, "bytes": (root / rel).stat().st_size, "rows": data.num_rows}
     return out
 
