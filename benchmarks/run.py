@@ -393,7 +393,9 @@ def phase_query(documents: int) -> dict:
                                                                           ("doc_id", "ascending")])
                                              for i in range(0, data.num_rows, step)])
                 # as index() writes them: its codec; small row groups for the term tables
+                dictionary = getattr(zs.store, "_dictionary_columns", lambda schema: True)(data.schema)
                 pq.write_table(data, out / rel, compression=getattr(zs.store, "COMPRESSION", "zstd"),
+                               use_dictionary=dictionary,
                                row_group_size=zs.store.ROW_GROUP_ROWS if t in zs.store.SORTED_BY_TERM
                                else max(data.num_rows, 1))
                 files[t] = {"file": rel, "bytes": (out / rel).stat().st_size, "rows": 0}

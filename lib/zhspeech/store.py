@@ -579,7 +579,8 @@ class _PartWriter:
         if table not in self.writers:
             path = self.root / self.rel(table)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.writers[table] = pq.ParquetWriter(path, schema, compression=COMPRESSION)
+            self.writers[table] = pq.ParquetWriter(path, schema, compression=COMPRESSION,
+                                                   use_dictionary=_dictionary_columns(schema))
         buffers = self.buffers[table]
         if buffers:
             if table in SORTED_BY_TERM:
@@ -624,6 +625,15 @@ def _ranks(values):
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
     return rank[encoded.indices.to_numpy()], len(order)
+
+
+def _dictionary_columns(schema) -> list:
+    """Columns written dictionary-encoded: the strings (ids, terms, labels repeat) and
+    the counts ``n``; offsets and other numbers are nearly all distinct, and trying a
+    dictionary on them costs time and bytes."""
+    import pyarrow as pa
+
+    return [f.name for f in schema if pa.types.is_string(f.type) or f.name == "n"]
 
 
 def _rank_order(term, nterms: int, doc, ndocs: int):
@@ -1098,7 +1108,7 @@ def _rewrite_part(root: Path, files: dict, new: str, keep: set) -> dict:
         data = data.filter(pc.is_in(data["doc_id"], value_set=__import__("pyarrow").array(sorted(keep))))
         rel = f"{table}/{new}.parquet"
         # as the writer writes them: the term tables (still sorted) in small row groups
-        pq.write_table(data, root / rel, compression=COMPRESSION,
+        pq.write_table(data, root / rel, compression=COMPRESSION, use_dictionary=_dictionary_columns(data.schema),
                        row_group_size=ROW_GROUP_ROWS if table in SORTED_BY_TERM else max(data.num_rows, 1))
         out[table] = {"file": rel, "bytes": (root / rel).stat().st_size, "rows": data.num_rows}
     return out
