@@ -61,13 +61,13 @@ TABLES = ("documents", "sections", "terms", "section_terms", "theme_hits", "form
 DISCOURSE_TABLES = ("formulas", "directives", "targets")
 CHUNK_CHARS = 500_000        # documents longer than this are read in chunks
 TASK_CHARS = 1_000_000       # input bytes per task, at least (a task holds at least one document)
-TASK_CHARS_MAX = 4_000_000   # and at most, when there are enough tasks for every worker without
+TASK_CHARS_MAX = 4_000_000   # at most (while every worker still gets TASKS_PER_WORKER tasks)
 TASK_DOCS = 64               # documents per task, at most (TASK_DOCS_MAX with larger tasks)
 TASK_DOCS_MAX = 256
 TASKS_PER_WORKER = 4
 FLUSH_ROWS = 200_000         # rows buffered per table before they are written
-ROW_GROUP_ROWS = 8_192         # rows per row group of the tables sorted by term
-COMPRESSION = "snappy"        # Parquet's default codec: per column chunk, half zstd's fixed cost
+ROW_GROUP_ROWS = 8_192       # rows per row group of the tables sorted by term
+COMPRESSION = "snappy"       # Parquet's default codec: per column chunk, half zstd's fixed cost
 SORTED_BY_TERM = ("terms", "section_terms")
 DOC_FIELDS = ("title", "date", "issuer", "level", "genre")
 
@@ -333,7 +333,7 @@ class _TermRows:
     Arrow: word numbers in the process vocabulary and their counts, and for section terms
     each row's section (an index into ``sections``, the document's top-level section
     ids). The writer builds the columns of all the documents of a flush at once, already
-    in their sorted order (:meth:`_PartWriter._term_table`), instead of building, then
+    in their sorted order (:func:`_term_table`), instead of building, then
     sorting, a small Arrow table per document."""
 
     __slots__ = ("vocabulary", "doc_id", "words", "n", "sections", "section")
@@ -532,7 +532,7 @@ class _PartWriter:
 
     def add(self, table: str, rows):
         frame = rows[0] if isinstance(rows, tuple) else rows
-        n = frame.num_rows if hasattr(frame, "num_rows") else len(frame)   # Arrow, _TermRows, or len()
+        n = frame.num_rows if hasattr(frame, "num_rows") else len(frame)   # Arrow, _TermRows, _HitRows; or len()
         if n:
             self.buffers[table].append(rows)
             self.buffered[table] += n
