@@ -434,7 +434,12 @@ def phase_query(documents: int) -> dict:
                     data = pa.concat_tables([data.slice(i, step).sort_by([("term", "ascending"),
                                                                           ("doc_id", "ascending")])
                                              for i in range(0, data.num_rows, step)])
-                pq.write_table(data, out / rel, compression="zstd", row_group_size=zs.store.ROW_GROUP_ROWS)
+                # as index() writes them: its codec; small row groups for the term tables
+                dictionary = getattr(zs.store, "_dictionary_columns", lambda schema: True)(data.schema)
+                pq.write_table(data, out / rel, compression=getattr(zs.store, "COMPRESSION", "zstd"),
+                               use_dictionary=dictionary,
+                               row_group_size=zs.store.ROW_GROUP_ROWS if t in zs.store.SORTED_BY_TERM
+                               else max(data.num_rows, 1))
                 files[t] = {"file": rel, "bytes": (out / rel).stat().st_size, "rows": 0}
             manifest["parts"][part] = files
         (out / "manifest.json").write_text(_json.dumps(manifest))

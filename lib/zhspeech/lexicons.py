@@ -9,9 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
-import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,29 +26,18 @@ def lexicon_file(path, default: str) -> Path:
     return p
 
 
-_BUNDLED: dict = {}
+@lru_cache(maxsize=256)
+def _realpath(path: str, device: int, inode: int) -> str:
+    return str(Path(path).resolve())
 
 
-def _bundled_key(default: str) -> tuple[str, float]:
-    """``(resolved path, mtime)`` of the bundled ``default`` file: the cache key its
-    loader is called with, as ``lexicon_file(None, default)`` would give it. Where the
-    bundled folder is (``$ZHSPEECH_DATA`` or the package) is looked up once per value
-    of that variable; the file itself is checked (stat) on every call, so an edited
-    file is reloaded and a missing one is reported as before."""
-    key = (default, os.environ.get("ZHSPEECH_DATA"))
-    found = _BUNDLED.get(key)
-    if found is None:
-        p = paths.lexicon(default)
-        found = (p, str(p.resolve()))
-    try:
-        st = os.stat(found[1])
-    except OSError:
-        st = None
-    if st is None or not stat.S_ISREG(st.st_mode):
-        p = lexicon_file(None, default)  # raises the usual error
-        return str(p.resolve()), p.stat().st_mtime
-    _BUNDLED[key] = found
-    return found[1], st.st_mtime
+def cache_key(p: Path) -> tuple[str, float]:
+    """``(resolved path, modification time)`` of a lexicon file: the key its loader
+    caches on, so that an edited file is read again. The resolved path is remembered
+    per path and file identity (device, inode: a link pointed at another file resolves
+    anew), because resolving costs ten times the ``stat`` each call makes anyway."""
+    st = p.stat()
+    return _realpath(str(p), st.st_dev, st.st_ino), st.st_mtime
 
 
 # Rule files are small text files; the limit keeps a mistaken or hostile file from
@@ -212,7 +199,7 @@ def overlapping_terms(words) -> list[tuple[str, str, str, str]]:
 def load_userdict(path=None) -> UserDict:
     """The domain user dictionary: one ``word [freq] [tag]`` per line, # comments."""
     p = lexicon_file(path, "userdict.txt")
-    return _load_userdict(str(p.resolve()), p.stat().st_mtime)
+    return _load_userdict(*cache_key(p))
 
 
 @lru_cache(maxsize=16)
@@ -232,7 +219,7 @@ def _load_wordlist(path: str, mtime: float) -> frozenset:
 def load_stopwords(path=None) -> frozenset:
     """Stopwords: one per line; lines starting with # are comments."""
     p = lexicon_file(path, "stopwords.txt")
-    return _load_wordlist(str(p.resolve()), p.stat().st_mtime)
+    return _load_wordlist(*cache_key(p))
 
 
 @lru_cache(maxsize=16)
@@ -255,14 +242,14 @@ def load_measure_words(path=None) -> frozenset:
     """Measure words (``measure_words.txt``): a numeral followed by one of them is a count
     (一项, 五年, 万亿元), of kind ``number`` in the tokens table. One word per line."""
     p = lexicon_file(path, "measure_words.txt")
-    return _load_words(str(p.resolve()), p.stat().st_mtime)
+    return _load_words(*cache_key(p))
 
 
 def load_single_chars(path=None) -> frozenset:
     """Single characters kept in ranked tables (``single_char_terms.txt``): one Chinese
     character per line, # comments."""
     p = lexicon_file(path, "single_char_terms.txt")
-    return _load_words(str(p.resolve()), p.stat().st_mtime, single=True)
+    return _load_words(*cache_key(p), single=True)
 
 
 @dataclass(frozen=True)
@@ -342,10 +329,8 @@ def _load_corrections(path: str, mtime: float) -> tuple:
 
 def load_corrections(path=None) -> tuple:
     """Typo/OCR corrections: TSV with columns wrong, right, context, note."""
-    if path is None:
-        return _load_corrections(*_bundled_key("corrections.tsv"))
     p = lexicon_file(path, "corrections.tsv")
-    return _load_corrections(str(p.resolve()), p.stat().st_mtime)
+    return _load_corrections(*cache_key(p))
 
 
 def _compile(p, where, pattern):
@@ -386,10 +371,8 @@ def _load_boilerplate(path: str, mtime: float) -> dict:
 def load_boilerplate(path=None) -> dict:
     """Boilerplate rules (YAML): named line patterns, the head window and the settings
     for lines repeated across documents."""
-    if path is None:
-        return _load_boilerplate(*_bundled_key("boilerplate.yaml"))
     p = lexicon_file(path, "boilerplate.yaml")
-    return _load_boilerplate(str(p.resolve()), p.stat().st_mtime)
+    return _load_boilerplate(*cache_key(p))
 
 
 @lru_cache(maxsize=16)
@@ -416,10 +399,8 @@ def load_redactions(path=None) -> tuple:
     """Redaction placeholder patterns: (kind, regex) pairs, tried in file order. An
     optional ``marks`` regex (a character every placeholder contains) speeds up the
     scan; it comes first as ``("__marks__", regex)``."""
-    if path is None:
-        return _load_redactions(*_bundled_key("redactions.yaml"))
     p = lexicon_file(path, "redactions.yaml")
-    return _load_redactions(str(p.resolve()), p.stat().st_mtime)
+    return _load_redactions(*cache_key(p))
 
 
 def _word_list(p, data, key) -> list[str]:
@@ -505,20 +486,9 @@ def _load_structure(path: str, mtime: float, formulas_mtime: float = 0.0) -> dic
 def load_structure_rules(path=None) -> dict:
     """Words the structure parser reads as structure (``structure.yaml``), compiled,
     with the numbered formulas of the file it names (``numbered_formulas.txt``)."""
-    if path is None:
-        key, mtime = _bundled_key("structure.yaml")
-        # as below: the formulas file beside the bundled structure.yaml (0.0: none)
-        where = _BUNDLED.get(("structure.yaml", os.environ.get("ZHSPEECH_DATA")))
-        formulas = (where[0] if where else paths.lexicon("structure.yaml")).parent / "numbered_formulas.txt"
-        try:
-            st = os.stat(formulas)
-            formulas_mtime = st.st_mtime if stat.S_ISREG(st.st_mode) else 0.0
-        except OSError:
-            formulas_mtime = 0.0
-        return _load_structure(key, mtime, formulas_mtime)
     p = lexicon_file(path, "structure.yaml")
     formulas = p.parent / "numbered_formulas.txt"
-    return _load_structure(str(p.resolve()), p.stat().st_mtime,
+    return _load_structure(*cache_key(p),
                            formulas.stat().st_mtime if formulas.is_file() else 0.0)
 
 
