@@ -172,3 +172,66 @@ def test_manifest_mistakes_are_named(tmp_path):
     assert any("line 2: date 'notadate' of a is not YYYY" in s for s in said)
     assert any("1 row(s) name no file in" in s and s.endswith(": zz") for s in said)
     assert [(p.name, d, m["date"]) for p, d, m in docs] == [("a.txt", "a", "notadate")]
+
+
+READ_RAW_CASES = {
+    "utf8.txt": TEXT.encode("utf-8"),
+    "bom.txt": TEXT.encode("utf-8-sig"),
+    "utf16.txt": TEXT.encode("utf-16"),
+    "utf16le.txt": TEXT.encode("utf-16-le"),
+    "gbk.txt": TEXT.encode("gbk"),
+    "big5.txt": ("政府工作報告\n各位代表：現在我代表國務院向大會報告政府工作，請予審議。\n" * 3).encode("big5"),
+    "front.md": "---\ntitle: 某讲话\ndate: 2020-07-01\n---\n# 标题\n正文。\n".encode(),
+    "badfront.md": "---\n[unclosed\n---\n正文。\n".encode(),
+    "damaged.txt": TEXT.encode() * 30 + b"\xff" + TEXT.encode() * 30,
+    "empty.txt": b"",
+    "blank.txt": b"  \n\n",
+    "binary.txt": bytes(range(256)) * 4,
+    "bad.txt": b"\x81\x30\xff\xff\xff\xfe\x80\x80",
+    "notes.rtf": b"{\\rtf1 hello}",
+    "onlyfront.md": b"---\ntitle: x\n---\n  \n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(READ_RAW_CASES))
+@pytest.mark.parametrize("errors", ["strict", "replace"])
+def test_read_raw_is_load_document_raw_with_the_same_errors(tmp_path, name, errors):
+    """The store's scan reads texts with read_raw: the same text as load_document, and
+    for a bad file the same error."""
+    path = tmp_path / name
+    path.write_bytes(READ_RAW_CASES[name])
+    try:
+        expected = zs.corpus.load_document(path, errors=errors).raw
+    except Exception as exc:  # noqa: BLE001 - the very same exception is expected
+        with pytest.raises(type(exc)) as info:
+            zs.corpus.read_raw(path, errors=errors)
+        assert str(info.value) == str(exc)
+    else:
+        assert zs.corpus.read_raw(path, errors=errors) == expected
+    with pytest.raises(TypeError, match="read_raw expects a path"):
+        zs.corpus.read_raw(3)
+
+
+def test_display_of_a_file_is_that_of_its_resolved_path(tmp_path, monkeypatch):
+    """paths.display resolves a file through its (remembered) folder: the same as
+    resolving the whole path, links to the file or to its folder included."""
+    import os
+
+    corpus = tmp_path / "shared" / "corpus"
+    (corpus / "texts").mkdir(parents=True)
+    monkeypatch.setenv("ZHSPEECH_CORPUS_DIR", str(corpus))
+    real = corpus / "texts" / "a.txt"
+    real.write_text("甲", encoding="utf-8")
+    os.symlink(corpus / "texts", tmp_path / "folder-link")
+    os.symlink(real, tmp_path / "file-link.txt")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.txt").write_text("乙", encoding="utf-8")
+    for path, shown in ((real, "corpus/texts/a.txt"), (tmp_path / "folder-link" / "a.txt", "corpus/texts/a.txt"),
+                        (tmp_path / "file-link.txt", "corpus/texts/a.txt"),
+                        (tmp_path / "elsewhere" / ".." / "folder-link" / "a.txt", "corpus/texts/a.txt"),
+                        (tmp_path / "elsewhere" / "b.txt", "b.txt"), (tmp_path / "missing.txt", "missing.txt"),
+                        (zs.paths.sample_speech(), "data/raw/000_20ad1a32e8f79341.txt")):
+        assert zs.paths.display(path) == shown, path
+    (tmp_path / "file-link.txt").unlink()                 # the link now points elsewhere
+    os.symlink(tmp_path / "elsewhere" / "b.txt", tmp_path / "file-link.txt")
+    assert zs.paths.display(tmp_path / "file-link.txt") == "b.txt"

@@ -150,3 +150,22 @@ def test_word_lists_name_the_bad_line(tmp_path, loader, content, line, cause):
     with pytest.raises(LexiconError) as info:
         loader(path)
     assert f"list.txt:{line}: " in str(info.value) and cause in str(info.value)
+
+
+def test_a_lexicon_is_read_again_when_edited_or_when_its_link_points_elsewhere(tmp_path):
+    import os
+    import time
+
+    a, b, link = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "stop.txt"
+    a.write_text("的\n了\n", encoding="utf-8")
+    b.write_text("和\n", encoding="utf-8")
+    os.symlink(a, link)
+    assert zs.lexicons.load_stopwords(link) == {"的", "了"}
+    assert zs.lexicons.cache_key(link)[0] == str(a.resolve())
+    link.unlink()
+    os.symlink(b, link)                       # the same path, another file
+    assert zs.lexicons.load_stopwords(link) == {"和"}
+    assert zs.lexicons.cache_key(link)[0] == str(b.resolve())
+    b.write_text("和\n与\n", encoding="utf-8")
+    os.utime(b, (time.time() + 5, time.time() + 5))
+    assert zs.lexicons.load_stopwords(link) == {"和", "与"}

@@ -177,3 +177,91 @@ def test_same_results_from_many_threads():
             got = list(pool.map(both, docs))
             assert [g[0] for g in got] == alone
             assert [g[1] for g in got] == outlines
+
+
+def test_family_starts_unchanged_from_v1():
+    # _family_starts reads the 是/要 numerals and the literal families with fewer numpy
+    # calls than the copy at main 47d9b7b (tests/oracle/structure_v1.py): same offsets.
+    from oracle import structure_v1
+
+    samples = texts.fuzz_texts(150, seed=21) + list(texts.styled_texts().values())
+    samples += [p.read_text(encoding="utf-8") for p in OWN]
+    samples += ["", "是", "要", "一是", "十二要", "一二三四是", "1.", "——", "—", "（", "第", "首先，", "12、3．",
+                "是一是二要三要", "一是\n二要\n十一是"]
+    for text in samples:
+        assert zs.structure._family_starts(text) == structure_v1._family_starts(text)
+
+
+@pytest.mark.corpus
+def test_family_starts_unchanged_from_v1_on_the_corpus(shared_cleaned, sample):
+    from oracle import structure_v1
+
+    for cleaned in [*shared_cleaned.values(), sample]:
+        assert zs.structure._family_starts(cleaned.text) == structure_v1._family_starts(cleaned.text)
+
+
+def test_boilerplate_head_rules_looked_for_in_the_head_only():
+    # The prefixes of head rules are searched in the first head_window lines only: the
+    # same removals as the frozen copy, whatever the window, wherever the words fall
+    # (on the last head line, right after it, in both kinds of rule at once).
+    import random
+    import re
+
+    base = zs.lexicons.load_boilerplate()
+    extra = ({"name": "nl_head", "regex": re.compile("\n?订阅号"), "where": "head", "max_chars": 20, "note": ""},
+             {"name": "dash_any", "regex": re.compile("—扫码"), "where": "anywhere", "max_chars": 20, "note": ""})
+    rnd = random.Random(6)
+    pieces = ["不断提高", "实时分享", "自建平台", "会员资料", "会员群：", "关注公众号", "倒卖必究", "立享",
+              "订阅号", "本文来源于某某网", "干部队伍建设", "。", "，", " ", "\n", "\n", "\n", "—扫码"]
+    for k in range(400):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 40)))
+        rules = dict(base, head_window=rnd.choice([0, 1, 2, 3, 15]), head_block=bool(k % 2))
+        if k % 3 == 0:
+            rules["rules"] = base["rules"] + extra
+        assert zs.clean.remove_boilerplate(text, rules=rules) == clean_v0.remove_boilerplate(text, rules=rules), text
+        assert zs.clean.remove_boilerplate(text, rules=rules, extra_lines=frozenset({"立享"})) == \
+            clean_v0.remove_boilerplate(text, rules=rules, extra_lines=frozenset({"立享"}))
+
+
+def test_counter_and_headings_unchanged_from_v1():
+    # _Counter's prefix sums and last-kept-character lookup, and _Text.heading_at,
+    # against the copy at main 47d9b7b, on every span end of texts full of sentence
+    # ends, closing quotes, brackets and spaces.
+    import random
+
+    import numpy as np
+
+    from oracle import structure_v1
+
+    rnd = random.Random(12)
+    pieces = ["。", "！", "？", "”", "’", "）", ")", " ", "\n", "\t", "」", "』", "汉", "字", "a", "：", "；", "一、"]
+    samples = ["", "。", "”", "汉。”\n"] + ["".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 80))) for _ in range(300)]
+    samples += list(texts.styled_texts().values())
+    rules = zs.lexicons.load_structure_rules()
+    for text in samples:
+        new, old = zs.structure._Counter(text), structure_v1._Counter(text)
+        n = len(text)
+        starts = np.array([rnd.randint(0, n) for _ in range(40)], dtype=np.int64)
+        ends = np.array([rnd.randint(s, n) for s in starts], dtype=np.int64)
+        for a, b in zip(new.measure(starts, ends), old.measure(starts, ends)):
+            assert a.dtype == b.dtype and (a == b).all(), text
+        assert (new.han == old.han).all() and (new.ends == old.ends).all()
+        t_new, t_old = zs.structure._Text(text, rules), structure_v1._Text(text, rules)
+        for s, e in zip(starts.tolist(), ends.tolist()):
+            assert t_new.heading_at(s, e) == t_old.heading_at(s, e)
+            assert t_new.heading_at(s, n) == t_old.heading_at(s, n)
+
+
+def test_corrections_follow_the_table_given():
+    # The compiled corrections of the last table are reused only for that same tuple: a
+    # list changed in place, or another table, is read afresh.
+    rows = zs.lexicons.load_corrections()
+    text = "千部队伍要自已动手，巳经开始。"
+    assert zs.clean.correct_typos(text, rows=rows) == clean_v0.correct_typos(text, rows=rows)
+    assert zs.clean.correct_typos(text)[0] == "干部队伍要自己动手，已经开始。"
+    mine = [r for r in rows if r.wrong != "自已"]
+    assert zs.clean.correct_typos(text, rows=mine)[0] == "干部队伍要自已动手，已经开始。"
+    mine.append(next(r for r in rows if r.wrong == "自已"))
+    assert zs.clean.correct_typos(text, rows=mine)[0] == "干部队伍要自己动手，已经开始。"
+    assert zs.clean.correct_typos(text, rows=())[0] == text
+    assert zs.clean.correct_typos(text, rows=rows) == clean_v0.correct_typos(text, rows=rows)

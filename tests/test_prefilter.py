@@ -64,3 +64,32 @@ def test_finder_finds_what_the_pattern_finds():
             first = regex.search(text, pos)
             got = finder.search(text, pos)
             assert (got and (got.start(), got.group())) == (first and (first.start(), first.group()))
+
+
+def test_occurrences_by_find_and_by_numpy_agree(monkeypatch):
+    # A short stretch (strings × characters below _FIND_BELOW) is read with str.find,
+    # a long one with numpy: the same (offset, string) list either way, overlaps and
+    # occurrences running past ``end`` included.
+    import random
+
+    rnd = random.Random(4)
+    alphabet = "会员群本文档资料关注扫码ab\n。"
+    assert prefilter.occurrences("本文档本文", {"本文", "文档", "档", "a"}) == [(0, "本文"), (1, "文档"), (2, "档"), (3, "本文")]
+    for _ in range(300):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60)))
+        strings = {rnd.choice(alphabet) + rnd.choice(alphabet + "") for _ in range(rnd.randint(3, 8))}
+        start = rnd.randint(0, len(text))
+        end = rnd.choice([None, rnd.randint(start, len(text))])
+        got = {}
+        for limit in (0, 10**9):
+            monkeypatch.setattr(prefilter, "_FIND_BELOW", limit)
+            got[limit] = prefilter.occurrences(text, strings, start, end)
+        assert got[0] == got[10**9], (text, strings, start, end)
+    monkeypatch.undo()
+    assert prefilter.occurrences("关注关注", {"关注", "注关", "扫码"}, 1, 3) == [(1, "注关"), (2, "关注")]
+
+
+def test_many_strings_must_be_short_whatever_the_text():
+    for text in ("", "短", "长" * 50_000):
+        with pytest.raises(ValueError, match="one or two characters"):
+            prefilter.occurrences(text, {"abc", "d", "e"})

@@ -129,6 +129,16 @@ def test_reindex_reads_only_new_or_changed_documents(corpus_dir, tmp_path):
     listed = {i["file"] for p in json.loads((out / "manifest.json").read_text())["parts"].values() for i in p.values()}
     on_disk = {f"{p.parent.name}/{p.name}" for p in out.glob("*/*.parquet")}
     assert on_disk == listed            # replaced parts were deleted
+    # rewritten parts are written as the writer writes them: same codec, term tables sorted
+    import pyarrow.parquet as pq
+
+    for rel in listed:
+        meta = pq.ParquetFile(out / rel).metadata
+        assert {meta.row_group(g).column(c).compression for g in range(meta.num_row_groups)
+                for c in range(meta.num_columns)} <= {"SNAPPY"}, rel
+        if rel.split("/")[0] in zs.store.SORTED_BY_TERM:
+            data = pq.read_table(out / rel)
+            assert data.equals(data.sort_by([("term", "ascending"), ("doc_id", "ascending")])), rel
 
 
 def test_two_processes_give_the_same_store(corpus_dir, tmp_path):
@@ -332,6 +342,98 @@ def test_sort_by_term_with_more_than_65536_terms_equals_arrow_sort_by():
     data = pa.table({"doc_id": ["b" if i % 3 else "a" for i in range(len(terms))], "term": terms,
                      "n": list(range(len(terms)))})
     assert zs.store.sort_by_term(data).equals(data.sort_by([("term", "ascending"), ("doc_id", "ascending")]))
+
+
+class _Words:
+    """A stand-in vocabulary: numbers of a fixed list of words."""
+
+    def __init__(self, words):
+        import pyarrow as pa
+
+        self.words = pa.array(words, pa.string())
+        self.size = len(words)
+
+    def take(self, numbers):
+        import numpy as np
+        import pyarrow as pa
+
+        return self.words.take(pa.array(np.asarray(numbers, dtype=np.int64)))
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_term_rows_of_a_flush_equal_their_tables_sorted_by_term(seed):
+    """_term_table builds the columns of many documents' rows at once, in sorted order:
+    the same table as each document's rows made Arrow, concatenated, then sorted (ties
+    of term and document keep their order); one document may come in several chunks."""
+    import random
+
+    import numpy as np
+    import pyarrow as pa
+
+    rng = random.Random(seed)
+    words = _Words(["人才", "人", "才", "a", "Z", "脱贫攻坚", "脱贫", "𠀀", "é", "", "基层治理", "ab", "a\x00"])
+    schemas = zs.store._schemas()
+    for table in ("terms", "section_terms"):
+        rows = []
+        for k in range(rng.randint(1, 30)):
+            doc = rng.choice(["d-10", "d-2", "甲", "d-1", "乙/丙", f"x{k}"])
+            n = rng.randint(0, 40)
+            nums = np.array([rng.randrange(words.size) for _ in range(n)], dtype=np.int64)
+            counts = np.array([rng.randint(1, 9) for _ in range(n)], dtype=np.int64)
+            if table == "terms":
+                rows.append(zs.store._TermRows(words, doc, nums, counts))
+            else:
+                secs = np.array([rng.choice(["", "s1", "s2", "c1:s1", "第三"]) for _ in range(rng.randint(1, 4))],
+                                dtype=object)
+                which = np.array([rng.randrange(len(secs)) for _ in range(n)], dtype=np.int64)
+                rows.append(zs.store._TermRows(words, doc, nums, counts, secs, which))
+        rows = [r for r in rows if r.num_rows] or rows[:1]
+        got = zs.store._term_table(rows, schemas[table])
+        each = pa.concat_tables([r.arrow(schemas[table]) for r in rows])
+        assert got.schema.equals(schemas[table])
+        if each.num_rows > 1:
+            assert got.equals(each.sort_by([("term", "ascending"), ("doc_id", "ascending")])), table
+        assert got.equals(zs.store.sort_by_term(each)), table
+    # by hand: two documents, one of them in two chunks
+    d1 = zs.store._TermRows(words, "b", np.array([1, 0]), np.array([5, 6]), np.array(["s1", "s2"], dtype=object),
+                            np.array([1, 0]))
+    d2 = zs.store._TermRows(words, "a", np.array([0]), np.array([7]), np.array(["t"], dtype=object), np.array([0]))
+    d1b = zs.store._TermRows(words, "b", np.array([0]), np.array([8]), np.array(["c1:s1"], dtype=object),
+                             np.array([0]))
+    got = zs.store._term_table([d1, d2, d1b], schemas["section_terms"]).to_pylist()
+    assert [(r["doc_id"], r["section_id"], r["term"], r["n"]) for r in got] == [
+        ("b", "s2", "人", 5), ("a", "t", "人才", 7), ("b", "s1", "人才", 6), ("b", "c1:s1", "人才", 8)]
+
+
+def test_hit_rows_of_a_flush_become_one_table_in_their_order():
+    """_hit_table: each hit's sections are indices into its chunk's ids (the last one,
+    "", for a hit before the first section), its owner a row of the lexicon columns."""
+    import numpy as np
+    import pyarrow as pa
+
+    owners = [pa.array(["人才", "治理"]), pa.array(["", "基层"]), pa.array(["人才", "基层治理"]),
+              pa.array(["人才", "基层治理"])]
+    a = zs.store._HitRows(owners, "甲", np.array(["s1", "s1.1", ""], dtype=object), np.array([1, 2]),
+                          np.array([0, 2]), np.array([1, 0]), np.array([10, 3]), np.array([14, 5]), np.array([2, 0]))
+    b = zs.store._HitRows(owners, "乙", np.array(["c1:s2", ""], dtype=object), np.array([0]), np.array([0]),
+                          np.array([0]), np.array([600]), np.array([602]), np.array([7]))
+    got = zs.store._hit_table([a, b], zs.store._schemas()["theme_hits"])
+    assert got.schema.equals(zs.store._schemas()["theme_hits"])
+    assert [tuple(r.values()) for r in got.to_pylist()] == [
+        ("甲", "s1.1", "s1", "治理", "基层", "基层治理", "基层治理", 10, 14, 2),
+        ("甲", "", "", "人才", "", "人才", "人才", 3, 5, 0),
+        ("乙", "c1:s2", "c1:s2", "人才", "", "人才", "人才", 600, 602, 7)]
+    assert got.equals(pa.concat_tables([a.arrow(got.schema), b.arrow(got.schema)]))
+
+
+def test_task_size_gives_every_worker_tasks_and_parts_of_up_to_four_million_bytes():
+    s = zs.store
+    assert s._task_size(10_000_000, 1) == (4_000_000, 256)          # one worker: the largest parts
+    assert s._task_size(500_000, 1) == (4_000_000, 256)
+    assert s._task_size(10_000_000, 2) == (1_250_000, 256)          # 10 MB / (4 tasks x 2 workers)
+    assert s._task_size(3_000_000, 2) == (1_000_000, 64)            # never below TASK_CHARS
+    assert s._task_size(100_000_000, 2) == (4_000_000, 256)
+    assert s._task_size(100_000_000, 16) == (1_562_500, 256)
 
 
 def test_vocabulary_shared_by_threads_numbers_each_word_once(fast_tokenizer):

@@ -141,3 +141,87 @@ def test_count_themes_equals_the_oracle(shared_cleaned, sample, sample_sections,
     for text in ("", "人才", "XX人才XX"):
         pd.testing.assert_frame_equal(zs.themes.count_themes(text, lexicon=lexicon),
                                       store_oracle.count_themes(text, lexicon=lexicon))
+
+
+# -- today's store as a whole (tests/oracle/store_v1.py), the discourse tables included ---
+
+def generated_folder(root: Path) -> Path:
+    """Texts of tests/oracle/texts.py: speeches in every numbering style, their damaged
+    variants (lost breaks, traditional script, redaction marks, adverts) and random
+    assemblies of structure markers; with a manifest giving some of them metadata."""
+    from oracle import texts
+
+    root.mkdir(parents=True)
+    styled = texts.styled_texts()
+    names = []
+    for k, (name, text) in enumerate(sorted(styled.items())):
+        (root / f"{name}.txt").write_text(text, encoding="utf-8")
+        names.append(name)
+        for variant, damaged in sorted(texts.damaged(text, seed=k).items()):
+            if k % 3 == 0:
+                (root / f"{name}-{variant}.txt").write_text(damaged, encoding="utf-8")
+    for i, text in enumerate(texts.fuzz_texts(12)):
+        (root / f"fuzz-{i:02d}.txt").write_text(text, encoding="utf-8")
+    # long documents, read in chunks: all the styles one after another, twice
+    (root / "long-styles.txt").write_text("\n".join(styled[n] for n in names), encoding="utf-8")
+    (root / "long-fuzz.txt").write_text("\n".join(texts.fuzz_texts(6, seed=3)), encoding="utf-8")
+    rows = [f"{name},题{k},{2000 + k}-01-0{1 + k % 9},某{'县市省'[k % 3]},{'speech' if k % 2 else 'report'}"
+            for k, name in enumerate(names)]
+    (root / "manifest.csv").write_text("id,title,date,issuer,genre\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+def all_tables(root: Path) -> dict:
+    """Every table of a store, as :func:`store_tables` reads the oracle's five."""
+    import json
+
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    out = {}
+    for table in manifest["tables"]:
+        parts = [pq.read_table(root / info[table]["file"]) for _, info in sorted(manifest["parts"].items())]
+        schemas = {p.schema.to_string(show_schema_metadata=True) for p in parts}
+        assert len(schemas) == 1, (table, schemas)
+        data = pa.concat_tables(parts)
+        out[table] = data.sort_by([(c, "ascending") for c in data.column_names])
+    return out
+
+
+def same_as_today(source: Path, tmp: Path, **kw) -> dict:
+    from oracle import store_v1
+
+    zs.store.index(source, tmp / "new", workers=1, backend="rjieba", progress=False, **kw)
+    store_v1.index(source, tmp / "today", workers=1, backend="rjieba", progress=False, **kw)
+    new, today = all_tables(tmp / "new"), all_tables(tmp / "today")
+    assert list(new) == list(today) == list(zs.store.Settings(discourse=kw.get("discourse", True)).tables)
+    for table in today:
+        a, b = new[table], today[table]
+        assert a.schema.equals(b.schema, check_metadata=True), (table, a.schema, b.schema)
+        assert a.num_rows == b.num_rows, (table, a.num_rows, b.num_rows)
+        assert a.equals(b), table
+    return new
+
+
+def test_store_equals_todays_store_on_the_shared_corpus_sample_and_own_texts(shared_corpus, tmp_path):
+    src = tmp_path / "in"
+    shutil.copytree(zs.paths.corpus_dir(), src / "corpus")
+    (src / "sample").mkdir()
+    shutil.copy(zs.paths.sample_speech(), src / "sample")
+    own_folder(src / "ours")
+    new = same_as_today(src, tmp_path)
+    assert new["documents"].num_rows == len(shared_corpus) + 1 + 4 + len(OWN)
+    assert min(new[t].num_rows for t in zs.store.TABLES) >= 20          # targets: the fewest
+
+
+def test_store_equals_todays_store_on_generated_texts_in_chunks_and_small_parts(tmp_path):
+    """Generated texts, read in chunks of 2,000 characters, a few documents per part
+    (so parts hold several documents, and documents several chunks)."""
+    src = generated_folder(tmp_path / "in")
+    new = same_as_today(src, tmp_path, chunk_chars=2_000, task_chars=20_000)
+    assert new["documents"].num_rows >= 30 and max(new["documents"]["chunks"].to_pylist()) > 1
+    assert new["documents"]["chunks"].to_pylist().count(1) > 0
+
+
+def test_store_equals_todays_store_without_discourse_in_one_part(tmp_path):
+    src = own_folder(tmp_path / "in")
+    new = same_as_today(src, tmp_path, discourse=False, task_chars=10_000_000)
+    assert "formulas" not in new and new["terms"].num_rows > 1000

@@ -116,29 +116,71 @@ def remove_boilerplate(text: str, *, rules: dict | None = None, extra_lines: fro
 def _boilerplate_candidates(text: str, rules: dict, head: int) -> dict[int, set] | None:
     """For each line a boilerplate rule may match, the indices of those rules: the
     rules one of whose prefixes (:mod:`zhspeech.prefilter`) the line holds. None when
-    some rule's prefixes are unknown (every line is then tried with every rule)."""
-    owners: dict[str, list[int]] = {}
-    for k, rule in enumerate(rules["rules"]):
-        found = prefilter.prefixes(rule["regex"])
-        if found is None:
-            return None
-        for p in found:
-            owners.setdefault(p, []).append(k)
+    some rule's prefixes are unknown (every line is then tried with every rule).
+
+    The prefixes of ``where: head`` rules are looked for in the first ``head`` lines
+    only (beyond them those rules are never tried); 不断 or 实时 of a platform slogan
+    would otherwise make half the lines of a speech candidates."""
+    found = _rule_owners(rules["rules"])
+    if found is None:
+        return None
+    everything, owners, head_owners = found
+    if head_owners and head > 0 and text.count("\n", 0, len(text) // 2) < head:
+        # The head is most of the text: one scan of the whole text for every prefix.
+        owners, head_owners = everything, {}
     out: dict[int, set] = {}
-    hits = prefilter.occurrences(text, owners)
+    hits = []
+    if head_owners and head > 0:
+        # The head: up to the newline that ends line ``head - 1`` (a prefix may start on
+        # that newline), read with one character more for a two-character prefix there.
+        end = -1
+        for _ in range(head):
+            end = text.find("\n", end + 1)
+            if end < 0:
+                end = len(text)
+                break
+        hits = [(p, s, head_owners) for p, s in prefilter.occurrences(text[:end + 2], head_owners, 0, end + 1)
+                if p <= end]
+    hits += [(p, s, owners) for p, s in prefilter.occurrences(text, owners)] if owners else []
     if not hits:
         return out
     import numpy as np
 
     breaks = prefilter.char_positions(text, _NEWLINE_TABLE)
-    lines = np.searchsorted(breaks, np.fromiter((p for p, _ in hits), dtype=np.int64, count=len(hits)),
+    lines = np.searchsorted(breaks, np.fromiter((p for p, _, _ in hits), dtype=np.int64, count=len(hits)),
                             side="left").tolist()
-    for i, (_, s) in zip(lines, hits):
-        out.setdefault(i, set()).update(owners[s])
+    for i, (_, s, table) in zip(lines, hits):
+        out.setdefault(i, set()).update(table[s])
     return out
 
 
 _NEWLINE_TABLE = prefilter.char_table("\n")
+_OWNERS: dict = {}
+
+
+def _rule_owners(rules: tuple):
+    """The rules (their indices) each prefix belongs to: of all rules, of the rules that
+    apply anywhere, and of the ``where: head`` rules; None when some rule's prefixes are
+    unknown. Kept for the last few rule tuples (the loaded ones are reused as such)."""
+    kept = _OWNERS.get(id(rules))
+    if kept is not None and kept[0] is rules:
+        return kept[1]
+    everything: dict[str, list[int]] = {}
+    owners: dict[str, list[int]] = {}
+    head_owners: dict[str, list[int]] = {}
+    value = (everything, owners, head_owners)
+    for k, rule in enumerate(rules):
+        found = prefilter.prefixes(rule["regex"])
+        if found is None:
+            value = None
+            break
+        for p in found:
+            everything.setdefault(p, []).append(k)
+            (head_owners if rule["where"] == "head" else owners).setdefault(p, []).append(k)
+    if len(_OWNERS) >= 16:
+        _OWNERS.clear()
+    _OWNERS[id(rules)] = (rules, value)   # the tuple is held, so its id is not reused
+    return value
 
 
 def find_repeated_lines(texts, *, rules: dict | None = None) -> frozenset:
@@ -455,11 +497,21 @@ def _scan(candidates, full, text: str):
         pos = m.end()
 
 
+_LAST_CORRECTIONS: list = [None]   # (rows, their compiled patterns), replaced as one object
+
+
 def correct_typos(text: str, *, rows: tuple | None = None):
     """Apply the corrections table (``corrections.tsv``): each row's wrong form is
     replaced where its context allows; the rule column records the table line."""
     rows = lexicons.load_corrections() if rows is None else rows
-    candidates, full = _corrections_regex(tuple(rows))
+    kept = _LAST_CORRECTIONS[0]
+    if kept is not None and kept[0] is rows:
+        # the same (immutable) table as last time: its rows need no hashing again
+        candidates, full = kept[1]
+    else:
+        candidates, full = _corrections_regex(tuple(rows))
+        if isinstance(rows, tuple):
+            _LAST_CORRECTIONS[0] = (rows, (candidates, full))
     if full is None:
         return text, []
     edits = []

@@ -303,8 +303,34 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None,
         >>> doc.encoding
         'utf-8'
     """
+    path, data, raw, encoding, found, replaced = _read(path, errors, "load_document")
+    digest = hashlib.sha256(data).hexdigest()
+    suffix = path.suffix.lower()
+    info = {k: v for k, v in found.items() if k in META_FIELDS}
+    info.update({k: v for k, v in (meta or {}).items() if v not in (None, "") and not _isnan(v)})
+    if not info.get("title"):
+        info["title"] = infer_title(raw)
+    if replaced:
+        # Front matter or Markdown marks removed: find the replacements where they now sit.
+        at = [i for i, ch in enumerate(raw) if ch == "\ufffd"]
+        if len(at) == len(replaced):
+            replaced = [(i, b, bad) for i, (_, b, bad) in zip(at, replaced)]
+    return Document(doc_id=doc_id or _slug(path.stem), raw=raw, meta=info, path=path,
+                    encoding=encoding, format=suffix.lstrip("."), sha256=digest, replacements=replaced)
+
+
+def read_raw(path, *, errors: str = "strict") -> str:
+    """The text of a file, exactly ``load_document(path, errors=errors).raw`` (and
+    the same errors for a bad file), without its metadata, title or checksum: for a
+    pass that only looks at the text (the corpus store's scan for repeated lines)."""
+    return _read(path, errors, "read_raw")[2]
+
+
+def _read(path, errors: str, caller: str):
+    """``(path, bytes, raw text, encoding, front-matter fields, replacements)`` of a
+    file, every check of :func:`load_document` made."""
     if not isinstance(path, (str, Path)):
-        raise TypeError(f"load_document expects a path, got {type(path).__name__}")
+        raise TypeError(f"{caller} expects a path, got {type(path).__name__}")
     if errors not in ("strict", "replace"):
         raise ValueError("errors must be 'strict' or 'replace'")
     path = Path(path)
@@ -320,7 +346,6 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None,
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(path, f"cannot read ({exc.strerror or type(exc).__name__})") from None
-    digest = hashlib.sha256(data).hexdigest()
     if not data or data.isspace():
         raise DocumentError(path, "empty file")
     encoding, found, replaced = "utf-8", {}, []
@@ -335,17 +360,7 @@ def load_document(path, *, doc_id: str | None = None, meta: dict | None = None,
             raw = _read_markdown(raw)
     if not raw or raw.isspace():  # as ``not raw.strip()``, without copying the text
         raise DocumentError(path, "no text in file")
-    info = {k: v for k, v in found.items() if k in META_FIELDS}
-    info.update({k: v for k, v in (meta or {}).items() if v not in (None, "") and not _isnan(v)})
-    if not info.get("title"):
-        info["title"] = infer_title(raw)
-    if replaced:
-        # Front matter or Markdown marks removed: find the replacements where they now sit.
-        at = [i for i, ch in enumerate(raw) if ch == "\ufffd"]
-        if len(at) == len(replaced):
-            replaced = [(i, b, bad) for i, (_, b, bad) in zip(at, replaced)]
-    return Document(doc_id=doc_id or _slug(path.stem), raw=raw, meta=info, path=path,
-                    encoding=encoding, format=suffix.lstrip("."), sha256=digest, replacements=replaced)
+    return path, data, raw, encoding, found, replaced
 
 
 def _isnan(value) -> bool:

@@ -167,7 +167,7 @@ def load_tifa(path=None) -> Tifa:
     without a canonical form or gloss, an unknown kind, quotation marks in a form, or a
     form listed twice."""
     p = lexicons.lexicon_file(path, "tifa.yaml")
-    return _load_tifa(str(p.resolve()), p.stat().st_mtime)
+    return _load_tifa(*lexicons.cache_key(p))
 
 
 @dataclass(frozen=True)
@@ -268,7 +268,7 @@ def load_directives(path=None) -> Directives:
     without a canonical form, a level outside prohibitive/strong/standard/soft, a form
     listed twice, or a negation of a marker the file does not have."""
     p = lexicons.lexicon_file(path, "directives.yaml")
-    return _load_directives(str(p.resolve()), p.stat().st_mtime)
+    return _load_directives(*lexicons.cache_key(p))
 
 
 @dataclass(frozen=True)
@@ -319,30 +319,13 @@ def _load_target_rules(path: str, mtime: float) -> TargetRules:
 def load_target_rules(path=None) -> TargetRules:
     """Load and validate the target-writing rules (``data/lexicons/targets.yaml``)."""
     p = lexicons.lexicon_file(path, "targets.yaml")
-    return _load_target_rules(str(p.resolve()), p.stat().st_mtime)
-
-
-_BUNDLED_FILES: dict = {}
+    return _load_target_rules(*lexicons.cache_key(p))
 
 
 def bundled_lexicons() -> tuple[Tifa, Directives, TargetRules]:
-    """``(load_tifa(), load_directives(), load_target_rules())``, for a caller that
-    asks once per document (the store): the bundled files' paths are resolved once
-    per data folder, their modification times still read on every call, so an edited
-    file is loaded again."""
-    import os
-
-    key = os.environ.get("ZHSPEECH_DATA")
-    if key not in _BUNDLED_FILES:
-        names = ("tifa.yaml", "directives.yaml", "targets.yaml")
-        _BUNDLED_FILES[key] = tuple(str(lexicons.lexicon_file(None, n).resolve()) for n in names)
-    tifa, directives, rules = _BUNDLED_FILES[key]
-    try:
-        return (_load_tifa(tifa, os.stat(tifa).st_mtime), _load_directives(directives, os.stat(directives).st_mtime),
-                _load_target_rules(rules, os.stat(rules).st_mtime))
-    except OSError:      # gone since: the loaders say so in their words
-        _BUNDLED_FILES.pop(key, None)
-        return load_tifa(), load_directives(), load_target_rules()
+    """``(load_tifa(), load_directives(), load_target_rules())``: the bundled lexicons
+    of the three tables (each loaded again when its file changes)."""
+    return load_tifa(), load_directives(), load_target_rules()
 
 
 # -- shared helpers -----------------------------------------------------------------------

@@ -26,6 +26,20 @@ def lexicon_file(path, default: str) -> Path:
     return p
 
 
+@lru_cache(maxsize=256)
+def _realpath(path: str, device: int, inode: int) -> str:
+    return str(Path(path).resolve())
+
+
+def cache_key(p: Path) -> tuple[str, float]:
+    """``(resolved path, modification time)`` of a lexicon file: the key its loader
+    caches on, so that an edited file is read again. The resolved path is remembered
+    per path and file identity (device, inode: a link pointed at another file resolves
+    anew), because resolving costs ten times the ``stat`` each call makes anyway."""
+    st = p.stat()
+    return _realpath(str(p), st.st_dev, st.st_ino), st.st_mtime
+
+
 # Rule files are small text files; the limit keeps a mistaken or hostile file from
 # exhausting memory before it is validated.
 MAX_BYTES = 16 * 1024 * 1024
@@ -185,7 +199,7 @@ def overlapping_terms(words) -> list[tuple[str, str, str, str]]:
 def load_userdict(path=None) -> UserDict:
     """The domain user dictionary: one ``word [freq] [tag]`` per line, # comments."""
     p = lexicon_file(path, "userdict.txt")
-    return _load_userdict(str(p.resolve()), p.stat().st_mtime)
+    return _load_userdict(*cache_key(p))
 
 
 @lru_cache(maxsize=16)
@@ -205,7 +219,7 @@ def _load_wordlist(path: str, mtime: float) -> frozenset:
 def load_stopwords(path=None) -> frozenset:
     """Stopwords: one per line; lines starting with # are comments."""
     p = lexicon_file(path, "stopwords.txt")
-    return _load_wordlist(str(p.resolve()), p.stat().st_mtime)
+    return _load_wordlist(*cache_key(p))
 
 
 @lru_cache(maxsize=16)
@@ -228,14 +242,14 @@ def load_measure_words(path=None) -> frozenset:
     """Measure words (``measure_words.txt``): a numeral followed by one of them is a count
     (一项, 五年, 万亿元), of kind ``number`` in the tokens table. One word per line."""
     p = lexicon_file(path, "measure_words.txt")
-    return _load_words(str(p.resolve()), p.stat().st_mtime)
+    return _load_words(*cache_key(p))
 
 
 def load_single_chars(path=None) -> frozenset:
     """Single characters kept in ranked tables (``single_char_terms.txt``): one Chinese
     character per line, # comments."""
     p = lexicon_file(path, "single_char_terms.txt")
-    return _load_words(str(p.resolve()), p.stat().st_mtime, single=True)
+    return _load_words(*cache_key(p), single=True)
 
 
 @dataclass(frozen=True)
@@ -316,7 +330,7 @@ def _load_corrections(path: str, mtime: float) -> tuple:
 def load_corrections(path=None) -> tuple:
     """Typo/OCR corrections: TSV with columns wrong, right, context, note."""
     p = lexicon_file(path, "corrections.tsv")
-    return _load_corrections(str(p.resolve()), p.stat().st_mtime)
+    return _load_corrections(*cache_key(p))
 
 
 def _compile(p, where, pattern):
@@ -358,7 +372,7 @@ def load_boilerplate(path=None) -> dict:
     """Boilerplate rules (YAML): named line patterns, the head window and the settings
     for lines repeated across documents."""
     p = lexicon_file(path, "boilerplate.yaml")
-    return _load_boilerplate(str(p.resolve()), p.stat().st_mtime)
+    return _load_boilerplate(*cache_key(p))
 
 
 @lru_cache(maxsize=16)
@@ -386,7 +400,7 @@ def load_redactions(path=None) -> tuple:
     optional ``marks`` regex (a character every placeholder contains) speeds up the
     scan; it comes first as ``("__marks__", regex)``."""
     p = lexicon_file(path, "redactions.yaml")
-    return _load_redactions(str(p.resolve()), p.stat().st_mtime)
+    return _load_redactions(*cache_key(p))
 
 
 def _word_list(p, data, key) -> list[str]:
@@ -474,7 +488,7 @@ def load_structure_rules(path=None) -> dict:
     with the numbered formulas of the file it names (``numbered_formulas.txt``)."""
     p = lexicon_file(path, "structure.yaml")
     formulas = p.parent / "numbered_formulas.txt"
-    return _load_structure(str(p.resolve()), p.stat().st_mtime,
+    return _load_structure(*cache_key(p),
                            formulas.stat().st_mtime if formulas.is_file() else 0.0)
 
 

@@ -4,6 +4,7 @@ ZHSPEECH_CACHE), so notebooks never depend on the working directory."""
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 _HERE = Path(__file__).resolve()
@@ -20,12 +21,15 @@ def data_dir() -> Path:
     return Path(env) if env else project_root() / "data"
 
 
+@lru_cache(maxsize=1)
 def package_data_dir() -> Path:
     """The bundled lexicons and reference tables as installed with the package.
 
     The build maps the repository's ``data/`` folder to the package ``zhspeech.data``
     (see ``pyproject.toml``), so in a checkout this *is* ``data/`` and in a wheel it
-    is the copy made from it: one source of truth.
+    is the copy made from it: one source of truth. Found once per process (where the
+    package is installed does not change while it runs; asking importlib each time
+    cost more than reading a cached lexicon).
     """
     from importlib.resources import files
 
@@ -95,10 +99,39 @@ def cache_dir() -> Path:
 def display(path) -> str:
     """A path as shown to people: relative to the project root when inside it, so that
     notebook outputs and reports never show this machine's absolute paths."""
-    p = Path(path).resolve()
-    for base, prefix in ((project_root(), ""), (corpus_dir().resolve(), "corpus/")):
+    p = _resolved_file(Path(path))
+    for base, prefix in ((project_root(), ""), (_resolved(corpus_dir()), "corpus/")):
         try:
             return prefix + str(p.relative_to(base))
         except ValueError:
             continue
     return p.name
+
+
+def _resolved(folder: Path) -> Path:
+    """``folder.resolve()``, remembered per path and folder identity (device, inode: a
+    link pointed at another folder resolves anew); a missing folder is resolved each time."""
+    try:
+        st = os.stat(folder)
+    except OSError:
+        return folder.resolve()
+    return _realpath(str(folder), st.st_dev, st.st_ino)
+
+
+@lru_cache(maxsize=64)
+def _realpath(folder: str, device: int, inode: int) -> Path:
+    return Path(folder).resolve()
+
+
+def _resolved_file(path: Path) -> Path:
+    """``path.resolve()``: for a file that is not itself a link, its resolved folder
+    (remembered, :func:`_resolved`) and its name."""
+    import stat
+
+    try:
+        link = stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return path.resolve()
+    if link or path.name in ("", ".", ".."):
+        return path.resolve()
+    return _resolved(path.parent) / path.name

@@ -60,10 +60,14 @@ LOCK = ".lock"
 TABLES = ("documents", "sections", "terms", "section_terms", "theme_hits", "formulas", "directives", "targets")
 DISCOURSE_TABLES = ("formulas", "directives", "targets")
 CHUNK_CHARS = 500_000        # documents longer than this are read in chunks
-TASK_CHARS = 1_000_000       # input characters per task (a task holds at least one document)
-TASK_DOCS = 64
+TASK_CHARS = 1_000_000       # input bytes per task, at least (a task holds at least one document)
+TASK_CHARS_MAX = 4_000_000   # at most (while every worker still gets TASKS_PER_WORKER tasks)
+TASK_DOCS = 64               # documents per task, at most (TASK_DOCS_MAX with larger tasks)
+TASK_DOCS_MAX = 256
+TASKS_PER_WORKER = 4
 FLUSH_ROWS = 200_000         # rows buffered per table before they are written
-ROW_GROUP_ROWS = 2_048
+ROW_GROUP_ROWS = 8_192       # rows per row group of the tables sorted by term
+COMPRESSION = "snappy"       # Parquet's default codec: per column chunk, half zstd's fixed cost
 SORTED_BY_TERM = ("terms", "section_terms")
 DOC_FIELDS = ("title", "date", "issuer", "level", "genre")
 
@@ -281,6 +285,78 @@ def _token_sections(starts: list, top_starts: list, ntokens: int):
     return np.repeat(np.arange(len(top_starts), dtype=np.int64), sizes)
 
 
+class _HitRows:
+    """Theme hits of one document chunk, not yet made Arrow: each hit's leaf and
+    top-level section as indices into ``ids`` (the chunk's section ids, then ""), its
+    row among the theme lexicon's owners (``owner_cols``: theme, subtheme, term and
+    matched as Arrow strings), offsets and sentence. The writer builds the columns of
+    all the hits of a flush at once (:func:`_hit_table`)."""
+
+    __slots__ = ("owner_cols", "doc_id", "ids", "leaf", "top", "row", "start", "end", "sentence")
+
+    def __init__(self, owner_cols, doc_id: str, ids, leaf, top, row, start, end, sentence):
+        self.owner_cols, self.doc_id, self.ids, self.leaf, self.top = owner_cols, doc_id, ids, leaf, top
+        self.row, self.start, self.end, self.sentence = row, start, end, sentence
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.row)
+
+    def arrow(self, schema):
+        return _hit_table([self], schema)
+
+
+def _hit_table(hits: list, schema):
+    """The :class:`_HitRows` of a flush (one lexicon's owners) as one Arrow table of
+    ``schema``, their rows in order."""
+    import numpy as np
+    import pyarrow as pa
+
+    lengths = np.array([h.num_rows for h in hits], dtype=np.int64)
+    first = np.repeat(np.cumsum([0] + [len(h.ids) for h in hits[:-1]], dtype=np.int64), lengths)
+    ids = pa.array(np.concatenate([h.ids for h in hits]), pa.string())
+    doc = np.repeat(np.arange(len(hits), dtype=np.int64), lengths)
+    rows = pa.array(np.concatenate([np.asarray(h.row, dtype=np.int64) for h in hits]))
+
+    def column(name):
+        return np.concatenate([np.asarray(getattr(h, name), dtype=np.int64) for h in hits])
+
+    return pa.Table.from_arrays(
+        [pa.array([h.doc_id for h in hits], pa.string()).take(pa.array(doc)),
+         ids.take(pa.array(column("leaf") + first)), ids.take(pa.array(column("top") + first)),
+         *(col.take(rows) for col in hits[0].owner_cols),
+         pa.array(column("start")), pa.array(column("end")), pa.array(column("sentence"))], schema=schema)
+
+
+class _TermRows:
+    """Rows of a term table (``terms``, ``section_terms``) of one document, not yet made
+    Arrow: word numbers in the process vocabulary and their counts, and for section terms
+    each row's section (an index into ``sections``, the document's top-level section
+    ids). The writer builds the columns of all the documents of a flush at once, already
+    in their sorted order (:func:`_term_table`), instead of building, then
+    sorting, a small Arrow table per document."""
+
+    __slots__ = ("vocabulary", "doc_id", "words", "n", "sections", "section")
+
+    def __init__(self, vocabulary, doc_id: str, words, n, sections=None, section=None):
+        self.vocabulary, self.doc_id, self.words, self.n = vocabulary, doc_id, words, n
+        self.sections, self.section = sections, section
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.words)
+
+    def arrow(self, schema):
+        """These rows alone as an Arrow table of ``schema`` (in their own order)."""
+        import pyarrow as pa
+
+        cols = [pa.repeat(pa.scalar(self.doc_id, pa.string()), len(self.words))]
+        if self.sections is not None:
+            cols.append(pa.array(self.sections, pa.string()).take(pa.array(self.section, pa.int64())))
+        cols += [self.vocabulary.take(self.words), pa.array(self.n, pa.int64())]
+        return pa.Table.from_arrays(cols, schema=schema)
+
+
 def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
                     extra_lines: frozenset = frozenset()):
     """Analyse one :class:`~zhspeech.corpus.Document`; yield ``(table, rows)`` pairs as
@@ -288,20 +364,19 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     document's terms and its documents row), in no particular order.
 
     Rows are a pyarrow Table with the table's schema (:func:`_schemas`), built straight
-    from the stages' arrays, except the sections, ``(frame, {"chunk": k})`` (the frame
-    of :func:`~zhspeech.structure.parse_structure` and the column it lacks), and the
-    documents row, ``[dict]``: the writer converts those of a part at once."""
+    from the stages' arrays, except the terms and section terms, :class:`_TermRows`
+    (word numbers and counts), the theme hits, :class:`_HitRows`, the sections,
+    ``(frame, {"chunk": k})`` (the frame of :func:`~zhspeech.structure.parse_structure`
+    and the column it lacks), and the documents row, ``[dict]``: the writer converts
+    those of a part at once."""
     import numpy as np
-    import pyarrow as pa
 
-    from . import clean, structure, themes
+    from . import clean, paths, structure, themes
 
     tokenizer, _ = _tools(settings)
-    schemas = _schemas()
     matcher, owner_cols = _theme_tools(settings)
     vocabulary = _vocabulary(tokenizer)
     did = doc.doc_id
-    did_scalar = pa.scalar(did, pa.string())
     totals: dict[int, int] = {}        # word number -> n, for a document read in chunks
     doc_terms = None
     base = hanzi = sentences = tokens = nchunks = discourse_sentences = 0
@@ -331,12 +406,8 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         nsec = max(len(top_rows), 1)
         pairs, counts = np.unique(number * nsec + where, return_counts=True)
         wnum, scode = pairs // nsec, pairs % nsec
-        yield "section_terms", pa.Table.from_arrays(
-            [pa.repeat(did_scalar, len(pairs)),
-             pa.array(top_ids, pa.string()).take(pa.array(scode)) if len(top_ids)
-             else pa.repeat(pa.scalar("", pa.string()), len(pairs)),
-             vocabulary.take(wnum), pa.array(counts, pa.int64())],
-            schema=schemas["section_terms"])
+        yield "section_terms", _TermRows(vocabulary, did, wnum, counts,
+                                         top_ids if len(top_ids) else np.array([""], dtype=object), scode)
         # the chunk's words: pairs are sorted by word, so each word's sections are one run
         first = np.flatnonzero(np.diff(wnum, prepend=-1)) if len(wnum) else np.zeros(0, dtype=np.int64)
         chunk_words, chunk_n = wnum[first], np.add.reduceat(counts, first) if len(first) else counts[:0]
@@ -351,19 +422,15 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         # theme hits, with their leaf and top-level section and their sentence
         h_start, h_end, row = themes.match_themes(masked, matcher)
         if len(row):
-            hit_ids = []
-            for chosen in (sec["is_leaf"].to_numpy(dtype=bool), top):
-                at = themes._section_rows(sec_start, chosen, h_start)
-                got = ids[np.clip(at, 0, None)] if len(ids) else np.full(len(at), "", dtype=object)
-                if (at < 0).any():
-                    got = np.where(at >= 0, got, "")
-                hit_ids.append(pa.array(_prefixed(got, prefix) if prefix else got, pa.string()))
+            # each hit's section as an index into the chunk's ids and a last "" (before
+            # the first section, or a text without sections)
+            hit_ids = np.append(_prefixed(ids, prefix) if prefix else ids, "")
+            at = [themes._section_rows(sec_start, chosen, h_start)
+                  for chosen in (sec["is_leaf"].to_numpy(dtype=bool), top)]
             sentence = np.searchsorted(sent, h_start, side="right") - 1
-            rows = pa.array(row)
-            yield "theme_hits", pa.Table.from_arrays(
-                [pa.repeat(did_scalar, len(row)), *hit_ids, *(col.take(rows) for col in owner_cols),
-                 pa.array(h_start + base), pa.array(h_end + base), pa.array(sentence)],
-                schema=schemas["theme_hits"])
+            yield "theme_hits", _HitRows(owner_cols, did, hit_ids,
+                                         *(np.where(a >= 0, a, len(ids)) for a in at),
+                                         row, h_start + base, h_end + base, sentence)
         if settings.discourse:
             found, discourse_sentences = _discourse_tables(c, sec, did, prefix, base, discourse_sentences)
             yield from found
@@ -378,14 +445,12 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
     if doc_terms is None:
         doc_terms = (np.fromiter(totals, dtype=np.int64, count=len(totals)),
                      np.fromiter(totals.values(), dtype=np.int64, count=len(totals)))
-    term_col, n_col = vocabulary.take(doc_terms[0]), pa.array(doc_terms[1], pa.int64())
-    yield "terms", pa.Table.from_arrays([pa.repeat(did_scalar, len(term_col)), term_col, n_col],
-                                        schema=schemas["terms"])
+    yield "terms", _TermRows(vocabulary, did, doc_terms[0], doc_terms[1])
     meta = doc.meta
     date = str(meta.get("date", "") or "")
     row = {"doc_id": did, **{f: str(meta.get(f, "") or "") for f in DOC_FIELDS},
            "year": int(date[:4]) if date[:4].isdigit() else None, "group": group,
-           "path": doc.record()["path"], "format": doc.format, "encoding": doc.encoding,
+           "path": paths.display(doc.path) if doc.path else "", "format": doc.format, "encoding": doc.encoding,
            "raw_chars": len(doc.raw), "chars": base, "hanzi": hanzi, "sentences": sentences,
            "tokens": tokens, "chunks": nchunks, "sha256": doc.sha256}
     yield "documents", [row]
@@ -480,7 +545,7 @@ class _PartWriter:
 
     def add(self, table: str, rows):
         frame = rows[0] if isinstance(rows, tuple) else rows
-        n = frame.num_rows if hasattr(frame, "num_rows") else len(frame)
+        n = frame.num_rows if hasattr(frame, "num_rows") else len(frame)   # Arrow, _TermRows, _HitRows; or len()
         if n:
             self.buffers[table].append(rows)
             self.buffered[table] += n
@@ -498,11 +563,12 @@ class _PartWriter:
         import pyarrow as pa
 
         schema = self.schemas[table]
-        parts = [b for b in self.buffers[table] if isinstance(b, pa.Table)]
-        records = [r for b in self.buffers[table] if isinstance(b, list) for r in b]
+        buffers = [b.arrow(schema) if isinstance(b, (_TermRows, _HitRows)) else b for b in self.buffers[table]]
+        parts = [b for b in buffers if isinstance(b, pa.Table)]
+        records = [r for b in buffers if isinstance(b, list) for r in b]
         if records:
             parts.append(pa.Table.from_pylist(records, schema=schema))
-        frames = [b if isinstance(b, tuple) else (b, {}) for b in self.buffers[table]
+        frames = [b if isinstance(b, tuple) else (b, {}) for b in buffers
                   if not isinstance(b, (pa.Table, list))]
         if frames:
             df = frames[0][0] if len(frames) == 1 else pd.concat([f for f, _ in frames], ignore_index=True)
@@ -526,14 +592,28 @@ class _PartWriter:
         if table not in self.writers:
             path = self.root / self.rel(table)
             path.parent.mkdir(parents=True, exist_ok=True)
-            self.writers[table] = pq.ParquetWriter(path, schema, compression="zstd")
-        if self.buffers[table]:
-            data = self._arrow(table)
+            self.writers[table] = pq.ParquetWriter(path, schema, compression=COMPRESSION,
+                                                   use_dictionary=_dictionary_columns(schema))
+        buffers = self.buffers[table]
+        if buffers:
             if table in SORTED_BY_TERM:
                 # sorted by term in small row groups: a query for a few terms reads only
                 # the row groups whose min/max statistics can hold them
-                data = sort_by_term(data)
-            self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
+                vocabulary = buffers[0].vocabulary if isinstance(buffers[0], _TermRows) else None
+                if vocabulary is not None and all(isinstance(b, _TermRows) and b.vocabulary is vocabulary
+                                                  for b in buffers):
+                    data = _term_table(buffers, schema)
+                else:
+                    data = sort_by_term(self._arrow(table))
+                self.writers[table].write_table(data, row_group_size=ROW_GROUP_ROWS)
+            else:
+                owners = buffers[0].owner_cols if isinstance(buffers[0], _HitRows) else None
+                if owners is not None and all(isinstance(b, _HitRows) and b.owner_cols is owners for b in buffers):
+                    data = _hit_table(buffers, schema)
+                else:
+                    data = self._arrow(table)
+                # the other tables are read whole or by document: one row group a flush
+                self.writers[table].write_table(data, row_group_size=max(self.buffered[table], 1))
         self.buffers[table], self.buffered[table] = [], 0
 
     def close(self) -> dict:
@@ -560,23 +640,73 @@ def _ranks(values):
     return rank[encoded.indices.to_numpy()], len(order)
 
 
+def _dictionary_columns(schema) -> list:
+    """Columns written dictionary-encoded: the strings (ids, terms, labels repeat) and
+    the counts ``n``; offsets and other numbers are nearly all distinct, and trying a
+    dictionary on them costs time and bytes."""
+    import pyarrow as pa
+
+    return [f.name for f in schema if pa.types.is_string(f.type) or f.name == "n"]
+
+
+def _rank_order(term, nterms: int, doc, ndocs: int):
+    """The stable order of rows by (term rank, doc rank)."""
+    import numpy as np
+
+    if max(nterms, ndocs) <= 1 << 16:
+        # two stable passes on 16-bit ranks (NumPy sorts those by radix): by doc, then by term
+        order = np.argsort(doc.astype(np.uint16), kind="stable")
+        return order[np.argsort(term.astype(np.uint16)[order], kind="stable")]
+    return np.argsort(term * ndocs + doc, kind="stable")
+
+
 def sort_by_term(data):
     """``data`` sorted by term, then doc_id (stable), as
     ``data.sort_by([("term", "ascending"), ("doc_id", "ascending")])`` sorts it, through
     integer ranks of the two columns (the strings are compared once per distinct value)."""
-    import numpy as np
-
     if data.num_rows < 2 or data["term"].null_count or data["doc_id"].null_count:
         return data.sort_by([("term", "ascending"), ("doc_id", "ascending")])
     term, nterms = _ranks(data["term"])
     doc, ndocs = _ranks(data["doc_id"])
-    if max(nterms, ndocs) <= 1 << 16:
-        # two stable passes on 16-bit ranks (NumPy sorts those by radix): by doc, then by term
-        order = np.argsort(doc.astype(np.uint16), kind="stable")
-        order = order[np.argsort(term.astype(np.uint16)[order], kind="stable")]
-    else:
-        order = np.argsort(term * ndocs + doc, kind="stable")
-    return data.take(order)
+    return data.take(_rank_order(term, nterms, doc, ndocs))
+
+
+def _term_table(rows: list, schema):
+    """The :class:`_TermRows` of a flush (one vocabulary) as one Arrow table of
+    ``schema``, in the order of ``sort_by_term`` over their rows concatenated: the
+    order is found on integers (each row's word rank among the flush's distinct words,
+    in Arrow's byte order, and its document's rank), then each column is built once,
+    already in that order."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    vocabulary = rows[0].vocabulary
+    lengths = np.array([r.num_rows for r in rows], dtype=np.int64)
+    words = np.concatenate([np.asarray(r.words, dtype=np.int64) for r in rows])
+    counts = np.concatenate([np.asarray(r.n, dtype=np.int64) for r in rows])
+    # documents: ranked among the flush's doc ids (Python orders str by code point, as
+    # UTF-8 bytes order); a document read in chunks comes in several rows
+    doc_ids, doc_of = np.unique(np.array([r.doc_id for r in rows], dtype=object), return_inverse=True)
+    doc = np.repeat(doc_of.reshape(-1).astype(np.int64), lengths)
+    # words: ranked among the flush's distinct words, the strings sorted once
+    present = np.zeros(vocabulary.size, dtype=bool)
+    present[words] = True
+    distinct = np.flatnonzero(present)
+    rank = np.zeros(vocabulary.size, dtype=np.int64)
+    if len(distinct):
+        by_term = pc.array_sort_indices(vocabulary.take(distinct)).to_numpy()
+        rank[distinct[by_term]] = np.arange(len(distinct), dtype=np.int64)
+    order = _rank_order(rank[words], len(distinct), doc, len(doc_ids)) if len(words) > 1 else \
+        np.arange(len(words), dtype=np.int64)
+    cols = [pa.array(doc_ids, pa.string()).take(pa.array(doc[order]))]
+    if "section_id" in schema.names:
+        sections = np.concatenate([r.sections for r in rows])
+        first = np.cumsum([0] + [len(r.sections) for r in rows[:-1]], dtype=np.int64)
+        section = np.concatenate([np.asarray(r.section, dtype=np.int64) for r in rows]) + np.repeat(first, lengths)
+        cols.append(pa.array(sections, pa.string()).take(pa.array(section[order])))
+    cols += [vocabulary.take(words[order]), pa.array(counts[order], pa.int64())]
+    return pa.Table.from_arrays(cols, schema=schema)
 
 
 def run_task(task: Task) -> dict:
@@ -605,12 +735,12 @@ def scan_task(items: list, errors: str = "strict") -> dict:
     from . import clean, corpus
 
     out = {}
-    for path, doc_id, meta, _group in items:
+    for path, doc_id, _meta, _group in items:
         try:
-            doc = corpus.load_document(path, doc_id=doc_id, meta=meta, errors=errors)
+            raw = corpus.read_raw(path, errors=errors)     # the text alone: no title, no checksum
         except ZhspeechError as exc:
             return {"error": [exc.source, exc.cause], "doc_id": doc_id}
-        out[doc_id] = sorted(clean.repeated_in(doc.raw))
+        out[doc_id] = sorted(clean.repeated_in(raw))
     return {"candidates": out}
 
 
@@ -829,9 +959,21 @@ def _batches(items: list, task_chars: int, task_docs: int) -> list[list]:
     return out
 
 
+def _task_size(total: int, workers: int) -> tuple[int, int]:
+    """Input bytes and documents per task for ``total`` bytes to index: each part file
+    costs about a millisecond however few rows it holds (eight tables a task), so tasks
+    are as large as ``TASK_CHARS_MAX`` allows while each worker still gets
+    ``TASKS_PER_WORKER`` of them (so that they finish together); never below
+    ``TASK_CHARS``. Memory does not grow with a task: rows are written every
+    ``FLUSH_ROWS``."""
+    share = total / (TASKS_PER_WORKER * workers) if workers > 1 else float("inf")
+    size = int(min(max(share, TASK_CHARS), TASK_CHARS_MAX))
+    return size, TASK_DOCS if size <= TASK_CHARS else TASK_DOCS_MAX
+
+
 def index(source, out, *, workers: int | None = None, scheduler=None, backend: str = "rjieba",
           lexicon=None, chunk_chars: int = CHUNK_CHARS, recursive: bool = True, progress: bool = True,
-          task_chars: int = TASK_CHARS, discourse: bool = True, encoding_errors: str = "strict") -> Summary:
+          task_chars: int | None = None, discourse: bool = True, encoding_errors: str = "strict") -> Summary:
     """Build or update the store ``out`` from the texts of ``source`` (a folder or file).
 
     Args:
@@ -842,6 +984,8 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
         backend: the segmenter, ``"jieba"`` or ``"rjieba"`` (identical tokens).
         lexicon: a theme lexicon file (default: the bundled one).
         chunk_chars: documents longer than this are analysed in chunks.
+        task_chars: input bytes per task (one part file per table each); default
+            :func:`_task_size`, from the input's size and ``workers``.
         discourse: also write the discourse tables (formulas, directives, targets);
             without them indexing takes about a third less time.
         encoding_errors: ``"strict"`` (a file with undecodable bytes stops the run) or
@@ -889,7 +1033,8 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
             _warm(settings)
         with _Runner(workers, scheduler) as runner:
             # pass 1: header/footer lines repeated across documents (per group)
-            scan = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars * 4, task_docs=256)
+            scan = _batches([(spec[d], records[d]["size"]) for d in changed], (task_chars or TASK_CHARS) * 4,
+                            task_docs=256)
             for res in runner.map(functools.partial(scan_task, errors=settings.encoding_errors), scan):
                 _raise_task_error(res)
                 for doc_id, lines in res["candidates"].items():
@@ -906,7 +1051,10 @@ def index(source, out, *, workers: int | None = None, scheduler=None, backend: s
                 changed = list(records)      # the boilerplate lines changed: every text is cleaned anew
             changed_set = set(changed)
             run = uuid.uuid4().hex[:12]
-            groups = _batches([(spec[d], records[d]["size"]) for d in changed], task_chars, TASK_DOCS)
+            sizes = [(spec[d], records[d]["size"]) for d in changed]
+            task_size, task_docs = (_task_size(sum(n for _, n in sizes), workers) if task_chars is None
+                                    else (task_chars, TASK_DOCS))
+            groups = _batches(sizes, task_size, task_docs)
             tasks = [Task(str(root.resolve()), f"part-{run}-{i:05d}", g, settings,
                           {grp: extra[grp] for grp in {it[3] for it in g}}) for i, g in enumerate(groups)]
             parts = {}
@@ -972,7 +1120,9 @@ def _rewrite_part(root: Path, files: dict, new: str, keep: set) -> dict:
         data = pq.read_table(root / info["file"])
         data = data.filter(pc.is_in(data["doc_id"], value_set=__import__("pyarrow").array(sorted(keep))))
         rel = f"{table}/{new}.parquet"
-        pq.write_table(data, root / rel, compression="zstd")
+        # as the writer writes them: the term tables (still sorted) in small row groups
+        pq.write_table(data, root / rel, compression=COMPRESSION, use_dictionary=_dictionary_columns(data.schema),
+                       row_group_size=ROW_GROUP_ROWS if table in SORTED_BY_TERM else max(data.num_rows, 1))
         out[table] = {"file": rel, "bytes": (root / rel).stat().st_size, "rows": data.num_rows}
     return out
 

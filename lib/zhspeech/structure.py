@@ -15,6 +15,7 @@ enumerations=True)`` also returns the enumerations themselves.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -136,47 +137,65 @@ _LITERAL_FAMILIES = ("di", "seq", "paren", "dash")
 _KEYS: list = []
 
 
-def _key_table():
-    """Every character a family's starts are read from: the first characters of the
-    literal families' prefixes, 是 and 要 (of 一是, 二要) and the separators of 1."""
+def _key_tables():
+    """Lookup tables over code points, built once: every character a family's starts
+    are read from (the first characters of the literal families' prefixes, 是 and 要
+    of 一是/二要, the separators of 1.), and for each literal family the first
+    characters of its one-character prefixes."""
     if not _KEYS:
         chars = {s[0] for f in _LITERAL_FAMILIES for s in _literal_prefixes(f)} | set("是要.．、")
-        _KEYS.append(prefilter.char_table("".join(sorted(chars))))
+        singles = {f: prefilter.char_table("".join(s for s in _literal_prefixes(f) if len(s) == 1))
+                   for f in _LITERAL_FAMILIES}
+        _KEYS.append((prefilter.char_table("".join(sorted(chars))), singles))
     return _KEYS[0]
 
 
 def _family_starts(text: str) -> dict[str, list[int]]:
     """For each family, the sorted offsets where one of its markers may start: a
     superset of where its pattern matches (in the whole text or any span of it), so
-    each pattern is tried only there. Read from the text in one numpy pass, not by
-    running seven patterns at every character."""
+    each pattern is tried only there. Read from the text in a few numpy passes over
+    the places holding a key character, not by running seven patterns at every
+    character; the numpy calls do not grow with the number of families' prefixes
+    (a short document pays little more than its characters)."""
+    keys, singles = _key_tables()
     c = prefilter.codes(text)
-    hits = np.flatnonzero(_key_table().take(c)) if len(c) else np.zeros(0, dtype=np.int64)
+    n = len(c)
+    hits = np.flatnonzero(keys.take(c)) if n else np.zeros(0, dtype=np.int64)
     at = c[hits]
-
-    def where(ch: str):
-        return hits[at == ord(ch)]
-
     out = {}
     for family in _LITERAL_FAMILIES:
-        found = []
-        for s in _literal_prefixes(family):
-            h = where(s[0])
-            if len(s) == 2:
-                h = h[h + 1 < len(c)]
-                h = h[c[h + 1] == ord(s[1])]
-            found.append(h)
-        out[family] = np.unique(np.concatenate(found)).tolist() if found else []
-    for family, word in (("shi", "是"), ("yao", "要")):
-        # [一…十]{1,3}是: one to three numerals right before 是/要.
-        q = where(word)
-        found, run = [], np.ones(len(q), dtype=bool)
+        pairs = [s for s in _literal_prefixes(family) if len(s) == 2]
+        found = hits[singles[family].take(at)]
+        if pairs:
+            more = [found]
+            for s in pairs:
+                h = hits[at == ord(s[0])]
+                h = h[h + 1 < n]
+                more.append(h[c[h + 1] == ord(s[1])])
+            found = np.unique(np.concatenate(more))
+        out[family] = found.tolist()
+    # [一…十]{1,3}是 / 要: one to three numerals right before 是 or 要. Each offset is
+    # found from one 是/要 only (the numerals before two of them cannot overlap), so
+    # the offsets need sorting, not deduplicating.
+    words = (at == ord("是")) | (at == ord("要"))
+    q = hits[words]
+    if len(q):
+        word = at[words]
+        ok = np.ones(len(q), dtype=bool)
+        found, owner = [], []
         for back in (1, 2, 3):
             p = q - back
-            run &= p >= 0
-            run[run] = _CN_TABLE.take(c[p[run]])
-            found.append(p[run])
-        out[family] = np.unique(np.concatenate(found)).tolist()
+            ok &= p >= 0
+            ok &= _CN_TABLE.take(c.take(np.maximum(p, 0)))
+            found.append(p[ok])
+            owner.append(word[ok])
+        found, owner = np.concatenate(found), np.concatenate(owner)
+        order = np.argsort(found, kind="stable")
+        found, owner = found[order], owner[order]
+        out["shi"] = found[owner == ord("是")].tolist()
+        out["yao"] = found[owner == ord("要")].tolist()
+    else:
+        out["shi"], out["yao"] = [], []
     # \d{1,2}[.．、]: one or two decimal digits (str.isdecimal is what \d matches)
     # right before the separator.
     seps = hits[(at == ord(".")) | (at == ord("．")) | (at == ord("、"))]
@@ -213,8 +232,9 @@ class _Text:
         # which the strip removes) can match: the others are not tried.
         opens = prefilter.prefixes(closing), prefilter.prefixes(salutation)
         opens = None if None in opens else tuple(opens[0] | opens[1])
+        firsts = frozenset(o[0] for o in opens) if opens is not None else None
         address = {ps for ps, pe in self.paras
-                   if (opens is None or text.startswith(opens, ps) or text[ps].isspace())
+                   if (opens is None or (text[ps] in firsts and text.startswith(opens, ps)) or text[ps].isspace())
                    and (closing.match(text, ps) or salutation.fullmatch(text[ps:pe].strip()))}
         address.update(m.start() for m in prefilter.Finder(closing).finditer(text)
                        if m.group()[-1] in "！!" and self.sentence_start(m.start()))
@@ -240,11 +260,10 @@ class _Text:
 
     def heading_at(self, pos: int, limit: int) -> str:
         """Text from ``pos`` to the first 。！？； or the end of the line."""
-        stop = self.para_end(pos)
-        stop = min(stop, limit)
-        chunk = self.text[pos:stop].rstrip("\n")
-        m = _HEADING_END.search(chunk)
-        head = chunk[:m.start()] if m else chunk
+        stop = min(self.para_end(pos), limit)
+        # searched in place: the newlines the line ends with never match _HEADING_END
+        m = _HEADING_END.search(self.text, pos, stop)
+        head = self.text[pos:m.start()] if m else self.text[pos:stop].rstrip("\n")
         return head.strip()[:80]
 
     def sentence_start(self, pos: int) -> bool:
@@ -436,10 +455,11 @@ class _Parser(_Text):
 
     def _all_line_markers(self, what: str) -> list[_Marker]:
         regex = _PART if what == "part" else _SUBPART
-        opens = tuple(prefilter.prefixes(regex, 1))
+        opens = prefilter.prefixes(regex, 1)   # one-character strings: a set lookup of text[ps]
         out = []
+        text = self.text
         for ps, _pe in self.paras:
-            if not self.text.startswith(opens, ps):
+            if text[ps] not in opens:
                 continue  # neither a numeral nor 第 nor a bracket: no heading here
             m = regex.match(self.text, ps)
             if m:
@@ -666,6 +686,9 @@ class _Parser(_Text):
             return
         for fam in _INLINE_FAMILIES:
             if fam not in exclude:
+                at = self._family_at(fam)
+                if bisect.bisect_left(at, e) - bisect.bisect_left(at, s) < 2:
+                    continue  # fewer than two places where a marker may start: no chain
                 chains.extend(self._chains(self._family_candidates(fam, s, e, False), _MAX_GAP))
         if not chains:
             return
@@ -898,11 +921,14 @@ class _Counter:
     def __init__(self, text: str):
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) if text else np.zeros(0, np.uint32)
         flags = _FLAGS.take(codes)
-        self.han = np.concatenate([[0], np.cumsum(flags & 1, dtype=np.int64)])
+        n = len(flags)
+        self.han = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(flags & 1, dtype=np.int64, out=self.han[1:])
         ender = (flags & 2).astype(bool)
-        nxt = np.concatenate([ender[1:], [False]])
-        run_end = ender & ~nxt
-        self.ends = np.concatenate([[0], np.cumsum(run_end)])
+        run_end = ender.copy()              # the last end of each run of sentence ends
+        run_end[:-1] &= ~ender[1:]
+        self.ends = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(run_end, dtype=np.int64, out=self.ends[1:])
         self.text = text
         self._flags, self._ender = flags, ender
         self._kept = None
@@ -913,12 +939,11 @@ class _Counter:
         hanzi = self.han[e] - self.han[s]
         n = self.ends[e] - self.ends[s]
         if self._kept is None:
-            # 1 + the offset of the last character before each position that is not
-            # trailing space, quote or bracket (_TRAIL); 0 when there is none.
-            kept = (self._flags & 4) == 0
-            at = np.where(kept, np.arange(1, len(kept) + 1), 0)
-            self._kept = np.concatenate([[0], np.maximum.accumulate(at)]) if len(at) else np.zeros(1, np.int64)
-        last = self._kept[e] - 1
+            # the characters that are not trailing space, quote or bracket (_TRAIL)
+            self._kept = np.flatnonzero((self._flags & 4) == 0)
+        # the offset of the last of them before each end (-1: none)
+        k = np.searchsorted(self._kept, e, side="left") - 1
+        last = np.where(k >= 0, self._kept[np.maximum(k, 0)] if len(self._kept) else -1, -1)
         # As sentences(): text after the last sentence end, seen in the last 12 characters.
         tail = (e > s) & (last >= np.maximum(s, e - 12))
         tail[tail] = ~self._ender[last[tail]]
@@ -1011,7 +1036,10 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
     # Announcements that no enumeration follows.
     _flag_orphan_announcements(text, rows, parser)
     hanzi, sentences = counter.measure([r["start"] for r in rows], [r["end"] for r in rows])
-    df = _sections_frame(rows, doc_id, {"hanzi": hanzi, "sentences": sentences})
+    measured = {"hanzi": hanzi, "sentences": sentences}
+    df = _sections_blocks(rows, measured) if rows and isinstance(doc_id, str) else None
+    if df is None:
+        df = _sections_frame(rows, doc_id, measured)
     enums = [{"doc_id": doc_id,
               "parent_id": e["parent_id"] if "parent_id" in e else
               (ids.get(id(e["parent"]), "") if e["parent"] is not None else ""),
@@ -1062,6 +1090,88 @@ def _sections_frame(rows: list[dict], doc_id, measured: dict) -> pd.DataFrame:
         return pd.DataFrame._from_arrays(list(columns.values()), columns=_column_index(),
                                          index=pd.RangeIndex(len(rows)), verify_integrity=False)
     return pd.DataFrame(columns, copy=False)
+
+
+def _sections_blocks(rows: list[dict], measured: dict, tools=None) -> pd.DataFrame | None:
+    """The table of :func:`_sections_frame`, built as pandas stores it: one 2-D block of
+    the integer columns, one of the float columns, one of ``is_leaf`` and one Arrow
+    string array per text column (all eight cut from one Arrow array), so pandas has
+    nothing to group, stack or check. None when this pandas cannot be built that way
+    (:func:`_block_tools` checks, once, that it gives exactly the table
+    :func:`_sections_frame` gives); the caller then uses that."""
+    tools = tools or _block_tools()
+    if tools is None:
+        return None
+    new_block, manager, int_place, float_place, leaf_place, text_places, cls, dtype = tools
+    import pyarrow as pa
+
+    n = len(rows)
+    by_name = dict(zip(rows[0], zip(*(r.values() for r in rows))))
+    ints = np.empty((len(_INT_ORDER), n), dtype=np.int64)
+    for k, c in enumerate(_INT_ORDER):
+        ints[k] = measured[c] if c in measured else by_name[c]
+    floats = np.array([by_name[c] for c in _FLOAT_ORDER], dtype=np.float64).reshape(len(_FLOAT_ORDER), n)
+    leaf = np.array(by_name["is_leaf"], dtype=bool).reshape(1, n)
+    texts = pa.array([v for c in _TEXT_ORDER for v in by_name[c]], pa.large_string())
+    blocks = [new_block(ints, int_place, ndim=2), new_block(floats, float_place, ndim=2),
+              new_block(leaf, leaf_place, ndim=2)]
+    texts = cls(texts, dtype=dtype)     # one array made (its checks run once), cut in eight
+    blocks += [new_block(texts[k * n:(k + 1) * n], place, ndim=2) for k, place in enumerate(text_places)]
+    mgr = manager(tuple(blocks), [_column_index(), pd.RangeIndex(n)], verify_integrity=False)
+    return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+
+
+_INT_ORDER = [c for c in SECTION_COLUMNS if c in _INT_COLUMNS]
+_FLOAT_ORDER = [c for c in SECTION_COLUMNS if c in _FLOAT_COLUMNS]
+_TEXT_ORDER = [c for c in SECTION_COLUMNS if c not in _INT_COLUMNS and c not in _FLOAT_COLUMNS and c != "is_leaf"]
+_BLOCK_TOOLS: list = []
+
+
+def _block_tools():
+    """pandas' block constructors and the sections table's column placements, or None
+    when this pandas lacks them or they do not give the same table as
+    :func:`_sections_frame` on a test table (checked once per process)."""
+    if not _BLOCK_TOOLS:
+        tools = None
+        text_type, _strings, arrow = _string_dtype()
+        if arrow:
+            try:
+                from pandas._libs.internals import BlockPlacement
+                from pandas.core.internals.blocks import new_block
+                from pandas.core.internals.managers import BlockManager
+
+                at = {c: i for i, c in enumerate(SECTION_COLUMNS)}
+                tools = (new_block, BlockManager, BlockPlacement(np.array([at[c] for c in _INT_ORDER])),
+                         BlockPlacement(np.array([at[c] for c in _FLOAT_ORDER])),
+                         BlockPlacement(slice(at["is_leaf"], at["is_leaf"] + 1)),
+                         [BlockPlacement(slice(at[c], at[c] + 1)) for c in _TEXT_ORDER],
+                         type(pd.array(["x"], dtype=text_type)), text_type)
+            except (ImportError, AttributeError, TypeError):  # another pandas: the public way
+                tools = None
+        # checked before it is published: no thread ever builds a table with unchecked tools
+        _BLOCK_TOOLS.append(tools if tools is not None and _blocks_agree(tools) else None)
+    return _BLOCK_TOOLS[0]
+
+
+def _blocks_agree(tools) -> bool:
+    """Whether :func:`_sections_blocks` builds exactly what :func:`_sections_frame`
+    builds, values, types and all, on two small tables of every column kind."""
+    for n in (1, 3):
+        rows = [{"doc_id": "d", "section_id": f"P{k}", "parent_id": "" if k else "X", "level": k + 1,
+                 "kind": "part", "label": "一、", "ordinal": float(k) if k else np.nan, "heading": "标题" * k,
+                 "start": 10 * k, "end": 10 * k + 5, "chars": 5, "declared_items": np.nan, "items": k,
+                 "share": 0.25, "position": 0.5 * k, "top_id": f"P{k}", "is_leaf": bool(k % 2), "warnings": ""}
+                for k in range(n)]
+        measured = {"hanzi": np.arange(n, dtype=np.int64) * 3, "sentences": np.ones(n, dtype=np.int64)}
+        try:
+            fast = _sections_blocks([dict(r) for r in rows], measured, tools)
+        except Exception:  # noqa: BLE001 - any failure of pandas internals: use the public way
+            return False
+        slow = _sections_frame([dict(r) for r in rows], "d", measured)
+        if fast is None or not (fast.equals(slow) and list(fast.dtypes) == list(slow.dtypes)
+                                and list(fast.columns) == list(slow.columns) and fast.index.equals(slow.index)):
+            return False
+    return True
 
 
 _COLUMN_INDEX: list = []
