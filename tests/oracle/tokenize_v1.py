@@ -1,10 +1,10 @@
-"""ORACLE — a frozen copy of lib/zhspeech/tokenize.py as it was before the second round
-of speed work on segment/count (issue 15, main at 47d9b7b): the fast path of that day.
+"""ORACLE — a frozen copy of lib/zhspeech/tokenize.py as it was before the second round of
+speed work on segment/count (issue 15, main at 47d9b7b), the fast path of that day.
 tests/test_tokenize_oracle.py checks that the library gives exactly the same words,
 offsets and counts as this copy (and as tests/_reference_tokenize.py); never edit this
-file to make that test pass (only its two package-relative imports were made absolute).
-"""
-"""Segmentation that keeps political terms whole, with offsets, stopwords and masks.
+file to make that test pass (only its package-relative imports were made absolute).
+
+Segmentation that keeps political terms whole, with offsets, stopwords and masks.
 
 A :class:`Tokenizer` owns its segmenter (never jieba's global instance) and is built
 from a configuration: backend (``"rjieba"`` by default, or ``"jieba"``, which gives the
