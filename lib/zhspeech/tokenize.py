@@ -328,17 +328,22 @@ class Tokenizer:
                 | _among((middle << b) | c3, tri))
 
     def _crossed(self, text: str, at: list[int]) -> list[int]:
-        """The boundaries of ``at`` (offsets) that an occurrence of a user term crosses:
-        some term is spelt from a character before the boundary to one after it."""
-        terms, size = self._userwords, len(text)
-        lengths = sorted({len(w) for w in terms if len(w) > 1})
-        out = []
-        for b in at:
-            for n in lengths:
-                if any(text[s:s + n] in terms for s in range(max(b - n + 1, 0), min(b - 1, size - n) + 1)):
-                    out.append(b)
-                    break
-        return out
+        """The boundaries of ``at`` (offsets, ascending) that an occurrence of a user
+        term crosses: some term is spelt from a character before the boundary to one
+        after it. The text around each boundary (as far as the longest term reaches) is
+        searched with the terms' automaton, all of them at once, joined by a line break
+        (which no term holds)."""
+        reach = max(self._term_bigrams()[5]) - 1
+        lo = [max(b - reach, 0) for b in at]
+        windows = [text[x:b + reach] for x, b in zip(lo, at)]
+        begin = list(accumulate((len(w) + 1 for w in windows), initial=0))
+        hit = set()
+        for end, n in self._terms().iter("\n".join(windows)):
+            k = bisect.bisect_right(begin, end) - 1          # the window of the match
+            middle = begin[k] + at[k] - lo[k]                # its boundary, in the joined text
+            if end + 1 - n < middle <= end:
+                hit.add(k)
+        return [at[k] for k in sorted(hit)]
 
     def _holds_term(self, word: str) -> bool:
         """Whether a user term occurs in ``word`` other than as the whole word."""
