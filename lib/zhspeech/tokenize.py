@@ -413,7 +413,7 @@ class Tokenizer:
             longer = stop - first >= 2
             first = first[longer]
             at = starts[first]
-            texts = [text[x:x + m] for x, m in zip(at.tolist(), (stop[longer] - first).tolist())]
+            texts = list(map(text.__getitem__, map(slice, at.tolist(), (at + (stop[longer] - first)).tolist())))
             cache = self._runs            # run -> (words, removed offsets), () when it stays
             if len(cache) > 200_000:
                 cache.clear()
