@@ -542,8 +542,8 @@ class Tokenizer:
     def _final_cuts(self, text: str, split: "_Split") -> np.ndarray:
         """The offsets where the final words start, and the text's length."""
         cuts = np.append(split.starts, len(text)).astype(np.int64)
-        if len(split.removed):
-            cuts = cuts[~_among(cuts, split.removed)]
+        if len(split.removed):      # each one the start of a segmenter word
+            cuts = np.delete(cuts, np.searchsorted(cuts, split.removed))
         if split.changes:
             parts, k = [], 0
             for a, b, _, new in split.changes:        # in order; two may share an edge
