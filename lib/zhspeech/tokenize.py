@@ -976,7 +976,7 @@ class _Words(dict):
                 pieces[w] = _shared_pieces(w) if w else False
         odd = np.fromiter((pieces[w] is not True for w in new), bool, count=m)
         if tok._terms() is not None:
-            number, width, pairs, bits, fit, keys = tok._term_bigrams()
+            number, width = tok._term_bigrams()[:2]
             left = np.multiply(number[tail], width, dtype=np.int32)
             right = number[head].astype(np.int32)
             hold = np.fromiter(map(tok._holds_term, new), bool, count=m)
