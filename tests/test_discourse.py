@@ -315,6 +315,28 @@ def test_a_review_part_leaves_the_shares_and_keeps_its_rows():
         discourse.directive_shares(force, review="past")
 
 
+def test_cli_sentences_list_every_sentence_unless_review_is_given(tmp_path, capsys):
+    speech = tmp_path / "part-review.txt"
+    speech.write_text("一、过去一年工作回顾\n过去一年，我们坚决打赢了脱贫攻坚战。各地要加强基层治理。\n"
+                      "二、今年的主要任务\n要推进乡村振兴。我们加强了队伍建设。必须确保粮食安全。\n",
+                      encoding="utf-8")
+
+    def rows(*extra):
+        assert main(["directives", str(speech), "--sentences", "--format", "csv", *extra]) == 0
+        return pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out))
+
+    every = rows()
+    # sentence 0 is part 一's heading, 3 part 二's; 加强了 reports past work
+    assert every["review"].tolist() == [True, True, True, False, False, True, False]
+    assert rows("--review", "include")["review"].tolist() == every["review"].tolist()
+    assert rows("--review", "exclude")["sentence"].tolist() == [3, 4, 6]
+    assert rows("--review", "only")["sentence"].tolist() == [0, 1, 2, 5]
+    # the shares leave review sentences out by default: the heading, 要推进 standard, 必须 strong
+    assert main(["directives", str(speech), "--format", "csv"]) == 0
+    shares = pd.read_csv(pd.io.common.StringIO(capsys.readouterr().out)).set_index("level")
+    assert shares["sentences"].to_dict() == {"prohibitive": 0, "strong": 1, "standard": 1, "soft": 0, "none": 1}
+
+
 def test_review_lists_are_validated(tmp_path):
     bad = tmp_path / "d.yaml"
     bad.write_text("version: x\nmarkers:\n  - {canonical: 要, level: standard}\nreview_cues:\n  - ''\n",

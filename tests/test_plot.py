@@ -6,6 +6,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import zhspeech as zs  # noqa: E402
@@ -127,8 +128,38 @@ def test_missing_font_package_names_the_fix(monkeypatch):
     plt.close(fig)
 
 
+@pytest.mark.parametrize("text, labels", [
+    ("同志们：\n第一，要抓好发展。发展很重要。\n第二，要抓好治理。治理很重要。\n",
+     {"SAL": "称呼", "I1": "第一，要抓好发展", "I2": "第二，要抓好治理"}),
+    ("第一个问题，关于发展。\n发展很重要，要抓好。\n第二个问题，关于治理。\n治理很重要，要抓好。\n",
+     {"P1": "第一个问题，关于发展", "P2": "第二个问题，关于治理"}),
+    ("一是抓好发展。发展很重要，要抓好。\n二是抓好治理。治理很重要，要抓好。\n",
+     {"I1": "一是抓好发展", "I2": "二是抓好治理"}),
+])
+def test_section_labels_join_marker_and_heading_as_written(text, labels):
+    sections = zs.structure.parse_structure(zs.clean.clean_text(text).text, "t")
+    assert plot.section_labels(sections) == labels
+
+
+def test_nested_labels_use_each_numbering_style():
+    text = "一、抓好发展\n（一）稳增长。要稳住。\n（二）调结构。要调好。\n二、抓好治理\n1．建机制。要建好。\n2．强队伍。要强化。\n"
+    sections = zs.structure.parse_structure(zs.clean.clean_text(text).text, "t")
+    assert plot.section_labels(sections, level=2) == {
+        "P1.B1": "正文", "P1.S1": "（一）稳增长", "P1.S2": "（二）调结构",
+        "P2.B1": "正文", "P2.I1": "1．建机制", "P2.I2": "2．强队伍"}
+    assert plot.section_labels(sections) == {"P1": "一、抓好发展", "P2": "二、抓好治理"}
+
+
 def test_section_labels_are_chinese(sample_sections):
     labels = plot.section_labels(sample_sections)
     assert labels == {"T": "标题", "O": "开场", "P1": "一、持续推进用习近平", "P2": "二、强力推进抓党建促",
                       "P3": "三、扎实推进领导班子", "P4": "四、积极推进公务员管", "P5": "五、深入推进党建引领",
                       "P6": "六、大力推进人才工作", "B1": "最后", "C": "结尾"}
+
+
+def test_a_table_without_rows_is_one_line_naming_its_columns():
+    empty = pd.DataFrame({"start": pd.Series([], dtype="int64"), "before": pd.Series([], dtype=object)})
+    shown = plot.table(empty, caption="删除的文字")
+    assert repr(shown) == "删除的文字: no rows (columns: start, before)"
+    assert shown._repr_html_() == '<p class="zs-no-rows"><em>删除的文字: no rows (columns: start, before)</em></p>'
+    assert "<table" in plot.table(pd.DataFrame({"start": [3]}))._repr_html_()

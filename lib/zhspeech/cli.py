@@ -471,7 +471,13 @@ def cmd_directives(args):
     frames = []
     for d, c, s in _discourse_inputs(args):
         force = discourse.directive_force(c, s, lexicon=marks, doc_id=d)
-        frames.append(force if args.sentences else discourse.directive_shares(force, s, by=args.by, review=args.review))
+        if args.sentences:
+            # every sentence with its review flag, unless --review asks for one kind
+            if args.review in ("exclude", "only"):
+                force = force[force["review"].astype(bool) == (args.review == "only")]
+            frames.append(force)
+        else:
+            frames.append(discourse.directive_shares(force, s, by=args.by, review=args.review or "exclude"))
     df = pd.concat(frames, ignore_index=True)
     if not args.sentences:
         df["share"] = df["share"].round(3)
@@ -742,8 +748,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH")
     p.add_argument("--by", choices=["doc", "section"], default="doc")
     p.add_argument("--sentences", action="store_true", help="one row per sentence with its strongest marker")
-    p.add_argument("--review", choices=["exclude", "include", "only"], default="exclude",
-                   help="sentences reporting past work (一年来…取得了, 推进了): left out of the shares by default")
+    p.add_argument("--review", choices=["exclude", "include", "only"],
+                   help="sentences reporting past work (一年来…取得了, 推进了): left out of the shares by default; "
+                        "--sentences lists them all with a review column unless this is given")
     p.add_argument("--lexicon", help="a directive lexicon (YAML like data/lexicons/directives.yaml)")
     common(p)
     p.set_defaults(func=cmd_directives)

@@ -96,11 +96,30 @@ def setup_notebook() -> Path | None:
     return use_chinese_font()
 
 
+class NoRows:
+    """What :func:`table` shows for a frame without rows."""
+
+    def __init__(self, columns: list, caption: str | None = None):
+        self.columns, self.caption = columns, caption
+
+    def __repr__(self) -> str:
+        lead = f"{self.caption}: " if self.caption else ""
+        return f"{lead}no rows (columns: {', '.join(self.columns)})"
+
+    def _repr_html_(self) -> str:
+        return f'<p class="zs-no-rows"><em>{html.escape(repr(self))}</em></p>'
+
+
 def table(df: pd.DataFrame, *, digits: int = 2, p_columns=("p",), caption: str | None = None):
     """A table as a reader should see it (a pandas Styler): no row numbers, whole
     numbers as integers (``6``, not ``6.0``; a missing count as ``–``), other numbers
-    rounded to ``digits`` and p-values in scientific notation (:func:`zhspeech.stats.format_p`)."""
+    rounded to ``digits`` and p-values in scientific notation (:func:`zhspeech.stats.format_p`).
+    A frame without rows shows one line naming its columns, not a header with nothing
+    under it."""
     from .stats import format_p
+
+    if len(df) == 0:
+        return NoRows(list(map(str, df.columns)), caption)
 
     formats = {}
     for col in df.columns:
@@ -472,24 +491,41 @@ KIND_NAMES = {"title": "标题", "salutation": "称呼", "opening": "开场", "p
 
 
 def section_labels(sections: pd.DataFrame, *, level: int = 1, width: int = 8) -> dict:
-    """Short Chinese labels for sections (``一、持续推进用习近平…``, ``开场``, ``最后``), to
-    name the rows of a heatmap or the bars of a chart."""
+    """Short Chinese labels for sections (``一、持续推进用习近平…``, ``第二，要抓好治理``,
+    ``开场``, ``最后``), to name the rows of a heatmap or the bars of a chart."""
     out = {}
     for r in sections[sections["level"] == level].itertuples():
         if r.kind in ("part", "subpart", "item"):
-            sep = "、" if r.kind == "part" else ""
-            out[r.section_id] = f"{r.label}{sep}{r.heading[:width]}"
+            out[r.section_id] = _marked_heading(r.label, r.heading[:width])
         else:
             out[r.section_id] = r.label or KIND_NAMES.get(r.kind, r.kind)
     return out
 
 
+_CHINESE_NUMERALS = set("〇零一二三四五六七八九十百")
+
+
+def _marked_heading(label: str, heading: str) -> str:
+    """A section's label joined to its heading as Chinese writes it: 、 after a bare
+    numeral (一、), ． after an Arabic one (1．), nothing after 一是 or a bracketed number
+    (（一）), ， after an ordinal or a connective (第二，, 第一个问题，, 首先，)."""
+    if not label or not heading:
+        return label or heading
+    if set(label) <= _CHINESE_NUMERALS:
+        sep = "、"
+    elif label.isascii() and label.isdigit():
+        sep = "．"
+    elif label.endswith(("是", "）", ")", "．", ".")):
+        sep = ""
+    else:
+        sep = "，"
+    return f"{label}{sep}{heading}"
+
+
 def _part_label(row) -> str:
     head = row.heading if len(row.heading) <= 14 else row.heading[:14] + "…"
-    if row.kind == "part":
-        return f"{row.label}、{head}"
-    if row.kind == "item":
-        return f"{row.label}，{head}"
+    if row.kind in ("part", "item"):
+        return _marked_heading(row.label, head)
     return row.label or row.kind
 
 
