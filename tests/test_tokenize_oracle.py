@@ -6,6 +6,9 @@ characters, runs of single characters, overlapping user terms, masks, non-Chines
 from __future__ import annotations
 
 import random
+from collections import Counter
+
+import numpy as np
 
 import pytest
 from hypothesis import given, settings
@@ -167,3 +170,176 @@ def test_the_dictionary_file_gives_jiebas_word_frequencies():
     prefixes = [w for w, n in freq.items() if not n][:20_000]
     assert prefixes and not any(tokenize._dictionary_word(w) for w in prefixes)
     assert not tokenize._dictionary_word("部部") and tokenize._dictionary_word("中国")
+
+
+# -- the second round of speed work (numbered words, crossings by automaton) against
+# today's fast path before it, frozen in tests/oracle/tokenize_v1.py ---------------------
+
+import sys  # noqa: E402
+import threading  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+from oracle import texts as oracle_texts  # noqa: E402
+from oracle import tokenize_v1  # noqa: E402
+
+OWN_SPEECHES = sorted((Path(__file__).parent / "data" / "speeches").glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def before():
+    """(new, frozen v1) tokenizers for each backend, with the bundled lexicons; the frozen
+    copy takes the fast path on every text too (as the library does here), since the
+    order of a count's words is the path's (first occurrence among the segmenter's words
+    on the fast path, among the final words on the other)."""
+    was = tokenize_v1.FAST_FROM
+    tokenize_v1.FAST_FROM = 0
+    yield {b: (Tokenizer(backend=b), tokenize_v1.Tokenizer(backend=b)) for b in BACKENDS}
+    tokenize_v1.FAST_FROM = was
+
+
+def same_as_before(new, old, text):
+    """Words, offsets and counts (with their order) agree with the frozen fast path."""
+    assert new.segment(text) == old.segment(text), text[:40]
+    got, want = new.count(text), old.count(text)
+    assert list(got.items()) == list(want.items()), text[:40]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_corpus_sample_and_own_speeches_as_before(backend, before, shared_cleaned, sample):
+    new, old = before[backend]
+    texts = [sample.masked_text, *(c.masked_text for c in shared_cleaned.values())]
+    texts += [zs.clean.clean_text(p.read_text(encoding="utf-8")).masked_text for p in OWN_SPEECHES]
+    assert len(OWN_SPEECHES) >= 10
+    for text in texts:
+        same_as_before(new, old, text)
+    # one long text: many documents' words numbered, counted by number
+    same_as_before(new, old, "\n".join(texts))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_generated_speeches_in_every_style_as_before(backend, before):
+    new, old = before[backend]
+    styled = oracle_texts.styled_texts()
+    assert len(styled) >= 8
+    for name, text in styled.items():
+        for variant in [text, *oracle_texts.damaged(text, seed=len(name)).values()]:
+            same_as_before(new, old, variant)
+    for text in oracle_texts.fuzz_texts(30):
+        same_as_before(new, old, text)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_numbering_started_again_gives_the_same_words(backend, before, monkeypatch, shared_cleaned):
+    """Past WORDS_LIMIT distinct words the numbering starts again (memory stays bounded):
+    with a limit of 50 it restarts on almost every text."""
+    monkeypatch.setattr(zs.tokenize, "WORDS_LIMIT", 50)
+    new, old = Tokenizer(backend=backend), before[backend][1]
+    tables = set()
+    for cleaned in list(shared_cleaned.values())[:4]:
+        same_as_before(new, old, cleaned.masked_text)
+        tables.add(id(new._words))
+    assert len(tables) >= 2
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(BACKENDS), REPEATS | SINGLES | PIECES | st.text(max_size=40))
+def test_generated_texts_as_before(before, backend, text):
+    same_as_before(*before[backend], text)
+
+
+def test_words_are_numbered_in_order_with_their_facts():
+    tok = Tokenizer(backend="rjieba")
+    table = zs.tokenize._Words(tok)
+    words = ["治治", "治", "中国", "A股", "\n", "2020", "市委党校", "治治", "。", "PM2.5", "中国"]
+    assert table.numbers(words).tolist() == [0, 1, 2, 3, 4, 5, 6, 0, 7, 8, 2]
+    assert table.words == ["治治", "治", "中国", "A股", "\n", "2020", "市委党校", "。", "PM2.5"]
+    cols = table.tables()
+    n = len(table.words)
+    assert cols.lens[:n].tolist() == [2, 1, 2, 2, 1, 4, 4, 1, 5]
+    assert cols.head[:n].tolist() == [ord(w[0]) for w in table.words]
+    assert cols.single[:n].tolist() == [False, True, False, False, False, False, False, False, False]
+    assert cols.repeat[:n].tolist() == [True, True, False, False, False, False, False, False, False]
+    # dropped (whitespace) or split by the shared rule: A股 → A 股, PM2.5 → PM 2 . 5
+    assert cols.odd[:n].tolist() == [False, False, False, True, True, False, False, False, True]
+    # 市委党校 holds the listed term 党校 (not as the whole word)
+    assert cols.hold[:n].tolist() == [False, False, False, False, False, False, True, False, False]
+    # the neighbouring-character table: 中|国 are neighbours in a term only if some term
+    # spells 中国; checked against the tables themselves
+    number, width, pairs, *_ = tok._term_bigrams()
+    assert cols.left[2] == number[ord("国")] * width and cols.right[2] == number[ord("中")]
+    assert table.numbers([]).tolist() == [] and table.numbers(["治"]).tolist() == [1]
+
+
+def test_tally_counts_by_number_in_order_of_first_occurrence():
+    table = zs.tokenize._Words(Tokenizer(backend="rjieba"))
+    table.numbers(["甲", "乙", "丙", "丁"])
+    numbers = np.array([2, 0, 2, 1, 0], dtype=np.intp)
+    assert list(table.tally(numbers).items()) == [("丙", 2), ("甲", 2), ("乙", 1)]
+    # few words among many numbered: the sorting branch gives the same
+    table.numbers([f"词{k}" for k in range(100)])
+    numbers = np.array([90, 3, 90, 50], dtype=np.intp)
+    assert list(table.tally(numbers).items()) == [("词86", 2), ("丁", 1), ("词46", 1)]
+    assert table.tally(np.zeros(0, dtype=np.intp)) == Counter()
+
+
+def test_words_numbered_from_several_threads_at_once():
+    table = zs.tokenize._Words(Tokenizer(backend="rjieba"))
+    words = [f"词{k % 500}" for k in range(5000)]
+    results = []
+
+    def work(seed):
+        mine = words[seed:] + words[:seed]
+        results.append((seed, table.numbers(mine).tolist()))
+
+    threads = [threading.Thread(target=work, args=(s * 37,)) for s in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(table.words) == sorted(set(words)) and len(table) == 500
+    for seed, got in results:
+        mine = words[seed:] + words[:seed]
+        assert [table.words[k] for k in got] == mine
+    assert table.tables().lens[:500].tolist() == [len(w) for w in table.words]
+
+
+def test_crossed_boundaries_by_hand(tmp_path):
+    path = tmp_path / "terms.txt"
+    path.write_text("甲乙丙\n乙丙丁戊\n", encoding="utf-8")
+    tok = Tokenizer(backend="rjieba", userdict=path)
+    text = "子甲乙丙丑乙丙丁戊寅"
+    # 甲乙丙 spans [1, 4), 乙丙丁戊 spans [5, 9): the boundaries strictly inside them
+    assert tok._crossed(text, list(range(1, len(text)))) == [2, 3, 6, 7, 8]
+    assert tok._crossed(text, [1, 4, 5, 9]) == []
+    assert tok._crossed("甲乙", [1]) == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="甲乙丙丁戊己庚子", min_size=2, max_size=30))
+def test_the_trigram_filter_keeps_every_crossed_boundary(text):
+    """_may_cross only drops boundaries no term can cross: whatever _crossed finds among
+    all boundaries, _may_cross keeps."""
+    tok = _chains_tokenizer()
+    at = np.arange(1, len(text), dtype=np.int64)
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    kept = set(at[tok._may_cross(at, codes)].tolist())
+    crossed = tok._crossed(text, at.tolist())
+    assert set(crossed) <= kept
+    # and _crossed is exactly "a term spelt from before the boundary to after it"
+    terms = tok.userdict.words
+    assert crossed == [b for b in at.tolist()
+                       if any(text[s:e] in terms for s in range(b) for e in range(b + 1, len(text) + 1))]
+
+
+_CHAINS: dict = {}
+
+
+def _chains_tokenizer():
+    if not _CHAINS:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp())
+        (folder / "chains.txt").write_text("甲乙\n乙丙丁\n丙丁戊己\n己庚\n子甲乙丙丁戊\n", encoding="utf-8")
+        _CHAINS["tok"] = Tokenizer(backend="rjieba", userdict=folder / "chains.txt")
+    return _CHAINS["tok"]

@@ -1037,9 +1037,7 @@ def parse_structure(text: str, doc_id: str = "", *, enumerations: bool = False, 
     _flag_orphan_announcements(text, rows, parser)
     hanzi, sentences = counter.measure([r["start"] for r in rows], [r["end"] for r in rows])
     measured = {"hanzi": hanzi, "sentences": sentences}
-    df = _sections_blocks(rows, measured) if rows and isinstance(doc_id, str) else None
-    if df is None:
-        df = _sections_frame(rows, doc_id, measured)
+    df = _sections_frame(rows, doc_id, measured)
     enums = [{"doc_id": doc_id,
               "parent_id": e["parent_id"] if "parent_id" in e else
               (ids.get(id(e["parent"]), "") if e["parent"] is not None else ""),
@@ -1090,88 +1088,6 @@ def _sections_frame(rows: list[dict], doc_id, measured: dict) -> pd.DataFrame:
         return pd.DataFrame._from_arrays(list(columns.values()), columns=_column_index(),
                                          index=pd.RangeIndex(len(rows)), verify_integrity=False)
     return pd.DataFrame(columns, copy=False)
-
-
-def _sections_blocks(rows: list[dict], measured: dict, tools=None) -> pd.DataFrame | None:
-    """The table of :func:`_sections_frame`, built as pandas stores it: one 2-D block of
-    the integer columns, one of the float columns, one of ``is_leaf`` and one Arrow
-    string array per text column (all eight cut from one Arrow array), so pandas has
-    nothing to group, stack or check. None when this pandas cannot be built that way
-    (:func:`_block_tools` checks, once, that it gives exactly the table
-    :func:`_sections_frame` gives); the caller then uses that."""
-    tools = tools or _block_tools()
-    if tools is None:
-        return None
-    new_block, manager, int_place, float_place, leaf_place, text_places, cls, dtype = tools
-    import pyarrow as pa
-
-    n = len(rows)
-    by_name = dict(zip(rows[0], zip(*(r.values() for r in rows))))
-    ints = np.empty((len(_INT_ORDER), n), dtype=np.int64)
-    for k, c in enumerate(_INT_ORDER):
-        ints[k] = measured[c] if c in measured else by_name[c]
-    floats = np.array([by_name[c] for c in _FLOAT_ORDER], dtype=np.float64).reshape(len(_FLOAT_ORDER), n)
-    leaf = np.array(by_name["is_leaf"], dtype=bool).reshape(1, n)
-    texts = pa.array([v for c in _TEXT_ORDER for v in by_name[c]], pa.large_string())
-    blocks = [new_block(ints, int_place, ndim=2), new_block(floats, float_place, ndim=2),
-              new_block(leaf, leaf_place, ndim=2)]
-    texts = cls(texts, dtype=dtype)     # one array made (its checks run once), cut in eight
-    blocks += [new_block(texts[k * n:(k + 1) * n], place, ndim=2) for k, place in enumerate(text_places)]
-    mgr = manager(tuple(blocks), [_column_index(), pd.RangeIndex(n)], verify_integrity=False)
-    return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
-
-
-_INT_ORDER = [c for c in SECTION_COLUMNS if c in _INT_COLUMNS]
-_FLOAT_ORDER = [c for c in SECTION_COLUMNS if c in _FLOAT_COLUMNS]
-_TEXT_ORDER = [c for c in SECTION_COLUMNS if c not in _INT_COLUMNS and c not in _FLOAT_COLUMNS and c != "is_leaf"]
-_BLOCK_TOOLS: list = []
-
-
-def _block_tools():
-    """pandas' block constructors and the sections table's column placements, or None
-    when this pandas lacks them or they do not give the same table as
-    :func:`_sections_frame` on a test table (checked once per process)."""
-    if not _BLOCK_TOOLS:
-        tools = None
-        text_type, _strings, arrow = _string_dtype()
-        if arrow:
-            try:
-                from pandas._libs.internals import BlockPlacement
-                from pandas.core.internals.blocks import new_block
-                from pandas.core.internals.managers import BlockManager
-
-                at = {c: i for i, c in enumerate(SECTION_COLUMNS)}
-                tools = (new_block, BlockManager, BlockPlacement(np.array([at[c] for c in _INT_ORDER])),
-                         BlockPlacement(np.array([at[c] for c in _FLOAT_ORDER])),
-                         BlockPlacement(slice(at["is_leaf"], at["is_leaf"] + 1)),
-                         [BlockPlacement(slice(at[c], at[c] + 1)) for c in _TEXT_ORDER],
-                         type(pd.array(["x"], dtype=text_type)), text_type)
-            except (ImportError, AttributeError, TypeError):  # another pandas: the public way
-                tools = None
-        # checked before it is published: no thread ever builds a table with unchecked tools
-        _BLOCK_TOOLS.append(tools if tools is not None and _blocks_agree(tools) else None)
-    return _BLOCK_TOOLS[0]
-
-
-def _blocks_agree(tools) -> bool:
-    """Whether :func:`_sections_blocks` builds exactly what :func:`_sections_frame`
-    builds, values, types and all, on two small tables of every column kind."""
-    for n in (1, 3):
-        rows = [{"doc_id": "d", "section_id": f"P{k}", "parent_id": "" if k else "X", "level": k + 1,
-                 "kind": "part", "label": "一、", "ordinal": float(k) if k else np.nan, "heading": "标题" * k,
-                 "start": 10 * k, "end": 10 * k + 5, "chars": 5, "declared_items": np.nan, "items": k,
-                 "share": 0.25, "position": 0.5 * k, "top_id": f"P{k}", "is_leaf": bool(k % 2), "warnings": ""}
-                for k in range(n)]
-        measured = {"hanzi": np.arange(n, dtype=np.int64) * 3, "sentences": np.ones(n, dtype=np.int64)}
-        try:
-            fast = _sections_blocks([dict(r) for r in rows], measured, tools)
-        except Exception:  # noqa: BLE001 - any failure of pandas internals: use the public way
-            return False
-        slow = _sections_frame([dict(r) for r in rows], "d", measured)
-        if fast is None or not (fast.equals(slow) and list(fast.dtypes) == list(slow.dtypes)
-                                and list(fast.columns) == list(slow.columns) and fast.index.equals(slow.index)):
-            return False
-    return True
 
 
 _COLUMN_INDEX: list = []

@@ -25,10 +25,12 @@ import bisect
 import hashlib
 import logging
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain, compress
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -45,6 +47,9 @@ COUNTED = ("word", "latin")
 # whole word list; longer ones by the fast path (Tokenizer._split), which gives the same
 # words but has a fixed cost (numpy tables) that only pays off on longer texts.
 FAST_FROM = 2000
+# The fast path numbers every word its segmenter gives (:class:`_Words`); past this many
+# distinct words the numbering starts again, so that memory stays bounded.
+WORDS_LIMIT = 1_000_000
 
 _HAN_ONLY = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _HAN_CHAR = re.compile(r"[\u4e00-\u9fd5]")     # the characters jieba's HMM works on
@@ -161,6 +166,8 @@ class Tokenizer:
         self._as_is: set[str] = set()              # the words of _counted counted as themselves
         self._kinds: dict[str, str] = {}           # token -> kind
         self._bigrams = None
+        self._trigrams = None
+        self._words: _Words | None = None          # the segmenter's words, numbered (fast path)
 
     # -- segmenter --------------------------------------------------------------------
     def _segmenter(self):
@@ -286,6 +293,58 @@ class Tokenizer:
                              {n: np.array(sorted(k), dtype=np.uint64) for n, k in sorted(keys.items())})
         return self._bigrams
 
+    def _term_trigrams(self):
+        """Sorted keys (characters' numbers of :meth:`_term_bigrams`, packed) of the
+        two-character terms, and of every three neighbouring characters of a term."""
+        if self._trigrams is None:
+            number, _, _, bits, _, _ = self._term_bigrams()
+            duo, tri = set(), set()
+            for w in self.userdict.words:
+                c = [int(number[ord(ch)]) for ch in w]
+                if len(c) == 2:
+                    duo.add((c[0] << bits) | c[1])
+                for a, b, d in zip(c, c[1:], c[2:]):
+                    tri.add((a << 2 * bits) | (b << bits) | d)
+            self._trigrams = tuple(np.array(sorted(k), dtype=np.uint64) for k in (duo, tri))
+        return self._trigrams
+
+    def _may_cross(self, at: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Which boundaries ``at`` (offsets, each with characters on both sides) a user
+        term may cross: a term of two characters spelt around it, or three neighbouring
+        characters of a term spelt over it (the two before and the one after, or the
+        one before and the two after), as any longer term crossing it must be. Only
+        the boundaries kept here need the exact check."""
+        number, _, _, bits, _, _ = self._term_bigrams()
+        duo, tri = self._term_trigrams()
+        size, b = len(codes), np.uint64(bits)
+        at2 = np.maximum(at - 2, 0)
+        at3 = np.minimum(at + 1, size - 1)
+        c0 = np.where(at >= 2, number[codes[at2]], 0).astype(np.uint64)
+        c1 = number[codes[at - 1]].astype(np.uint64)
+        c2 = number[codes[at]].astype(np.uint64)
+        c3 = np.where(at + 1 < size, number[codes[at3]], 0).astype(np.uint64)
+        middle = (c1 << b) | c2
+        return (_among(middle, duo) | _among((c0 << (b + b)) | middle, tri)
+                | _among((middle << b) | c3, tri))
+
+    def _crossed(self, text: str, at: list[int]) -> list[int]:
+        """The boundaries of ``at`` (offsets, ascending) that an occurrence of a user
+        term crosses: some term is spelt from a character before the boundary to one
+        after it. The text around each boundary (as far as the longest term reaches) is
+        searched with the terms' automaton, all of them at once, joined by a line break
+        (which no term holds)."""
+        reach = max(self._term_bigrams()[5]) - 1
+        lo = [max(b - reach, 0) for b in at]
+        windows = [text[x:b + reach] for x, b in zip(lo, at)]
+        begin = list(accumulate((len(w) + 1 for w in windows), initial=0))
+        hit = set()
+        for end, n in self._terms().iter("\n".join(windows)):
+            k = bisect.bisect_right(begin, end) - 1          # the window of the match
+            middle = begin[k] + at[k] - lo[k]                # its boundary, in the joined text
+            if end + 1 - n < middle <= end:
+                hit.add(k)
+        return [at[k] for k in sorted(hit)]
+
     def _holds_term(self, word: str) -> bool:
         """Whether a user term occurs in ``word`` other than as the whole word."""
         found = self._inside.get(word)
@@ -296,24 +355,39 @@ class Tokenizer:
                 self._holding.add(word)
         return found
 
-    def _split(self, text: str, counts: bool = False) -> "_Split":
+    def _word_table(self) -> "_Words":
+        """The numbered words of the fast path (started again past WORDS_LIMIT; a call
+        keeps the table it started with)."""
+        table = self._words
+        if table is None or len(table) > WORDS_LIMIT:
+            table = self._words = _Words(self)
+        return table
+
+    def _split(self, text: str) -> "_Split":
         """The segmenter's words of ``text`` and the changes the rules make to them
-        (see :class:`_Split`)."""
+        (see :class:`_Split`). Each word is looked up once in the numbered words
+        (:class:`_Words`); lengths, offsets and the rules' tests come from their tables."""
         seg = self._segmenter()
         words = seg.lcut(text, HMM=False) if self.backend == "jieba" else seg.cut(text, False)
         n, size = len(words), len(text)
         index = np.int32 if size < 2**31 - 1 else np.int64
-        lens = np.fromiter(map(len, words), index, count=n)
+        table = self._word_table()
+        ids = table.numbers(words)
+        cols = table.tables()
+        lens = cols.lens[ids].astype(index, copy=False)
         ends = np.cumsum(lens, dtype=index)
         starts = ends - lens
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        head, tail = codes[starts], codes[ends - 1]         # each word's first and last character
-        han = (head >= 0x4E00) & (head <= 0x9FD5)           # _HAN_CHAR, of the first characters
 
         # (1) words of one repeated character in a row, longest first (_order_repeats):
-        # only where a boundary falls between two equal characters (reordering them moves
-        # boundaries but changes no word's first or last character)
-        for k in np.flatnonzero(han[1:] & (head[1:] == tail[:-1])).tolist():
+        # only where two neighbouring words are both made of one same character
+        # (reordering them moves boundaries but changes no word's characters)
+        if n > 1:
+            repeat = cols.repeat[ids]
+            near = np.flatnonzero(repeat[:-1] & repeat[1:])
+            near = near[cols.head[ids[near]] == cols.head[ids[near + 1]]]
+        else:
+            near = ()
+        for k in near.tolist() if len(near) else ():
             c = words[k + 1][0]
             if words[k].strip(c) or words[k + 1].strip(c):
                 continue
@@ -326,19 +400,20 @@ class Tokenizer:
             ordered = sorted(run, key=len, reverse=True)
             if ordered != run:
                 words[i:j] = ordered
+                ids[i:j] = [table[w] for w in ordered]
                 lens[i:j] = [len(w) for w in ordered]
                 ends = np.cumsum(lens, dtype=index)
                 starts = ends - lens
-        out = _Split(words, starts, lens, Counter(words) if counts else set(words))
+        out = _Split(words, starts, lens, ids, table, cols)
 
         # (2) runs of two or more one-character words through jieba's HMM (_guess_words)
         if self.hmm and n > 1:
-            edges = np.diff(((lens == 1) & han).view(np.int8), prepend=np.int8(0), append=np.int8(0))
+            edges = np.diff(cols.single[ids].view(np.int8), prepend=np.int8(0), append=np.int8(0))
             first, stop = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
             longer = stop - first >= 2
             first = first[longer]
             at = starts[first]
-            texts = [text[x:x + m] for x, m in zip(at.tolist(), (stop[longer] - first).tolist())]
+            texts = list(map(text.__getitem__, map(slice, at.tolist(), (at + (stop[longer] - first)).tolist())))
             cache = self._runs            # run -> (words, removed offsets), () when it stays
             if len(cache) > 200_000:
                 cache.clear()
@@ -367,7 +442,7 @@ class Tokenizer:
 
         # (3) user terms kept whole (_keep_terms_whole)
         if self._terms() is not None and n:
-            out.changes = self._terms_whole(text, codes, head, tail, out)
+            out.changes = self._terms_whole(text, out)
         return out
 
     def _guess_run(self, run: str):
@@ -384,7 +459,7 @@ class Tokenizer:
         kept = set(accumulate(map(len, found)))
         return found, tuple(x for x in range(1, len(run)) if x not in kept)
 
-    def _terms_whole(self, text, codes, head, tail, split) -> list:
+    def _terms_whole(self, text, split) -> list:
         """``(start, end, old_words, new_words)`` of the stretches where keeping user
         terms whole changes the words.
 
@@ -397,52 +472,32 @@ class Tokenizer:
         text.
         """
         size = len(text)
-        number, width, pairs, bits, fit, keys = self._term_bigrams()
-        starts, removed = split.starts, split.removed
+        pairs = self._term_bigrams()[2]
+        starts, removed, ids, cols = split.starts, split.removed, split.ids, split.cols
         # boundaries an occurrence crosses: first those where the characters on each side
-        # are neighbours in a term (and the HMM kept the boundary), then, of these, those
-        # where a term is spelt around
-        maybe = np.flatnonzero(number[tail[:-1]])
-        maybe = maybe[pairs[np.multiply(number[tail[maybe]], width, dtype=np.int32) + number[head[maybe + 1]]]]
+        # are neighbours in a term (and the HMM kept the boundary), then those where a
+        # term's two or three neighbouring characters are spelt over it (_may_cross),
+        # then those where a whole term is spelt around (_crossed)
+        maybe = np.flatnonzero(pairs[cols.left[ids[:-1]] + cols.right[ids[1:]]])
         maybe = starts[maybe + 1].astype(np.int64)
         if len(removed):
             maybe = maybe[~_among(maybe, removed)]
         crossed = maybe[:0]
         if len(maybe):
-            reach = max(keys)
-            around = maybe[:, None] + np.arange(1 - reach, reach)
-            window = number[codes[np.clip(around, 0, size - 1)]].astype(np.uint64)
-            window[(around < 0) | (around >= size)] = 0
-            hit = np.zeros(len(maybe), dtype=bool)
-            for n, table in keys.items():
-                span = min(n, fit)
-                shifts = (bits * np.arange(span - 1, -1, -1)).astype(np.uint64)
-                for j in range(1, n):              # the occurrence starts j characters before
-                    column = reach - 1 - j
-                    key = (window[:, column:column + span] << shifts).sum(axis=1, dtype=np.uint64)
-                    hit |= _among(key, table)
-            crossed = maybe[hit]
+            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            maybe = maybe[self._may_cross(maybe, codes)]
+        if len(maybe):
+            crossed = np.array(self._crossed(text, maybe.tolist()), dtype=np.int64)
         triggers = list(zip((crossed - 1).tolist(), (crossed + 1).tolist()))
-        # words that hold a term: the segmenter's tokens of such a word, found by length
-        # and first character, and the runs the HMM cut into such words
-        holds = self._holds_term
-        fresh = split.types.keys() - self._inside.keys() if isinstance(split.types, dict) else split.types - self._inside.keys()
-        for w in fresh:
-            holds(w)
-        holding = self._holding.intersection(split.types)
-        if holding:
-            lens, words = split.lens, split.words
-            first = np.array(sorted({ord(w[0]) for w in holding}), dtype=np.uint32)
-            sizes = np.zeros(int(lens.max()) + 1, dtype=bool)
-            sizes[[n for n in {len(w) for w in holding} if n < len(sizes)]] = True
-            maybe = np.flatnonzero(sizes[lens])
-            for k in maybe[_among(head[maybe], first)].tolist():
-                if words[k] in holding:
-                    triggers.append((int(starts[k]), int(starts[k] + lens[k])))
+        # words that hold a term (other than as the whole word): the segmenter's tokens of
+        # such a word, and the runs the HMM cut into such words
+        for k in np.flatnonzero(cols.hold[ids]).tolist():
+            triggers.append((int(starts[k]), int(starts[k] + split.lens[k])))
         guesses = split.guesses
-        for run in guesses.keys() - self._guess_checked:
-            self._guess_checked.add(run)
-            if any(holds(w) for w in guesses[run]):
+        checked = self._guess_checked
+        for run in [r for r in guesses if r not in checked]:
+            checked.add(run)
+            if any(self._holds_term(w) for w in guesses[run]):
                 self._guess_holding.add(run)
         if self._guess_holding.intersection(guesses):
             for a, run in zip(split.runs[1].tolist(), split.runs[2]):
@@ -487,8 +542,8 @@ class Tokenizer:
     def _final_cuts(self, text: str, split: "_Split") -> np.ndarray:
         """The offsets where the final words start, and the text's length."""
         cuts = np.append(split.starts, len(text)).astype(np.int64)
-        if len(split.removed):
-            cuts = cuts[~_among(cuts, split.removed)]
+        if len(split.removed):      # each one the start of a segmenter word
+            cuts = np.delete(cuts, np.searchsorted(cuts, split.removed))
         if split.changes:
             parts, k = [], 0
             for a, b, _, new in split.changes:        # in order; two may share an edge
@@ -498,17 +553,22 @@ class Tokenizer:
             cuts = np.concatenate(parts + [cuts[k:]])
         return cuts
 
-    def _final_words(self, text: str, split: "_Split", cuts) -> list[str]:
+    def _final_words(self, text: str, split: "_Split", cuts) -> tuple[list[str], list[int]]:
         """The final words: the segmenter's, with the HMM's runs and the re-cut
-        stretches spliced in (``cuts`` from :meth:`_final_cuts`)."""
+        stretches spliced in (``cuts`` from :meth:`_final_cuts`); and the indices of
+        the final words that the shared rule drops or splits (:func:`_shared_pieces`),
+        ascending: the segmenter's, known by number, moved by the spans spliced in
+        before them, and those among the re-cut words (the HMM's words are Chinese)."""
         words, starts = split.words, split.starts
+        odd = np.flatnonzero(split.cols.odd[split.ids])
         if not split.runs and not split.changes:
-            return words
+            return words, odd.tolist()
         guesses = split.guesses
-        spans = ([(a, a + len(run), i, i + len(run), guesses[run])
+        # (start, end, first word, word after, new words, re-cut or not)
+        spans = ([(a, a + len(run), i, i + len(run), guesses[run], False)
                   for i, a, run in zip(split.runs[0], split.runs[1].tolist(), split.runs[2])] if split.runs else [])
         if split.changes:
-            spans += [(a, b, int(np.searchsorted(starts, a)), int(np.searchsorted(starts, b)), new)
+            spans += [(a, b, int(np.searchsorted(starts, a)), int(np.searchsorted(starts, b)), new, True)
                       for a, b, _, new in split.changes]
             spans.sort(key=lambda s: s[0])
             merged = []
@@ -517,17 +577,32 @@ class Tokenizer:
                     a, b = merged[-1][0], max(merged[-1][1], s[1])
                     cut = cuts[np.searchsorted(cuts, a):np.searchsorted(cuts, b, side="right")].tolist()
                     merged[-1] = (a, b, merged[-1][2], int(np.searchsorted(starts, b)),
-                                  [text[x:y] for x, y in zip(cut, cut[1:])])
+                                  [text[x:y] for x, y in zip(cut, cut[1:])], True)
                 else:
                     merged.append(s)
             spans = merged
-        out, k = [], 0
-        for _, _, i, j, new in spans:
+        out, k, odd_new, pieces = [], 0, [], self._pieces
+        for _, _, i, j, new, recut in spans:
             out += words[k:i]
+            if recut:
+                for x, w in enumerate(new):
+                    kind = pieces.get(w)
+                    if kind is None:
+                        kind = pieces[w] = _shared_pieces(w)
+                    if kind is not True:
+                        odd_new.append(len(out) + x)
             out += new
             k = j
         out += words[k:]
-        return out
+        if len(odd):
+            first = np.array([s[2] for s in spans], dtype=np.int64)
+            last = np.array([s[3] for s in spans], dtype=np.int64)
+            grow = np.cumsum([len(s[4]) - (s[3] - s[2]) for s in spans])
+            p = np.searchsorted(first, odd, side="right") - 1
+            before = np.maximum(p, 0)
+            outside = (p < 0) | (odd >= last[before])
+            odd = (odd + np.where(p >= 0, grow[before], 0))[outside]
+        return out, sorted(odd.tolist() + odd_new) if odd_new else odd.tolist()
 
     def segment(self, text: str) -> tuple[list[str], list[int]]:
         """Words and their start offsets, whitespace dropped, user terms kept whole."""
@@ -537,18 +612,19 @@ class Tokenizer:
             words = self._keep_terms_whole(text, self._raw_cut(text))
             lens = np.fromiter(map(len, words), np.int64, count=len(words))
             cuts = np.concatenate(([0], np.cumsum(lens)))
+            starts = cuts[:-1]
+            # Only words with a character outside the Chinese ranges can be dropped
+            # (whitespace) or split by the shared rule; each distinct word is classified once.
+            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            other = ~(((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
+                      | ((codes >= 0xF900) & (codes <= 0xFAFF)))
+            before = np.concatenate(([0], np.cumsum(other, dtype=np.int64)))
+            odd = np.flatnonzero(before[cuts[1:]] != before[starts]).tolist()
         else:
             split = self._split(text)
             cuts = self._final_cuts(text, split)
-            words = self._final_words(text, split, cuts)
-        starts = cuts[:-1]
-        # Only words with a character outside the Chinese ranges can be dropped
-        # (whitespace) or split by the shared rule; each distinct word is classified once.
-        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-        other = ~(((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
-                  | ((codes >= 0xF900) & (codes <= 0xFAFF)))
-        before = np.concatenate(([0], np.cumsum(other, dtype=np.int64)))
-        odd = np.flatnonzero(before[cuts[1:]] != before[starts]).tolist()
+            words, odd = self._final_words(text, split, cuts)
+            starts = cuts[:-1]
         starts = starts.tolist()
         if not odd:
             return words, starts
@@ -761,8 +837,8 @@ class Tokenizer:
         if len(blanked) < FAST_FROM:
             types = Counter(self._keep_terms_whole(blanked, self._raw_cut(blanked)))
         else:
-            split = self._split(blanked, counts=True)
-            types = split.types
+            split = self._split(blanked)
+            types = split.table.tally(split.ids)
             for run, n in Counter(split.runs[2] if split.runs else ()).items():
                 for w in run:
                     types[w] -= n
@@ -772,7 +848,7 @@ class Tokenizer:
                 types.subtract(old)
                 types.update(new)
         counted = self._counted
-        for w in types.keys() - counted.keys():
+        for w in [w for w in types if w not in counted]:
             kind = _shared_pieces(w)
             counted[w] = tuple(p for p, _ in ([(w, 0)] if kind is True else kind or ()) if self.kind_of(p) in COUNTED)
             if counted[w] == (w,):
@@ -808,17 +884,134 @@ def _among(keys, table) -> np.ndarray:
     return table[at] == keys
 
 
+class _WordColumns:
+    """Facts about numbered words, one numpy array each, indexed by the word's number:
+    ``lens``; ``head``, its first character's code point; ``single``, one character of
+    jieba's HMM range (\u4e00-\u9fd5); ``repeat``, made of one such character repeated;
+    ``odd``, dropped or split by the shared rule (:func:`_shared_pieces`); and, for the
+    user terms (0 / False without them): ``left``, the last character's number in the
+    term-character table times its width, ``right``, the first character's number
+    (``left[a] + right[b]`` indexes the table of neighbouring term characters for word
+    ``a`` followed by word ``b``), ``hold``, holds a user term other than as the whole
+    word. Arrays may be longer than the words numbered so far."""
+
+    NAMES = ("lens", "head", "single", "repeat", "odd", "left", "right", "hold")
+
+    def __init__(self, arrays):
+        for name, array in zip(self.NAMES, arrays):
+            setattr(self, name, array)
+
+
+class _Words(dict):
+    """word -> its number, for every word a tokenizer's segmenter has given on the fast
+    path, with the facts the rules need about each word (:class:`_WordColumns`): each
+    token is then one dictionary lookup, and its length, offsets and tests are array
+    lookups by number, never a pass over its characters. A word's facts are worked out
+    once, when it is first numbered. New words are numbered under a lock, so threads of
+    one process can share a tokenizer; :meth:`tables` covers every word numbered before
+    it is called."""
+
+    def __init__(self, tokenizer):
+        super().__init__()
+        self.tokenizer = tokenizer
+        self.words: list[str] = []
+        self._lock = threading.RLock()
+        self._done = 0
+        self._cols = _WordColumns([np.zeros(0, dtype=d) for d in
+                                   (np.int32, np.uint32, bool, bool, bool, np.int32, np.int32, bool)])
+
+    def __missing__(self, word):
+        with self._lock:
+            number = dict.get(self, word)
+            if number is None:
+                number = len(self.words)
+                self.words.append(word)
+                self[word] = number
+            return number
+
+    def numbers(self, words: list[str]) -> np.ndarray:
+        """The numbers of ``words`` (numbering the new ones), as a numpy array: one
+        itemgetter call over the whole list, the cheapest lookup per token."""
+        if len(words) < 2:
+            return np.fromiter(map(self.__getitem__, words), np.intp, count=len(words))
+        return np.fromiter(itemgetter(*words)(self), np.intp, count=len(words))
+
+    def tally(self, numbers: np.ndarray) -> Counter:
+        """A Counter of the words of ``numbers``, in the order they first occur (as
+        ``Counter(words)`` would give), counted by number."""
+        n = len(numbers)
+        if not n:
+            return Counter()
+        top = int(numbers.max()) + 1
+        if top > 4 * n:         # few words among many numbered: sort them
+            present, first, counts = np.unique(numbers, return_index=True, return_counts=True)
+        else:
+            counts = np.bincount(numbers, minlength=top)
+            present = np.flatnonzero(counts)
+            counts = counts[present]
+            first = np.full(top, n, dtype=np.intp)
+            np.minimum.at(first, numbers, np.arange(n, dtype=np.intp))
+            first = first[present]
+        order = np.argsort(first, kind="stable")
+        words = self.words
+        return Counter(dict(zip([words[k] for k in present[order].tolist()], counts[order].tolist())))
+
+    def tables(self) -> _WordColumns:
+        with self._lock:
+            if self._done < len(self.words):
+                self._cols = self._extend(self.words[self._done:])
+                self._done = len(self.words)
+            return self._cols
+
+    def _extend(self, new: list[str]) -> _WordColumns:
+        tok, m = self.tokenizer, len(new)
+        lens = np.fromiter(map(len, new), np.int32, count=m)
+        head = np.fromiter((ord(w[0]) if w else 0 for w in new), np.uint32, count=m)
+        tail = np.fromiter((ord(w[-1]) if w else 0 for w in new), np.uint32, count=m)
+        han = (head >= 0x4E00) & (head <= 0x9FD5)            # _HAN_CHAR
+        repeat = han & np.fromiter((not w.strip(w[0]) if w else False for w in new), bool, count=m)
+        pieces = tok._pieces
+        for w in new:
+            if w not in pieces:
+                pieces[w] = _shared_pieces(w) if w else False
+        odd = np.fromiter((pieces[w] is not True for w in new), bool, count=m)
+        if tok._terms() is not None:
+            number, width = tok._term_bigrams()[:2]
+            left = np.multiply(number[tail], width, dtype=np.int32)
+            right = number[head].astype(np.int32)
+            hold = np.fromiter(map(tok._holds_term, new), bool, count=m)
+        else:
+            left = right = np.zeros(m, dtype=np.int32)
+            hold = np.zeros(m, dtype=bool)
+        fresh = (lens, head, han & (lens == 1), repeat, odd, left, right, hold)
+        done = self._done
+        old = [getattr(self._cols, name) for name in _WordColumns.NAMES]
+        if done + m > len(old[0]):          # room for twice as many words
+            size = max(2 * (done + m), 1024)
+            grown = []
+            for a in old:
+                b = np.zeros(size, dtype=a.dtype)
+                b[:done] = a[:done]
+                grown.append(b)
+            old = grown
+        for a, f in zip(old, fresh):
+            a[done:done + m] = f
+        return _WordColumns(old)
+
+
 class _Split:
     """A text's segmentation as the fast path builds it: the segmenter's ``words``
-    (repeats already ordered), their ``starts`` and ``lens`` (numpy); ``types``, the
-    distinct words (a Counter when counting); ``runs``, the word indices, starts (numpy)
+    (repeats already ordered), their ``starts``, ``lens`` and numbers ``ids`` (numpy)
+    among the numbered words ``table`` (:class:`_Words`), whose tables ``cols`` cover
+    them; ``runs``, the word indices, starts (numpy)
     and texts of the runs of single characters the HMM changes, ``guesses`` the HMM's
     words of each such run and ``removed`` the boundaries it removes (sorted offsets);
     ``changes``, the ``(start, end, old words, new words)`` of the stretches re-cut to
     keep user terms whole."""
 
-    def __init__(self, words, starts, lens, types):
-        self.words, self.starts, self.lens, self.types = words, starts, lens, types
+    def __init__(self, words, starts, lens, ids, table, cols):
+        self.words, self.starts, self.lens, self.ids = words, starts, lens, ids
+        self.table, self.cols = table, cols
         self.runs: tuple = ()
         self.guesses: dict = {}
         self.removed = np.zeros(0, dtype=np.int64)
