@@ -365,18 +365,6 @@ def locate(sections: pd.DataFrame | None, offsets) -> tuple[np.ndarray, np.ndarr
     return _Sections(sections).locate(offsets)
 
 
-def _column(frame: pd.DataFrame, name: str):
-    """``frame[name].array`` (an extension array or a numpy array: what the column
-    holds), read without building a Series, which in pandas 3 costs about 30 µs, a
-    cost paid for every column of every document of a corpus."""
-    get = getattr(frame, "_get_column_array", None)
-    if get is not None:
-        i = frame.columns.get_loc(name)
-        if isinstance(i, (int, np.integer)):
-            return get(int(i))
-    return frame[name].array
-
-
 class _Sections:
     """A sections table read once for the lookups of one text's discourse tables: the
     leaf and the top-level sections as start offsets in order with their ids, and the
@@ -388,13 +376,11 @@ class _Sections:
         if self.empty:
             return
         # plain arrays rather than frame filtering: this runs for every document
-        self.ids = _column(sections, "section_id").tolist()
+        self.ids = sections["section_id"].tolist()
         ids = np.array([str(x) for x in self.ids], dtype=object)
-        parents = {str(x) for x in _column(sections, "parent_id").tolist()}
-        level = _column(sections, "level")
-        level = level if isinstance(level, np.ndarray) else level.to_numpy()
-        start = _column(sections, "start")
-        start = start.astype(np.int64, copy=False) if isinstance(start, np.ndarray) else start.to_numpy(np.int64)
+        parents = {str(x) for x in sections["parent_id"].tolist()}
+        level = sections["level"].to_numpy()
+        start = sections["start"].to_numpy(dtype=np.int64)
 
         def ordered(mask):
             rows = np.flatnonzero(mask)
@@ -441,7 +427,7 @@ class _Sections:
         each top-level section (in order) whether its id is one of them (None when
         the ids are not all strings: then the ids are compared as text)."""
         sections = self.frame
-        ids, heads = self.ids, _column(sections, "heading").tolist()
+        ids, heads = self.ids, sections["heading"].tolist()
         if all(type(i) is str for i in ids) and \
                 all(type(h) is str or h is None or (type(h) is float and h != h) for h in heads):
             # as fillna("").astype(str) below, without building a frame
