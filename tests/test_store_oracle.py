@@ -225,3 +225,44 @@ def test_store_equals_todays_store_without_discourse_in_one_part(tmp_path):
     src = own_folder(tmp_path / "in")
     new = same_as_today(src, tmp_path, discourse=False, task_chars=10_000_000)
     assert "formulas" not in new and new["terms"].num_rows > 1000
+
+
+def test_vocabulary_numbers_by_table_number_by_hand():
+    """Tokens mapped to vocabulary numbers through the tokenizer's word numbers: new
+    words numbered in the order they first occur, stopwords and punctuation -1, and a
+    fresh table (numbering started again) mapped anew."""
+    import numpy as np
+
+    tok = zs.tokenize.Tokenizer(backend="rjieba")
+    vocabulary = zs.store._Vocabulary(tok)
+    table = zs.tokenize._Words(tok)
+    table.numbers(["改革", "的", "开放", "。", "发展"])            # numbers 0..4
+    ids = np.array([4, 0, 1, 4, 3, 2, 0])                         # 发展 改革 的 发展 。 开放 改革
+    got = zs.store._vocabulary_numbers(vocabulary, table, ids)
+    assert got.tolist() == [0, 1, -1, 0, -1, 2, 1]
+    assert vocabulary.words[:3].tolist() == ["发展", "改革", "开放"]
+    # a second document: known words by array, a new one gets the next number
+    table.numbers(["创新"])                                       # number 5
+    got = zs.store._vocabulary_numbers(vocabulary, table, np.array([5, 2, 5]))
+    assert got.tolist() == [3, 2, 3]
+    # a new table numbers words differently; the vocabulary keeps its numbers
+    fresh = zs.tokenize._Words(tok)
+    fresh.numbers(["开放", "协调"])
+    assert zs.store._vocabulary_numbers(vocabulary, fresh, np.array([1, 0, 1])).tolist() == [4, 2, 4]
+    assert zs.store._vocabulary_numbers(vocabulary, fresh, np.array([], dtype=np.intp)).tolist() == []
+
+
+def test_store_equals_todays_store_with_the_word_numbering_started_again(tmp_path, monkeypatch):
+    """With a limit of 300 words the tokenizer's numbering starts again on almost every
+    document: the store's rows do not change."""
+    monkeypatch.setattr(zs.tokenize, "WORDS_LIMIT", 300)
+    started = []
+    init = zs.tokenize._Words.__init__
+    monkeypatch.setattr(zs.tokenize._Words, "__init__", lambda self, tok: (started.append(1), init(self, tok))[1])
+    zs.store._TOOLS.clear()
+    src = own_folder(tmp_path / "in")
+    try:
+        same_as_today(src, tmp_path, discourse=False)
+    finally:
+        zs.store._TOOLS.clear()
+    assert len(started) >= 4

@@ -201,6 +201,11 @@ def before():
 def same_as_before(new, old, text):
     """Words, offsets and counts (with their order) agree with the frozen fast path."""
     assert new.segment(text) == old.segment(text), text[:40]
+    # the numbered segmentation: the same words and starts, each word's number naming it
+    words, starts, ids, table = new.segment_numbered(text)
+    assert (words, starts) == old.segment(text), text[:40]
+    assert ids.dtype == np.intp and [table.words[k] for k in ids.tolist()] == words, text[:40]
+    assert table is new._words
     got, want = new.count(text), old.count(text)
     assert list(got.items()) == list(want.items()), text[:40]
 
@@ -343,3 +348,21 @@ def _chains_tokenizer():
         (folder / "chains.txt").write_text("甲乙\n乙丙丁\n丙丁戊己\n己庚\n子甲乙丙丁戊\n", encoding="utf-8")
         _CHAINS["tok"] = Tokenizer(backend="rjieba", userdict=folder / "chains.txt")
     return _CHAINS["tok"]
+
+
+def test_numbered_segmentation_by_hand():
+    """Every final word carries its number: the segmenter's own, HMM words, words re-cut
+    around a user term, pieces of the shared rule; on the short and the long path."""
+    tok = Tokenizer(backend="rjieba")
+    short = "坚决打赢脱贫攻坚战 PM2.5\n"
+    words, starts, ids, table = tok.segment_numbered(short)
+    assert words == ["坚决", "打赢", "脱贫攻坚", "战", "PM", "2", ".", "5"]
+    assert starts == [0, 2, 4, 8, 10, 12, 13, 14]
+    assert [table.words[k] for k in ids.tolist()] == words
+    assert table.numbers(words).tolist() == ids.tolist()          # the same numbers
+    long = short * 200                                             # 3,200 characters
+    words, starts, ids, table2 = tok.segment_numbered(long)
+    assert table2 is table and len(words) == 1600 and starts[8] == 16
+    assert ids.tolist() == table.numbers(words).tolist()
+    assert tok.segment_numbered("")[:2] == ([], [])
+    assert tok.segment_numbered("")[2].tolist() == []

@@ -45,6 +45,7 @@ import hashlib
 import json
 import os
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -166,6 +167,43 @@ def _vocabulary(tokenizer) -> "_Vocabulary":
     if id(tokenizer) not in _VOCABULARIES:
         _VOCABULARIES[id(tokenizer)] = (tokenizer, _Vocabulary(tokenizer))
     return _VOCABULARIES[id(tokenizer)][1]
+
+
+_BY_NUMBER: dict = {}      # id(vocabulary) -> [the tokenizer's numbered words, numbers]
+_BY_NUMBER_LOCK = threading.Lock()
+
+
+def _vocabulary_numbers(vocabulary: "_Vocabulary", table, ids):
+    """Each token's number among ``vocabulary``'s counted words (-1: not counted), from
+    its number ``ids`` in the tokenizer's numbered words ``table``
+    (:meth:`Tokenizer.segment_numbered`): one array lookup per token, through an array
+    indexed by the table's numbers (-2: not looked up yet) that grows with the table.
+
+    The words not looked up yet are looked up in ``vocabulary`` in the order they first
+    occur among ``ids``, which is the order looking every token up would number them in.
+    A tokenizer that starts its numbering again (a new table) starts a new array."""
+    import numpy as np
+
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    top = int(ids.max()) + 1
+    with _BY_NUMBER_LOCK:
+        entry = _BY_NUMBER.get(id(vocabulary))
+        if entry is None or entry[0] is not table:
+            entry = _BY_NUMBER[id(vocabulary)] = [table, np.full(max(1024, 2 * top), -2, dtype=np.int64)]
+        known = entry[1]
+        if top > len(known):
+            known = entry[1] = np.concatenate([known, np.full(max(top, 2 * len(known)) - len(known), -2,
+                                                              dtype=np.int64)])
+        number = known[ids]
+        missing = number == -2
+        if missing.any():
+            new, first = np.unique(ids[missing], return_index=True)
+            words = table.words
+            for k in new[np.argsort(first, kind="stable")].tolist():
+                known[k] = vocabulary[words[k]]
+            number = known[ids]
+    return number
 
 
 class _Vocabulary(dict):
@@ -397,8 +435,8 @@ def document_tables(doc, *, group: str = "", settings: Settings = Settings(),
         sent = themes.sentence_spans(text)
         sentences += len(sent)
         # terms: each token's word number (-1: not counted), (section, word) pairs counted
-        words, starts = tokenizer.segment(masked)
-        number = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.int64, count=len(words))
+        words, starts, word_ids, word_table = tokenizer.segment_numbered(masked)
+        number = _vocabulary_numbers(vocabulary, word_table, word_ids)
         sel = number >= 0
         where = _token_sections(starts, sec_start[top_rows].tolist(), len(words))[sel]
         number = number[sel]

@@ -506,15 +506,21 @@ class Tokenizer:
         if not triggers:
             return []
         # each reaches out to the nearest boundaries that no occurrence crosses
-        edges = np.append(starts, size)
+        # (the boundaries are the words' starts and the text's end, offset ``size`` at
+        # index ``n``: searched in ``starts`` without copying them)
+        n = len(starts)
+
+        def edge(k):
+            return size if k == n else int(starts[k])
+
         unsafe = set(crossed.tolist()).union(removed.tolist())
         spans = []
         for lo, hi in sorted(triggers):
-            k = int(np.searchsorted(edges, lo, side="right")) - 1
-            while int(edges[k]) in unsafe:
+            k = int(np.searchsorted(starts, lo, side="right")) - 1
+            while edge(k) in unsafe:
                 k -= 1
-            m = int(np.searchsorted(edges, hi, side="left"))
-            while int(edges[m]) in unsafe:
+            m = int(np.searchsorted(starts, hi, side="left"))
+            while edge(m) in unsafe:
                 m += 1
             if spans and k < spans[-1][1]:
                 spans[-1][1] = max(spans[-1][1], m)
@@ -525,7 +531,9 @@ class Tokenizer:
         if len(cache) > 200_000:
             cache.clear()
         for k, m in spans:
-            cut = edges[k:m + 1]
+            cut = starts[k:m + 1].astype(np.int64)
+            if m == n:
+                cut = np.append(cut, np.int64(size))
             if len(removed):
                 cut = cut[~_among(cut, removed)]
             a, b = int(cut[0]), int(cut[-1])
@@ -553,16 +561,18 @@ class Tokenizer:
             cuts = np.concatenate(parts + [cuts[k:]])
         return cuts
 
-    def _final_words(self, text: str, split: "_Split", cuts) -> tuple[list[str], list[int]]:
+    def _final_words(self, text: str, split: "_Split", cuts) -> tuple[list[str], list[int], np.ndarray]:
         """The final words: the segmenter's, with the HMM's runs and the re-cut
-        stretches spliced in (``cuts`` from :meth:`_final_cuts`); and the indices of
+        stretches spliced in (``cuts`` from :meth:`_final_cuts`); the indices of
         the final words that the shared rule drops or splits (:func:`_shared_pieces`),
         ascending: the segmenter's, known by number, moved by the spans spliced in
-        before them, and those among the re-cut words (the HMM's words are Chinese)."""
+        before them, and those among the re-cut words (the HMM's words are Chinese);
+        and each final word's number in ``split.table`` (the segmenter's words keep
+        theirs, the words spliced in are looked up)."""
         words, starts = split.words, split.starts
         odd = np.flatnonzero(split.cols.odd[split.ids])
         if not split.runs and not split.changes:
-            return words, odd.tolist()
+            return words, odd.tolist(), split.ids
         guesses = split.guesses
         # (start, end, first word, word after, new words, re-cut or not)
         spans = ([(a, a + len(run), i, i + len(run), guesses[run], False)
@@ -582,8 +592,10 @@ class Tokenizer:
                     merged.append(s)
             spans = merged
         out, k, odd_new, pieces = [], 0, [], self._pieces
+        ids, numbers, out_ids = split.ids, split.table.numbers, []
         for _, _, i, j, new, recut in spans:
             out += words[k:i]
+            out_ids += [ids[k:i], numbers(list(new))]
             if recut:
                 for x, w in enumerate(new):
                     kind = pieces.get(w)
@@ -594,6 +606,8 @@ class Tokenizer:
             out += new
             k = j
         out += words[k:]
+        out_ids.append(ids[k:])
+        out_ids = np.concatenate(out_ids)
         if len(odd):
             first = np.array([s[2] for s in spans], dtype=np.int64)
             last = np.array([s[3] for s in spans], dtype=np.int64)
@@ -602,12 +616,22 @@ class Tokenizer:
             before = np.maximum(p, 0)
             outside = (p < 0) | (odd >= last[before])
             odd = (odd + np.where(p >= 0, grow[before], 0))[outside]
-        return out, sorted(odd.tolist() + odd_new) if odd_new else odd.tolist()
+        return out, sorted(odd.tolist() + odd_new) if odd_new else odd.tolist(), out_ids
 
     def segment(self, text: str) -> tuple[list[str], list[int]]:
         """Words and their start offsets, whitespace dropped, user terms kept whole."""
+        return self.segment_numbered(text)[:2]
+
+    def segment_numbered(self, text: str) -> tuple[list[str], list[int], np.ndarray, "_Words"]:
+        """:meth:`segment`'s words and starts, with each word's number (a numpy array)
+        in the tokenizer's numbered words, and that table (:class:`_Words`;
+        ``table.words[number]`` is the word). A caller that keeps something per word
+        can then keep it per number, in an array, instead of looking every token up
+        again. A table is replaced by a fresh one past ``WORDS_LIMIT`` words, so
+        numbers are only comparable within one table."""
+        table = self._word_table()
         if not text:
-            return [], []
+            return [], [], np.zeros(0, dtype=np.intp), table
         if len(text) < FAST_FROM:
             words = self._keep_terms_whole(text, self._raw_cut(text))
             lens = np.fromiter(map(len, words), np.int64, count=len(words))
@@ -620,16 +644,18 @@ class Tokenizer:
                       | ((codes >= 0xF900) & (codes <= 0xFAFF)))
             before = np.concatenate(([0], np.cumsum(other, dtype=np.int64)))
             odd = np.flatnonzero(before[cuts[1:]] != before[starts]).tolist()
+            ids = table.numbers(words)
         else:
             split = self._split(text)
+            table = split.table
             cuts = self._final_cuts(text, split)
-            words, odd = self._final_words(text, split, cuts)
+            words, odd, ids = self._final_words(text, split, cuts)
             starts = cuts[:-1]
         starts = starts.tolist()
         if not odd:
-            return words, starts
+            return words, starts, ids, table
         pieces = self._pieces
-        out_w, out_s, i = [], [], 0
+        out_w, out_s, out_i, i = [], [], [], 0
         for k in odd:
             w = words[k]
             kind = pieces.get(w)
@@ -639,13 +665,16 @@ class Tokenizer:
                 continue
             out_w += words[i:k]
             out_s += starts[i:k]
+            out_i.append(ids[i:k])
             for piece, off in kind or ():
                 out_w.append(piece)
                 out_s.append(starts[k] + off)
+                out_i.append(table.numbers([piece]))
             i = k + 1
         out_w += words[i:]
         out_s += starts[i:]
-        return out_w, out_s
+        out_i.append(ids[i:])
+        return out_w, out_s, np.concatenate(out_i).astype(np.intp, copy=False), table
 
     def _keep_terms_whole(self, text: str, words: list[str]) -> list[str]:
         """Re-cut where the segmenter's words and the user terms disagree.
