@@ -371,6 +371,7 @@ def phase_index_stages(megabytes: float, backend: str = "rjieba") -> dict:
     for owner, name, label in ((zs.corpus, "load_document", "read"), (zs.clean, "clean_text", "clean"),
                                (zs.structure, "parse_structure", "structure"),
                                (zs.tokenize.Tokenizer, "segment", "segment"),
+                               (zs.tokenize.Tokenizer, "segment_numbered", "segment"),
                                (zs.themes, "match_themes", "themes"), (zs.themes, "sentence_spans", "sentences"),
                                (store._PartWriter, "flush", "parquet"), (store._PartWriter, "close", "parquet"),
                                (store, "scan_task", "scan")):

@@ -30,7 +30,6 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, chain, compress
-from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -508,7 +507,9 @@ class Tokenizer:
         # each reaches out to the nearest boundaries that no occurrence crosses
         # (the boundaries are the words' starts and the text's end, offset ``size`` at
         # index ``n``: searched in ``starts`` without copying them)
-        n = len(starts)
+        # (keys of the array's own type: a Python int would have numpy cast the whole
+        # array to int64 on every search)
+        n, key = len(starts), starts.dtype.type
 
         def edge(k):
             return size if k == n else int(starts[k])
@@ -516,10 +517,10 @@ class Tokenizer:
         unsafe = set(crossed.tolist()).union(removed.tolist())
         spans = []
         for lo, hi in sorted(triggers):
-            k = int(np.searchsorted(starts, lo, side="right")) - 1
+            k = int(starts.searchsorted(key(lo), side="right")) - 1
             while edge(k) in unsafe:
                 k -= 1
-            m = int(np.searchsorted(starts, hi, side="left"))
+            m = int(starts.searchsorted(key(hi), side="left"))
             while edge(m) in unsafe:
                 m += 1
             if spans and k < spans[-1][1]:
@@ -959,11 +960,11 @@ class _Words(dict):
             return number
 
     def numbers(self, words: list[str]) -> np.ndarray:
-        """The numbers of ``words`` (numbering the new ones), as a numpy array: one
-        itemgetter call over the whole list, the cheapest lookup per token."""
-        if len(words) < 2:
-            return np.fromiter(map(self.__getitem__, words), np.intp, count=len(words))
-        return np.fromiter(itemgetter(*words)(self), np.intp, count=len(words))
+        """The numbers of ``words`` (numbering the new ones), as a numpy array: the
+        dictionary's own lookup mapped over the list, the cheapest lookup per token (on
+        the segmenter's fresh strings, 10-15 % cheaper than one itemgetter call over the
+        whole list, which first builds two tuples of every word)."""
+        return np.fromiter(map(self.__getitem__, words), np.intp, count=len(words))
 
     def tally(self, numbers: np.ndarray) -> Counter:
         """A Counter of the words of ``numbers``, in the order they first occur (as
