@@ -366,3 +366,31 @@ def test_numbered_segmentation_by_hand():
     assert ids.tolist() == table.numbers(words).tolist()
     assert tok.segment_numbered("")[:2] == ([], [])
     assert tok.segment_numbered("")[2].tolist() == []
+
+
+def test_splice_by_hand_and_against_a_loop():
+    splice = zs.tokenize._splice
+    ids = np.array([5, 6, 7, 8])
+    assert splice(ids, [1, 3], [3, 3], np.array([0, 1, 2]), [1, 2]).tolist() == [5, 0, 7, 1, 2, 8]
+    assert splice(ids, [0], [4], np.array([], dtype=np.int64), [0]).tolist() == []
+    assert splice(ids, [4], [4], np.array([9]), [1]).tolist() == [5, 6, 7, 8, 9]
+    assert splice(ids, [], [], np.array([], dtype=np.int64), []).tolist() == [5, 6, 7, 8]
+    rng = random.Random(7)
+    for _ in range(2000):
+        n = rng.randint(0, 12)
+        ids = np.arange(100, 100 + n)
+        first, last, at = [], [], 0
+        while at <= n and rng.random() < 0.7:          # stretches, ascending, some empty
+            a = rng.randint(at, n)
+            b = rng.randint(a, min(n, a + 3))
+            first.append(a)
+            last.append(b)
+            at = b + 1 if b > a else b + 1
+        many = [rng.randint(0, 3) for _ in first]
+        new = np.arange(sum(many))
+        want, pos, q = [], 0, 0
+        for a, b, m in zip(first, last, many):
+            want += ids[pos:a].tolist() + new[q:q + m].tolist()
+            q, pos = q + m, b
+        want += ids[pos:].tolist()
+        assert splice(ids, first, last, new, many).tolist() == want, (n, first, last, many)

@@ -593,10 +593,8 @@ class Tokenizer:
                     merged.append(s)
             spans = merged
         out, k, odd_new, pieces = [], 0, [], self._pieces
-        ids, numbers, out_ids = split.ids, split.table.numbers, []
         for _, _, i, j, new, recut in spans:
             out += words[k:i]
-            out_ids += [ids[k:i], numbers(list(new))]
             if recut:
                 for x, w in enumerate(new):
                     kind = pieces.get(w)
@@ -607,8 +605,9 @@ class Tokenizer:
             out += new
             k = j
         out += words[k:]
-        out_ids.append(ids[k:])
-        out_ids = np.concatenate(out_ids)
+        out_ids = _splice(split.ids, [s[2] for s in spans], [s[3] for s in spans],
+                          split.table.numbers(list(chain.from_iterable(s[4] for s in spans))),
+                          [len(s[4]) for s in spans])
         if len(odd):
             first = np.array([s[2] for s in spans], dtype=np.int64)
             last = np.array([s[3] for s in spans], dtype=np.int64)
@@ -656,7 +655,8 @@ class Tokenizer:
         if not odd:
             return words, starts, ids, table
         pieces = self._pieces
-        out_w, out_s, out_i, i = [], [], [], 0
+        out_w, out_s, i = [], [], 0
+        at, many = [], []       # the words dropped or split, and into how many pieces
         for k in odd:
             w = words[k]
             kind = pieces.get(w)
@@ -666,16 +666,18 @@ class Tokenizer:
                 continue
             out_w += words[i:k]
             out_s += starts[i:k]
-            out_i.append(ids[i:k])
             for piece, off in kind or ():
                 out_w.append(piece)
                 out_s.append(starts[k] + off)
-                out_i.append(table.numbers([piece]))
+            at.append(k)
+            many.append(len(kind) if kind else 0)
             i = k + 1
         out_w += words[i:]
         out_s += starts[i:]
-        out_i.append(ids[i:])
-        return out_w, out_s, np.concatenate(out_i).astype(np.intp, copy=False), table
+        if not at:
+            return out_w, out_s, ids, table
+        new = table.numbers([p for k in at for p, _ in pieces[words[k]] or ()])
+        return out_w, out_s, _splice(ids, at, [k + 1 for k in at], new, many), table
 
     def _keep_terms_whole(self, text: str, words: list[str]) -> list[str]:
         """Re-cut where the segmenter's words and the user terms disagree.
@@ -904,6 +906,38 @@ def _shared_pieces(word: str):
         return False
     found = [(m.group(), m.start()) for m in _PIECES.finditer(word)]
     return True if len(found) == 1 and found[0][0] == word else found
+
+
+def _splice(ids: np.ndarray, first, last, new: np.ndarray, many) -> np.ndarray:
+    """``ids`` with each stretch ``ids[first[p]:last[p]]`` replaced by the next
+    ``many[p]`` values of ``new`` (stretches ascending, not overlapping; a stretch may
+    be empty, to insert, and ``many[p]`` 0, to delete), in a few array operations
+    whatever the number of stretches.
+
+    Example:
+        >>> _splice(np.array([5, 6, 7, 8]), [1, 3], [3, 3], np.array([0, 1, 2]), [1, 2]).tolist()
+        [5, 0, 7, 1, 2, 8]
+    """
+    first = np.asarray(first, dtype=np.int64)
+    last = np.asarray(last, dtype=np.int64)
+    many = np.asarray(many, dtype=np.int64)
+    n = len(ids)
+    if not len(first):
+        return ids
+    cover = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(cover, first, 1)
+    np.add.at(cover, last, -1)
+    keep = np.cumsum(cover[:n]) == 0
+    grow = many - (last - first)
+    begin = first + np.cumsum(grow) - grow             # each stretch's first place in the result
+    out = np.empty(n + int(grow.sum()), dtype=ids.dtype)
+    start = np.cumsum(many) - many
+    where = np.repeat(begin - start, many) + np.arange(int(many.sum()))
+    added = np.zeros(len(out), dtype=bool)
+    added[where] = True
+    out[where] = new
+    out[~added] = ids[keep]
+    return out
 
 
 def _among(keys, table) -> np.ndarray:
