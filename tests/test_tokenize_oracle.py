@@ -371,7 +371,8 @@ def test_numbered_segmentation_by_hand():
 def test_splice_by_hand_and_against_a_loop():
     splice = zs.tokenize._splice
     ids = np.array([5, 6, 7, 8])
-    assert splice(ids, [1, 3], [3, 3], np.array([0, 1, 2]), [1, 2]).tolist() == [5, 0, 7, 1, 2, 8]
+    assert splice(ids, [1, 3], [2, 3], np.array([0, 1, 2]), [1, 2]).tolist() == [5, 0, 7, 1, 2, 8]
+    assert splice(ids, [1, 3], [3, 3], np.array([0, 1, 2]), [1, 2]).tolist() == [5, 0, 1, 2, 8]
     assert splice(ids, [0], [4], np.array([], dtype=np.int64), [0]).tolist() == []
     assert splice(ids, [4], [4], np.array([9]), [1]).tolist() == [5, 6, 7, 8, 9]
     assert splice(ids, [], [], np.array([], dtype=np.int64), []).tolist() == [5, 6, 7, 8]

@@ -915,7 +915,7 @@ def _splice(ids: np.ndarray, first, last, new: np.ndarray, many) -> np.ndarray:
     whatever the number of stretches.
 
     Example:
-        >>> _splice(np.array([5, 6, 7, 8]), [1, 3], [3, 3], np.array([0, 1, 2]), [1, 2]).tolist()
+        >>> _splice(np.array([5, 6, 7, 8]), [1, 3], [2, 3], np.array([0, 1, 2]), [1, 2]).tolist()
         [5, 0, 7, 1, 2, 8]
     """
     first = np.asarray(first, dtype=np.int64)
