@@ -402,7 +402,7 @@ ENV_PLAN = ("今年生态环境工作的主要预期目标是：森林覆盖率�
 
 def test_commitment_and_aim_words_leave_the_indicator():
     text = ("今年要确保每个村至少有2名后备干部。力争全年粮食产量达到1.3万亿斤以上。"
-            "要确保城镇新增就业1100万人以上。争取培训基层干部5000人次以上。\n")
+            "必须确保城镇新增就业1100万人以上。争取培训基层干部5000人次以上。\n")
     t = discourse.targets(cleaned(text))
     assert t["indicator"].tolist() == ["每个村有", "粮食产量", "城镇新增就业", "培训基层干部"]
     assert t["aim"].fillna("").tolist() == ["", "力争", "", "争取"]
