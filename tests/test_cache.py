@@ -1,4 +1,5 @@
 """The cache module: named tables keyed by strings, checked on every read."""
+import os
 import warnings
 
 import numpy as np
@@ -72,3 +73,51 @@ def test_check_outputs_names_the_option_and_the_input(tmp_path):
     check_outputs({"--out": tmp_path / "new.csv", "--log": None}, [src])
     with pytest.raises(OutputError, match=r"^--out: .*speech.txt is an input"):
         check_outputs({"--out": tmp_path / "." / "speech.txt"}, [src])
+
+
+def _aged(store, name, key, data, when):
+    """A byte entry of ``data`` last used at ``when`` (seconds since the epoch)."""
+    store.put_bytes(name, key, data)
+    path = store.path(name, key, ".bin")
+    os.utime(path, (when, when))
+    return path
+
+
+def test_usage_and_prune_remove_the_least_recently_used_first(tmp_path):
+    store = Cache(tmp_path)
+    old = _aged(store, "outputs", "a", b"x" * 1000, 1_000_000)
+    mid = _aged(store, "outputs", "b", b"y" * 2000, 2_000_000)
+    new = _aged(store, "cleaned", "c", b"z" * 3000, 3_000_000)
+    (tmp_path / "outputs" / "half.1234.tmp").write_bytes(b"partial")   # a write under way: not an entry
+    sizes = {p: p.stat().st_size for p in (old, mid, new)}
+    assert store.usage() == {"outputs": (2, sizes[old] + sizes[mid]), "cleaned": (1, sizes[new])}
+    # at most the two newer ones' bytes: only the oldest goes
+    assert store.prune(sizes[mid] + sizes[new]) == (1, sizes[old])
+    assert not old.exists() and mid.exists() and new.exists()
+    assert store.prune(sizes[new]) == (1, sizes[mid])
+    assert store.prune(0) == (1, sizes[new]) and store.usage() == {}
+    assert (tmp_path / "outputs" / "half.1234.tmp").exists()
+    assert Cache(tmp_path / "none").usage() == {} and Cache(tmp_path / "none").prune(0) == (0, 0)
+
+
+def test_cli_cache_reports_prunes_and_clears(tmp_path, monkeypatch, capsys):
+    from zhspeech.cli import main
+
+    monkeypatch.setenv("ZHSPEECH_CACHE", str(tmp_path))
+    store = Cache(tmp_path)
+    first = _aged(store, "outputs", "a", b"x" * 150_000, 1_000_000)
+    second = _aged(store, "tokens", "b", b"y" * 50_000, 2_000_000)
+    a, b = first.stat().st_size, second.stat().st_size
+    assert main(["corpus", "cache"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{tmp_path}: 2 entries, {(a + b) / 1e6:.1f} MB",
+        f"  outputs                1 {a / 1e6:>7.1f} MB",
+        f"  tokens                 1 {b / 1e3:>7.1f} kB"]
+    assert main(["corpus", "cache", "--prune", "0.1"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == f"removed 1 entry ({a / 1e6:.1f} MB) from {tmp_path}"
+    assert not first.exists() and second.exists()
+    assert main(["corpus", "cache", "--clear"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"removed 1 entry ({b / 1e3:.1f} kB) from {tmp_path}",
+                                                    f"{tmp_path}: 0 entries, 0.0 kB"]
+    assert main(["corpus", "cache", "--prune", "-3"]) == 2
+    assert capsys.readouterr().err.strip().endswith("--prune: must be a finite number ≥ 0, got '-3'")

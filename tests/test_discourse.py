@@ -400,6 +400,27 @@ ENV_PLAN = ("今年生态环境工作的主要预期目标是：森林覆盖率�
             "去年全市森林覆盖率为百分之四十三点二，完成了五个方面的工作。\n")
 
 
+def test_commitment_and_aim_words_leave_the_indicator():
+    text = ("今年要确保每个村至少有2名后备干部。力争全年粮食产量达到1.3万亿斤以上。"
+            "必须确保城镇新增就业1100万人以上。争取培训基层干部5000人次以上。\n")
+    t = discourse.targets(cleaned(text))
+    assert t["indicator"].tolist() == ["每个村有", "粮食产量", "城镇新增就业", "培训基层干部"]
+    assert t["aim"].fillna("").tolist() == ["", "力争", "", "争取"]
+    assert t["low"].tolist() == [2.0, 1.3, 1100.0, 5000.0]
+    assert t["unit"].tolist() == ["名", "万亿斤", "万人", "人次"]
+    assert t["bound"].tolist() == ["at_least"] * 4
+
+
+def test_time_limits_are_targets_with_their_unit():
+    text = ("会议开了3天。今年要把企业开办时间压缩到3天以内。力争审批时间压缩到5个工作日以内。"
+            "工程建设项目审批时间压缩至120个工作日以内。\n")
+    t = discourse.targets(cleaned(text))
+    # 会议开了3天 reports, and the last sentence has no forward-looking word: neither is a target
+    assert t["indicator"].tolist() == ["企业开办时间", "审批时间"]
+    assert t["unit"].tolist() == ["天", "个工作日"] and t["low"].tolist() == [3.0, 5.0]
+    assert t["bound"].tolist() == ["at_most", "at_most"] and t["aim"].fillna("").tolist() == ["", "力争"]
+
+
 def test_targets_read_percent_words_compound_units_and_skip_task_counts():
     c = cleaned(ENV_PLAN)
     t = discourse.targets(c)

@@ -98,6 +98,53 @@ class Cache:
         except OSError as exc:
             self._unusable(exc)
 
+    # -- upkeep ------------------------------------------------------------------------
+
+    def entries(self) -> list[tuple[str, Path, int, float]]:
+        """Every entry file: ``(table name, path, bytes, last use)``, the last use being
+        the later of its access and modification times (what the file system records
+        of reads; entries are never rewritten in place)."""
+        out = []
+        if not self.folder.is_dir():
+            return out
+        for table in sorted(self.folder.iterdir()):
+            if not table.is_dir():
+                continue
+            for f in table.iterdir():
+                if f.suffix == ".tmp" or not f.is_file():
+                    continue
+                try:
+                    st = f.stat()
+                except FileNotFoundError:
+                    continue  # removed by another process while listing
+                out.append((table.name, f, st.st_size, max(st.st_atime, st.st_mtime)))
+        return out
+
+    def usage(self) -> dict[str, tuple[int, int]]:
+        """``{table name: (entries, bytes)}``."""
+        out: dict[str, tuple[int, int]] = {}
+        for name, _, size, _ in self.entries():
+            n, b = out.get(name, (0, 0))
+            out[name] = (n + 1, b + size)
+        return out
+
+    def prune(self, max_bytes: int) -> tuple[int, int]:
+        """Remove the least recently used entries until the cache holds at most
+        ``max_bytes``; ``(entries removed, bytes freed)``. An entry derived from a
+        removed one is recomputed when next asked for (its ``deps`` no longer match)."""
+        found = sorted(self.entries(), key=lambda e: e[3])
+        total = sum(e[2] for e in found)
+        removed = freed = 0
+        for _, path, size, _ in found:
+            if total - freed <= max_bytes:
+                break
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue  # another process removed it first: nothing freed here
+            removed, freed = removed + 1, freed + size
+        return removed, freed
+
     # -- arrays ------------------------------------------------------------------------
 
     def _read(self, path: Path) -> bytes | None:
@@ -126,8 +173,10 @@ class Cache:
             if file_signature(self.folder / rel) != sig:
                 try:
                     path.unlink()
-                except OSError:
-                    pass  # another process removed or replaced it; nothing to do
+                except FileNotFoundError:
+                    return True  # another process removed it first
+                except OSError as exc:
+                    self._unusable(exc)
                 return True
         return False
 

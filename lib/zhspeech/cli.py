@@ -518,6 +518,31 @@ def cmd_index(args):
     print(summary.line())
 
 
+def cmd_cache(args):
+    from .cache import Cache
+
+    cache = Cache()
+    where = cache.folder
+    if args.clear or args.prune is not None:
+        limit = 0 if args.clear else int(args.prune * 1_000_000)
+        removed, freed = cache.prune(limit)
+        print(f"removed {removed} {_plural(removed, 'entry', 'entries')} ({_size(freed)}) from {where}")
+    usage = cache.usage()
+    entries = sum(n for n, _ in usage.values())
+    size = sum(b for _, b in usage.values())
+    print(f"{where}: {entries} {_plural(entries, 'entry', 'entries')}, {_size(size)}")
+    for name, (n, b) in sorted(usage.items()):
+        print(f"  {name:<16} {n:>7} {_size(b):>10}")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.1f} kB"
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many
+
+
 def cmd_query(args):
     from . import store
 
@@ -627,6 +652,17 @@ def _whole_number(low: int):
 
 
 _at_least_zero, _at_least_one = _whole_number(0), _whole_number(1)
+
+
+def _megabytes(text: str) -> float:
+    """argparse type: a size in megabytes, ≥ 0 (decimals allowed)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of megabytes, got {quote(text)}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number ≥ 0, got {quote(text)}")
+    return value
 
 
 def _no_cache(p):
@@ -788,6 +824,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave out the formulas, directives and targets tables (faster)")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_index)
+
+    b = csub.add_parser("cache", help="where the cache is and what it holds; --prune MB or --clear to shrink it")
+    how = b.add_mutually_exclusive_group()
+    how.add_argument("--prune", type=_megabytes, metavar="MB",
+                     help="remove the least recently used entries until at most MB megabytes are left")
+    how.add_argument("--clear", action="store_true", help="remove every entry")
+    b.set_defaults(func=cmd_cache)
 
     p = sub.add_parser("query", help="ask a corpus store a question (SQL through DuckDB, or a ready one)")
     p.add_argument("store", metavar="STORE", help="a store folder, or 'reference' for data/reference/")
