@@ -121,3 +121,29 @@ def test_cli_cache_reports_prunes_and_clears(tmp_path, monkeypatch, capsys):
                                                     f"{tmp_path}: 0 entries, 0.0 kB"]
     assert main(["corpus", "cache", "--prune", "-3"]) == 2
     assert capsys.readouterr().err.strip().endswith("--prune: must be a finite number ≥ 0, got '-3'")
+
+
+def test_cached_words_must_spell_the_text_at_their_offsets():
+    from zhspeech.tokenize import _check_segments, _misspelt
+
+    text = "加强基层治理，做好人才工作。"
+    words, starts = ["加强", "基层治理", "做好", "人才", "工作"], [0, 2, 7, 9, 11]
+    def misspelt(ws, offsets):
+        return _misspelt(text, "\x1f".join(ws), offsets)
+
+    assert misspelt(words, starts) is None
+    assert misspelt(["加强", "基层治理", "做好", "人材", "工作"], starts) == 3
+    assert misspelt(words, [0, 2, 7, 9, 12]) == 4          # off by one: 作。 is not 工作
+    assert misspelt(words, [0, 2, 7, 9, 13]) == 4          # runs past the end
+    assert misspelt(["加强", "基层"], [0, -1]) == 1
+    assert misspelt(["强", "治理"], [0, 4]) == 0            # the first wrong one is named
+    assert misspelt(["加强", "", "基层"], [0, 2, 2]) is None   # an empty word spells nothing
+    assert misspelt(["加强", "基层"], [0]) is None          # counts differ: the caller says so
+    assert _misspelt("", "", []) is None
+    found = []
+    arrays = {"words": np.array("\x1f".join(words)), "starts": np.array(starts)}
+    assert _check_segments(text, found)(arrays) is None and found == [words]
+    arrays["starts"] = np.array([0, 2, 7, 10, 11])
+    assert _check_segments(text)(arrays) == "does not match the text (word '人才' at offset 10)"
+    arrays["starts"] = np.array([0, 2, 7])
+    assert _check_segments(text)(arrays) == "has as many words as offsets"

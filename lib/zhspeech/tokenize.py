@@ -1183,19 +1183,50 @@ def _cache_key(tokenizer: Tokenizer, text: str, masks) -> str:
     return "segment:" + h.hexdigest()
 
 
-def _check_segments(text: str):
-    """A cache check: the stored words must spell the text at their offsets."""
+def _check_segments(text: str, found: list | None = None):
+    """A cache check: the stored words must spell the text at their offsets. The words
+    of an entry that passes are appended to ``found`` (split once, not again)."""
     def check(arrays):
         joined = str(arrays["words"])
+        starts = arrays["starts"]
+        bad = _misspelt(text, joined, starts)
         words = joined.split("\x1f") if joined else []
-        starts = arrays["starts"].tolist()
         if len(words) != len(starts):
             return "has as many words as offsets"
-        for w, s in zip(words, starts):
-            if text[s:s + len(w)] != w:
-                return f"does not match the text (word {w[:12]!r} at offset {s})"
+        if bad is not None:
+            return f"does not match the text (word {words[bad][:12]!r} at offset {int(starts[bad])})"
+        if found is not None:
+            found.append(words)
         return None
     return check
+
+
+def _misspelt(text: str, joined: str, starts) -> int | None:
+    """For words stored joined by U+001F: the index of the first word that is not
+    ``text`` at its start offset (or runs past its end), None when every word is (or
+    when there are not as many words as offsets, which the caller reports). Compared
+    code point by code point in numpy; the words' lengths come from where the
+    separators are, so no word is looked at in Python."""
+    starts = np.asarray(starts, dtype=np.int64)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    seps = np.flatnonzero(codes == 0x1F)
+    n = len(seps) + 1 if joined else 0
+    if n != len(starts) or not n:
+        return None
+    ends = np.append(seps, len(codes))
+    lens = ends - np.concatenate(([0], seps + 1))
+    outside = np.flatnonzero((starts < 0) | (starts + lens > len(text)))
+    first = int(outside[0]) if len(outside) else n
+    if first:
+        head = lens[:first]
+        at = np.cumsum(head) - head                      # each word's offset, separators left out
+        idx = np.repeat(starts[:first] - at, head) + np.arange(int(head.sum()))
+        here = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        said = np.delete(codes[:ends[first - 1]], seps[:first - 1])
+        wrong = np.flatnonzero(here[idx] != said)
+        if len(wrong):
+            return int(np.searchsorted(at, wrong[0], side="right")) - 1
+    return first if first < n else None
 
 
 def segment_cached(tokenizer: Tokenizer, text: str, masks=(), *, cache: bool = True):
@@ -1211,10 +1242,10 @@ def segment_cached(tokenizer: Tokenizer, text: str, masks=(), *, cache: bool = T
     blanked = blank_spans(text, masks)
     store = Cache(enabled=cache)
     key = _cache_key(tokenizer, text, masks) if store.usable else ""
-    arrays = store.get("tokens", key, check=_check_segments(blanked)) if store.usable else None
+    found: list = []
+    arrays = store.get("tokens", key, check=_check_segments(blanked, found)) if store.usable else None
     if arrays is not None:
-        joined = str(arrays["words"])
-        return (joined.split("\x1f") if joined else []), arrays["starts"].tolist()
+        return found[0], arrays["starts"].tolist()
     words, starts = tokenizer.segment(blanked)
     if store.usable:
         store.put("tokens", key, {"words": np.array("\x1f".join(words)),
