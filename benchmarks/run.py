@@ -70,24 +70,20 @@ def corpus_text(min_chars: int) -> list[str]:
     return out
 
 
-def best(fn, rounds: int) -> float:
+def best(fn, rounds: int, clock=time.perf_counter) -> float:
+    """Least time of ``rounds`` runs of ``fn`` on ``clock`` (wall time by default)."""
     times = []
     for _ in range(rounds):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return min(times)
 
 
 def cpu_best(fn, rounds: int) -> float:
     """Least CPU time (process_time) of ``rounds`` runs: steadier than wall time on a
     shared machine."""
-    times = []
-    for _ in range(rounds):
-        t0 = time.process_time()
-        fn()
-        times.append(time.process_time() - t0)
-    return min(times)
+    return best(fn, rounds, time.process_time)
 
 
 def _oracle(name: str):
