@@ -26,18 +26,12 @@ def lexicon_file(path, default: str) -> Path:
     return p
 
 
-@lru_cache(maxsize=256)
-def _realpath(path: str, device: int, inode: int) -> str:
-    return str(Path(path).resolve())
-
-
 def cache_key(p: Path) -> tuple[str, float]:
     """``(resolved path, modification time)`` of a lexicon file: the key its loader
     caches on, so that an edited file is read again. The resolved path is remembered
-    per path and file identity (device, inode: a link pointed at another file resolves
-    anew), because resolving costs ten times the ``stat`` each call makes anyway."""
+    per file identity (:func:`zhspeech.paths.realpath`)."""
     st = p.stat()
-    return _realpath(str(p), st.st_dev, st.st_ino), st.st_mtime
+    return str(paths.realpath(str(p), st.st_dev, st.st_ino)), st.st_mtime
 
 
 # Rule files are small text files; the limit keeps a mistaken or hostile file from

@@ -115,12 +115,15 @@ def _resolved(folder: Path) -> Path:
         st = os.stat(folder)
     except OSError:
         return folder.resolve()
-    return _realpath(str(folder), st.st_dev, st.st_ino)
+    return realpath(str(folder), st.st_dev, st.st_ino)
 
 
-@lru_cache(maxsize=64)
-def _realpath(folder: str, device: int, inode: int) -> Path:
-    return Path(folder).resolve()
+@lru_cache(maxsize=256)
+def realpath(path: str, device: int, inode: int) -> Path:
+    """``Path(path).resolve()``, remembered per path and the identity (device, inode)
+    of what it names: a link pointed elsewhere names another identity and resolves
+    anew. Resolving costs ten times the ``stat`` that gives the identity."""
+    return Path(path).resolve()
 
 
 def _resolved_file(path: Path) -> Path:
