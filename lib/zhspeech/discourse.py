@@ -482,7 +482,7 @@ def sentence_bounds(text: str) -> tuple[np.ndarray, np.ndarray]:
     n = len(text)
     if not n:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    a = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    a = prefilter.codes(text)
     ends = sentence_ends(a)
     newlines = np.flatnonzero(a == 10)
     # Each cut: (where the sentence ends, where the next one may start).

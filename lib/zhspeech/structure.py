@@ -919,7 +919,7 @@ class _Counter:
     """Prefix sums for hanzi and sentence ends, so each section is measured in O(1)."""
 
     def __init__(self, text: str):
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) if text else np.zeros(0, np.uint32)
+        codes = prefilter.codes(text)
         flags = _FLAGS.take(codes)
         n = len(flags)
         self.han = np.zeros(n + 1, dtype=np.int64)

@@ -34,7 +34,7 @@ from itertools import accumulate, chain, compress
 import numpy as np
 import pandas as pd
 
-from . import lexicons, paths
+from . import lexicons, paths, prefilter
 from .clean import blank_spans, text_and_masks
 
 TOKEN_COLUMNS = ["doc_id", "token", "start", "end", "kind"]
@@ -483,7 +483,7 @@ class Tokenizer:
             maybe = maybe[~_among(maybe, removed)]
         crossed = maybe[:0]
         if len(maybe):
-            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            codes = prefilter.codes(text)
             maybe = maybe[self._may_cross(maybe, codes)]
         if len(maybe):
             crossed = np.array(self._crossed(text, maybe.tolist()), dtype=np.int64)
@@ -639,7 +639,7 @@ class Tokenizer:
             starts = cuts[:-1]
             # Only words with a character outside the Chinese ranges can be dropped
             # (whitespace) or split by the shared rule; each distinct word is classified once.
-            codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            codes = prefilter.codes(text)
             other = ~(((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
                       | ((codes >= 0xF900) & (codes <= 0xFAFF)))
             before = np.concatenate(([0], np.cumsum(other, dtype=np.int64)))
